@@ -1,0 +1,66 @@
+"""create_app(): the ASGI application with its lifespan, routers and error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from vitrina.accounts.router import router as accounts_router
+from vitrina.basket.router import router as basket_router
+from vitrina.catalog.router import router as catalog_router
+from vitrina.config import Settings, get_settings, set_settings
+from vitrina.coupons.router import router as coupons_router
+from vitrina.db import db_helper
+from vitrina.errors import install_error_handlers
+from vitrina.observability.logging import configure_logging
+from vitrina.observability.middleware import RequestContextMiddleware
+from vitrina.observability.router import router as operations_router
+from vitrina.orders.router import router as orders_router
+from vitrina.payments.router import router as payments_router
+
+EMULATOR_MOUNT = "/stripe-emulator"
+
+
+def api_router() -> APIRouter:
+    api = APIRouter(prefix="/api/v1")
+    for router in (
+        accounts_router,
+        catalog_router,
+        coupons_router,
+        basket_router,
+        orders_router,
+        payments_router,
+    ):
+        api.include_router(router)
+    return api
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check()
+    set_settings(settings)
+    configure_logging(settings.log_level_number, settings.log_format)
+    db_helper.configure(
+        settings.database_url, echo=settings.database_echo, pool_size=settings.database_pool_size
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await db_helper.dispose()
+
+    app = FastAPI(
+        title=settings.store_name,
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(operations_router)
+    app.include_router(api_router())
+    return app

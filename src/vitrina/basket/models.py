@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vitrina.db import Base, JSONType, TimestampMixin, str_enum
+
+
+class Basket(TimestampMixin, Base):
+    """A customer's one basket. `unique_code` names its current contents (the seed's idea):
+    it is replaced when the contents change under an open Checkout Session, and removed when
+    an order is made from it, so a replayed success link cannot make a second order."""
+
+    __tablename__ = "baskets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    unique_code: Mapped[str | None] = mapped_column(String(32), unique=True, default=None)
+    coupon_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discount_coupons.id", ondelete="SET NULL"), default=None
+    )
+    session_id: Mapped[str | None] = mapped_column(String(255), default=None)
+
+    items: Mapped[list[BasketItem]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="BasketItem.id"
+    )
+
+
+class BasketItem(Base):
+    __tablename__ = "basket_items"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    basket_id: Mapped[int] = mapped_column(ForeignKey("baskets.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime]
+
+
+Index("uq_basket_items_basket_product", BasketItem.basket_id, BasketItem.product_id, unique=True)
+
+
+class CheckoutStatus(StrEnum):
+    OPEN = "open"
+    COMPLETE = "complete"
+    EXPIRED = "expired"
+
+
+class CheckoutSession(TimestampMixin, Base):
+    """One Stripe Checkout Session made for a basket, with what the store computed for it.
+
+    `items` snapshots what was sold at which price, so fulfilment can build the order from
+    what the customer saw and compare `amount_total` with what Stripe charged.
+    """
+
+    __tablename__ = "checkout_sessions"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    basket_id: Mapped[int] = mapped_column(ForeignKey("baskets.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unique_code: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[CheckoutStatus] = mapped_column(
+        str_enum(CheckoutStatus),
+        default=CheckoutStatus.OPEN,
+    )
+    url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_subtotal: Mapped[int] = mapped_column(Integer)
+    amount_discount: Mapped[int] = mapped_column(Integer)
+    amount_shipping: Mapped[int] = mapped_column(Integer)
+    amount_total: Mapped[int] = mapped_column(Integer)
+    coupon_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discount_coupons.id", ondelete="SET NULL"), default=None
+    )
+    coupon_number: Mapped[str | None] = mapped_column(String(64), default=None)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    expires_at: Mapped[datetime]
+
+
+class StockReservation(Base):
+    """Stock held for an open Checkout Session until `expires_at`.
+
+    Available stock is `product.stock` minus the unexpired reservations of other sessions;
+    an expired row stops counting by itself, so no job has to run for stock to come back.
+    """
+
+    __tablename__ = "stock_reservations"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        Index("ix_stock_reservations_product_expires", "product_id", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    checkout_session_id: Mapped[str] = mapped_column(
+        ForeignKey("checkout_sessions.id", ondelete="CASCADE"), index=True
+    )
+    quantity: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime]

@@ -1,0 +1,99 @@
+"""The `vitrina` console command. Each feature contributes its commands from its `cli.py`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from vitrina import schema
+from vitrina.accounts.cli import commands as accounts_commands
+from vitrina.catalog.cli import commands as catalog_commands
+from vitrina.config import ConfigError, Settings, get_settings
+from vitrina.orders.cli import commands as orders_commands
+from vitrina.payments.cli import commands as payments_commands
+
+app = typer.Typer(
+    help="Vitrina: an online store a small team can own and run.", no_args_is_help=True
+)
+console = Console(stderr=True)
+
+for feature in (accounts_commands, catalog_commands, payments_commands, orders_commands):
+    app.registered_commands.extend(feature.registered_commands)
+
+
+@app.command()
+def migrate(revision: str = "head") -> None:
+    """Bring the database schema up to date (or to REVISION)."""
+    settings = get_settings()
+    schema.upgrade(settings.database_url, revision)
+    console.print(f"[green]Database migrated to {revision}.[/green]")
+
+
+def _check_ready(settings: Settings) -> None:
+    try:
+        settings.check()
+        asyncio.run(schema.ensure_up_to_date(settings.database_url))
+    except (ConfigError, schema.SchemaOutOfDate) as exc:
+        console.print(f"[red]Cannot start:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
+    reload: bool = False,
+) -> None:
+    """Serve the store (API, storefront, admin). The database must be migrated."""
+    settings = get_settings()
+    _check_ready(settings)
+    uvicorn.run(
+        "vitrina.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@app.command()
+def demo(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    products: Annotated[int, typer.Option(help="Demo products to create.")] = 300,
+) -> None:
+    """One command to try the store: SQLite, demo data, the built-in Stripe emulator."""
+    os.environ.setdefault("DEMO", "true")
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
+    settings = get_settings()
+    schema.upgrade(settings.database_url)
+    from vitrina.demo import prepare_demo
+
+    asyncio.run(prepare_demo(settings, products=products))
+    console.print(f"[bold green]Vitrina is running at {settings.public_base_url}/[/bold green]")
+    console.print(
+        f"API docs: {settings.public_base_url}/docs   Admin: {settings.public_base_url}/admin"
+    )
+    uvicorn.run("vitrina.main:app", host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command("stripe-emulator")
+def stripe_emulator(
+    host: str = "127.0.0.1",
+    port: int = 12111,
+    webhook_url: Annotated[str | None, typer.Option(help="Where to deliver events.")] = None,
+    webhook_secret: Annotated[str | None, typer.Option(help="whsec_... to sign them.")] = None,
+) -> None:
+    """Run the local Stripe emulator on its own (API at /v1, controls at /_emulator)."""
+    from vitrina.stripe_emulator.cli import run_emulator
+
+    run_emulator(host, port, webhook_url, webhook_secret)

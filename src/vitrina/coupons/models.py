@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vitrina.db import Base, TimestampMixin
+from vitrina.kit.stripe_sync import StripeSyncMixin
+
+
+class DiscountCoupon(StripeSyncMixin, TimestampMixin, Base):
+    """A percent-off coupon. `number` is the code customers type (unique, case-insensitive).
+
+    `stripe_id` is the Stripe Coupon and `stripe_promotion_code_id` the Promotion Code that
+    carries `number` in Stripe. A deleted coupon keeps its row (`deleted_at`) so that Stripe
+    can be told and past orders keep their history.
+    """
+
+    __tablename__ = "discount_coupons"
+    __table_args__ = (
+        CheckConstraint("discount > 0 AND discount <= 100", name="discount_percent_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64))
+    discount: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    end_at: Mapped[datetime]
+    is_active: Mapped[bool] = mapped_column(default=True)
+    max_redemptions: Mapped[int | None] = mapped_column(Integer, default=None)
+    max_redemptions_per_customer: Mapped[int | None] = mapped_column(Integer, default=None)
+    times_redeemed: Mapped[int] = mapped_column(Integer, default=0)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    stripe_promotion_code_id: Mapped[str | None] = mapped_column(String(255), default=None)
+
+
+class CouponRedemption(Base):
+    __tablename__ = "coupon_redemptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coupon_id: Mapped[int] = mapped_column(ForeignKey("discount_coupons.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime]
+
+
+Index("uq_discount_coupons_number_lower", func.lower(DiscountCoupon.number), unique=True)

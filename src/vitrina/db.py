@@ -1,0 +1,135 @@
+"""The database: declarative base, the seed's `DataBaseHelper`, and the request session.
+
+One `AsyncSession` per HTTP request, committed once after the endpoint returns and before the
+response is sent (FastAPI's `Depends(..., scope="function")` runs a dependency's exit code at
+that point). Services only `flush`; any exception rolls the whole request back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import Depends
+from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from vitrina.kit.clock import utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def str_enum(enum_class: type[StrEnum]) -> SAEnum:
+    """A portable enum column: VARCHAR holding the members' values."""
+    return SAEnum(
+        enum_class,
+        native_enum=False,
+        length=30,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=True)}  # noqa: RUF012
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={"timeout": 5, "command_timeout": 30},
+    )
+
+
+class DataBaseHelper:
+    """Owns the async engine and session factory (the seed's class and spelling)."""
+
+    def __init__(self, url: str | None = None, *, echo: bool = False, pool_size: int = 10):
+        self._engine: AsyncEngine | None = None
+        self._factory: async_sessionmaker[AsyncSession] | None = None
+        if url is not None:
+            self.configure(url, echo=echo, pool_size=pool_size)
+
+    def configure(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        self._engine = make_engine(url, echo=echo, pool_size=pool_size)
+        self._factory = async_sessionmaker(self._engine, expire_on_commit=False)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError("DataBaseHelper is not configured; create_app() configures it")
+        return self._engine
+
+    @property
+    def session_factory(self) -> async_sessionmaker[AsyncSession]:
+        if self._factory is None:
+            raise RuntimeError("DataBaseHelper is not configured; create_app() configures it")
+        return self._factory
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def session_geter(self) -> AsyncIterator[AsyncSession]:
+        """One session for the current request: commit on success, roll back on error."""
+        async with self.session_factory() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    session_getter = session_geter
+
+    async def dispose(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+
+
+db_helper = DataBaseHelper()
+
+
+SessionDep = Annotated[AsyncSession, Depends(db_helper.session_geter, scope="function")]

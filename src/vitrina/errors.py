@@ -1,0 +1,109 @@
+"""One error base class carrying its HTTP status, and the handlers that render it."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger(__name__)
+
+
+class VitrinaError(Exception):
+    """An error the client can act on. `detail` is shown to the client as is."""
+
+    status_code: ClassVar[int] = 400
+    default_detail: ClassVar[str] = "Bad request."
+
+    def __init__(self, detail: Any = None, *, headers: dict[str, str] | None = None) -> None:
+        self.detail = detail if detail is not None else self.default_detail
+        self.headers = headers
+        super().__init__(str(self.detail))
+
+
+class BadRequest(VitrinaError):
+    status_code = 400
+
+
+class Unauthorized(VitrinaError):
+    status_code = 401
+    default_detail = "Not authenticated."
+
+    def __init__(self, detail: Any = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(VitrinaError):
+    status_code = 403
+    default_detail = "You are not allowed to do this."
+
+
+class NotFound(VitrinaError):
+    status_code = 404
+    default_detail = "Not found."
+
+
+class Conflict(VitrinaError):
+    status_code = 409
+    default_detail = "Conflict with the current state."
+
+
+class PayloadTooLarge(VitrinaError):
+    status_code = 413
+    default_detail = "The request body is too large."
+
+
+class Unprocessable(VitrinaError):
+    status_code = 422
+    default_detail = "The request could not be processed."
+
+
+class TooManyRequests(VitrinaError):
+    status_code = 429
+    default_detail = "Too many requests. Try again later."
+
+
+class ServiceUnavailable(VitrinaError):
+    status_code = 503
+    default_detail = "The service is temporarily unavailable. Try again shortly."
+
+
+ERROR_RESPONSE = {"content": {"application/json": {"example": {"detail": "message"}}}}
+
+
+async def _vitrina_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, VitrinaError)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse(
+        {"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
+    return JSONResponse({"detail": "Internal server error."}, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(VitrinaError, _vitrina_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,1 @@
+"""Small generic pieces every feature uses: clock, money, pagination, ids."""

@@ -1,0 +1,1 @@
+"""Health, readiness, Prometheus metrics, structured logs with a request id."""

@@ -1,0 +1,1 @@
+"""Stripe: the client, the seed's classes, catalog and coupon sync, webhooks."""

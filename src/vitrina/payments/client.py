@@ -1,0 +1,61 @@
+"""The one place a `stripe.StripeClient` is made, from the settings in force.
+
+With no STRIPE_API_KEY the store talks to the built-in emulator mounted at
+PUBLIC_BASE_URL/stripe-emulator; STRIPE_API_BASE points it at any other address (an emulator
+running apart, in tests); with a real key and no base, it talks to Stripe itself.
+"""
+
+from __future__ import annotations
+
+import stripe
+
+from vitrina.config import Settings, get_settings
+
+EMULATOR_API_KEY = "sk_test_vitrina_emulator"
+EMULATOR_WEBHOOK_SECRET = "whsec_vitrina_emulator_demo"  # noqa: S105
+EMULATOR_MOUNT = "/stripe-emulator"
+
+
+def stripe_api_key(settings: Settings) -> str:
+    if settings.stripe_api_key is not None and settings.stripe_api_key.get_secret_value():
+        return settings.stripe_api_key.get_secret_value()
+    return EMULATOR_API_KEY
+
+
+def stripe_api_base(settings: Settings) -> str | None:
+    if settings.stripe_api_base:
+        return settings.stripe_api_base.rstrip("/")
+    if settings.uses_stripe_emulator:
+        return settings.public_base_url + EMULATOR_MOUNT
+    return None
+
+
+def webhook_secret(settings: Settings) -> str:
+    if settings.stripe_webhook_secret is not None:
+        return settings.stripe_webhook_secret.get_secret_value()
+    return EMULATOR_WEBHOOK_SECRET
+
+
+_clients: dict[tuple[str, str | None, int, float], stripe.StripeClient] = {}
+
+
+def make_stripe_client(settings: Settings | None = None) -> stripe.StripeClient:
+    """A client for the configured Stripe, reused per configuration (it holds a pool)."""
+    settings = settings or get_settings()
+    key = (
+        stripe_api_key(settings),
+        stripe_api_base(settings),
+        settings.stripe_max_network_retries,
+        settings.stripe_timeout_seconds,
+    )
+    client = _clients.get(key)
+    if client is None:
+        api_key, base, retries, timeout = key
+        client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": base} if base else {},
+            max_network_retries=retries,
+            http_client=stripe.HTTPXClient(timeout=timeout),
+        )
+        _clients[key] = client
+    return client

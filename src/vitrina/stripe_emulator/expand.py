@@ -1,0 +1,79 @@
+"""`expand[]`: replace ids by the objects they name, along dotted paths (`data.x` in lists).
+
+Fields Stripe leaves out unless asked for ("includable") are added here: a session's
+`line_items` and `total_details.breakdown`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vitrina.stripe_emulator.errors import invalid
+from vitrina.stripe_emulator.listing import list_object
+from vitrina.stripe_emulator.state import EmulatorState
+from vitrina.stripe_emulator.store import StripeObject, snapshot
+
+MAX_DEPTH = 4
+
+
+def expand(state: EmulatorState, obj: StripeObject, paths: list[str]) -> StripeObject:
+    result = snapshot(obj)
+    for path in paths:
+        segments = path.split(".")
+        if len(segments) > MAX_DEPTH:
+            raise invalid(
+                f"You cannot expand more than {MAX_DEPTH} levels of a property. "
+                f"Property: {path}",
+                param="expand",
+            )
+        if path == "total_details.breakdown" and obj.get("object") == "checkout.session":
+            breakdown = state.breakdowns.get(obj["id"], {"discounts": [], "taxes": []})
+            result["total_details"]["breakdown"] = snapshot(breakdown)
+            continue
+        _expand(state, result, segments, path)
+    return result
+
+
+def _expand(state: EmulatorState, node: Any, segments: list[str], path: str) -> None:
+    if not segments:
+        return
+    head, rest = segments[0], segments[1:]
+    if isinstance(node, list):
+        for item in node:
+            _expand(state, item, segments, path)
+        return
+    if not isinstance(node, dict):
+        raise _not_expandable(path)
+    if node.get("object") == "list" and head == "data":
+        for item in node["data"]:
+            _expand(state, item, rest, path)
+        return
+    if head not in node:
+        included = _includable(state, node, head)
+        if included is None:
+            raise _not_expandable(path)
+        node[head] = included
+    value = node[head]
+    if isinstance(value, str):
+        target = state.find_any(value)
+        if target is None:
+            raise _not_expandable(path)
+        node[head] = snapshot(target)
+    elif isinstance(value, list) and rest:
+        pass
+    elif value is not None and not isinstance(value, (dict, list)):
+        raise _not_expandable(path)
+    if value is not None:
+        _expand(state, node[head], rest, path)
+
+
+def _includable(state: EmulatorState, node: StripeObject, field: str) -> Any:
+    if node.get("object") == "checkout.session" and field == "line_items":
+        items = state.line_items.get(node["id"], [])
+        url = f"/v1/checkout/sessions/{node['id']}/line_items"
+        return list_object(snapshot(items), url, has_more=False)
+    return None
+
+
+def _not_expandable(path: str) -> Exception:
+    return invalid(f"This property cannot be expanded ({path}).", param="expand")

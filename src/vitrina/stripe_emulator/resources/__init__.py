@@ -1,0 +1,1 @@
+"""Stripe resources the store uses, one module per type: handlers take (ctx, params, ...)."""

@@ -1,0 +1,124 @@
+"""Test foundation: a fresh database per run built by the migrations, each test isolated.
+
+The database is PostgreSQL (a new `vitrina_test_<random>` database on 127.0.0.1, dropped at the
+end) unless VITRINA_TEST_DATABASE=sqlite, which runs the portable tests on a SQLite file. Each
+test runs against the real app over ASGI; after it, every table is emptied and the Stripe
+emulator reset, so tests can commit, race and run several connections like production does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vitrina import schema
+from vitrina.app import create_app
+from vitrina.config import Settings
+from vitrina.db import db_helper
+from vitrina.models import Base
+
+pytest_plugins = ["fixtures.accounts", "fixtures.stripe", "fixtures.catalog"]
+
+BACKEND = os.environ.get("VITRINA_TEST_DATABASE", "postgres")
+PG_ADMIN_DSN = os.environ.get("VITRINA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if BACKEND == "postgres":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+async def _pg_admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database built by running every migration, dropped after the run."""
+    if BACKEND == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "vitrina.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        schema.upgrade(url)
+        yield url
+        return
+    name = f"vitrina_test_{secrets.token_hex(4)}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url = f"{base}/{name}"
+    try:
+        schema.upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def settings(
+    database_url: str, stripe_settings: dict[str, object], tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        jwt_secret=SecretStr(secrets.token_urlsafe(48)),
+        public_base_url="http://testserver",
+        mail_backend="memory",
+        media_dir=Path(tmp_path_factory.mktemp("media")),
+        bcrypt_rounds=4,
+        log_level="WARNING",
+        **stripe_settings,
+    )
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
+    """A session of the test's own, for arranging data and checking what the app wrote."""
+    async with db_helper.session_factory() as s:
+        yield s
+
+
+async def _empty_all_tables() -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with db_helper.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                await conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(autouse=True)
+async def _isolated(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "app" in request.fixturenames:
+        await _empty_all_tables()
