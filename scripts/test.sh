@@ -47,3 +47,6 @@ run_pytest -p no:cacheprovider
 
 step "portable tests on SQLite"
 VITRINA_TEST_DATABASE=sqlite run_pytest -p no:cacheprovider -m "not postgres_only and not browser" -q
+
+step "the README's first command in a clean copy"
+bash scripts/check_quickstart.sh

@@ -18,9 +18,8 @@ from vitrina.observability.logging import configure_logging
 from vitrina.observability.middleware import RequestContextMiddleware
 from vitrina.observability.router import router as operations_router
 from vitrina.orders.router import router as orders_router
+from vitrina.payments.client import EMULATOR_MOUNT, webhook_secret
 from vitrina.payments.router import router as payments_router
-
-EMULATOR_MOUNT = "/stripe-emulator"
 
 
 def api_router() -> APIRouter:
@@ -57,10 +56,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         openapi_url="/openapi.json",
         docs_url="/docs",
+        max_body_size=settings.max_body_size,
     )
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(operations_router)
     app.include_router(api_router())
+    if settings.uses_stripe_emulator and not settings.stripe_api_base:
+        mount_stripe_emulator(app, settings)
     return app
+
+
+def mount_stripe_emulator(app: FastAPI, settings: Settings) -> None:
+    """No Stripe key: serve the local Stripe emulator from this process (single-process demo).
+
+    Several app processes would each hold their own emulator state; run
+    `vitrina stripe-emulator` apart and set STRIPE_API_BASE for that.
+    """
+    from vitrina.stripe_emulator import create_emulator_app
+
+    emulator = create_emulator_app(
+        public_url=settings.public_base_url + EMULATOR_MOUNT,
+        webhook_url=settings.public_base_url + "/api/v1/stripe/webhook",
+        webhook_secret=webhook_secret(settings),
+    )
+    app.mount(EMULATOR_MOUNT, emulator)

@@ -68,7 +68,7 @@ def serve(
 @app.command()
 def demo(
     host: str = "127.0.0.1",
-    port: int = 8000,
+    port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
     products: Annotated[int, typer.Option(help="Demo products to create.")] = 300,
 ) -> None:
     """One command to try the store: SQLite, demo data, the built-in Stripe emulator."""

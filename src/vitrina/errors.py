@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger(__name__)
@@ -97,6 +98,21 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database_unavailable", path=request.url.path, error_type=type(exc).__name__)
+    return JSONResponse(
+        {"detail": "The store's database is unavailable. Try again in a few seconds."},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    """A safety net: a constraint the services did not check first is still a 409."""
+    log.warning("integrity_error", path=request.url.path, error=str(exc).splitlines()[0])
+    return JSONResponse({"detail": "The request conflicts with existing data."}, status_code=409)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     return JSONResponse({"detail": "Internal server error."}, status_code=500)
@@ -106,4 +122,13 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(VitrinaError, _vitrina_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(sa_exc.IntegrityError, _integrity_error)
+    for unavailable in (
+        sa_exc.OperationalError,
+        sa_exc.InterfaceError,
+        sa_exc.TimeoutError,
+        ConnectionError,
+        TimeoutError,
+    ):
+        app.add_exception_handler(unavailable, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)
