@@ -1,1 +1,1 @@
-
+"""Who changed what: the staff audit log."""
