@@ -6,6 +6,7 @@ Fields Stripe leaves out unless asked for ("includable") are added here: a sessi
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from vitrina.stripe_emulator.errors import invalid
@@ -22,8 +23,7 @@ def expand(state: EmulatorState, obj: StripeObject, paths: list[str]) -> StripeO
         segments = path.split(".")
         if len(segments) > MAX_DEPTH:
             raise invalid(
-                f"You cannot expand more than {MAX_DEPTH} levels of a property. "
-                f"Property: {path}",
+                f"You cannot expand more than {MAX_DEPTH} levels of a property. Property: {path}",
                 param="expand",
             )
         if path == "total_details.breakdown" and obj.get("object") == "checkout.session":
@@ -71,7 +71,7 @@ def _includable(state: EmulatorState, node: StripeObject, field: str) -> Any:
     if node.get("object") == "checkout.session" and field == "line_items":
         items = state.line_items.get(node["id"], [])
         url = f"/v1/checkout/sessions/{node['id']}/line_items"
-        return list_object(snapshot(items), url, has_more=False)
+        return list_object(copy.deepcopy(items), url, has_more=False)
     return None
 
 

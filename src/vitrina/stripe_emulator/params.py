@@ -85,7 +85,7 @@ ANYTHING = Anything()
 
 
 @cache
-def schema_for(params_class: type) -> Obj:
+def schema_for(params_class: Any) -> Obj:
     """The schema tree of a `stripe.params` TypedDict (cached per class)."""
     obj = Obj(name=params_class.__name__)
     _SCHEMAS[params_class] = obj
@@ -159,7 +159,7 @@ def _union(args: tuple[Any, ...], namespace: dict[str, Any]) -> Node:
     return AnyOf(tuple(options), unsettable)
 
 
-def validate(params_class: type, form: dict[str, Any]) -> dict[str, Any]:
+def validate(params_class: Any, form: dict[str, Any]) -> dict[str, Any]:
     """Check and coerce decoded form params against the SDK's TypedDict for the endpoint."""
     result = _coerce(schema_for(params_class), form, "")
     assert isinstance(result, dict)

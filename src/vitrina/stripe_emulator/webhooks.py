@@ -169,9 +169,3 @@ class WebhookSender:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
-
-    async def idle(self, timeout: float = 10.0) -> None:
-        """Wait until no delivery is pending (tests)."""
-        deadline = time.monotonic() + timeout
-        while self._tasks and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)

@@ -1,0 +1,36 @@
+"""A stateful local Stripe for tests and the zero-config demo.
+
+The unmodified `stripe` SDK talks to it over HTTP (`StripeClient(key,
+base_addresses={"api": base_url})`); it keeps products, prices, coupons, promotion codes,
+checkout sessions, payment intents, charges, refunds, events and webhook endpoints in memory
+and enforces the rules of /work/shared/STRIPE.md. Nothing here imports the rest of Vitrina.
+
+Routes (relative to where the app is served or mounted):
+
+- `/v1/...`: the Stripe API subset. Bearer `sk_test_...` (or basic auth with the key as user
+  name); parameters checked against the installed SDK's typed params; `Idempotency-Key`
+  honoured as Stripe does; `Request-Id` on every response.
+- `/c/pay/{session_id}`: the hosted payment page a session's `url` points to. Card
+  4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined ("Your card was declined.").
+- `/_emulator/...` (test controls, off with `controls=False`):
+  - `POST /_emulator/checkout/sessions/{id}/complete` `{"outcome": "paid" | "unpaid" |
+    "async_succeeded" | "async_failed" | "declined", "email"?, "name"?, "shipping"?: {name,
+    line1, line2, city, postal_code, state, country}}` (JSON or form).
+  - `POST /_emulator/clock/advance` `{"seconds": n}`: open sessions past `expires_at` expire
+    and emit `checkout.session.expired`. `GET /_emulator/clock`.
+  - `POST /_emulator/events/{id}/deliver` `{"times": n, "stale_signature": bool,
+    "concurrent": bool}`: extra deliveries now, one attempt each; answers their statuses.
+  - `POST /_emulator/faults` `{"kind": "500" | "429" | "slow" | "drop", "count"?: n,
+    "seconds"?: window, "delay"?: s, "path_prefix"?: "/v1/...", "method"?: "POST"}`;
+    `GET` lists, `DELETE` clears.
+  - `POST /_emulator/reset`; `GET|DELETE /_emulator/calls` (`?path=` prefix, `?method=`);
+    `GET /_emulator/deliveries`.
+
+Entry points: `create_emulator_app(...)`, `cli.run_emulator(...)`,
+`testing.EmulatorServer`.
+"""
+
+from vitrina.stripe_emulator.app import Emulator, create_emulator_app
+from vitrina.stripe_emulator.clock import Clock
+
+__all__ = ["Clock", "Emulator", "create_emulator_app"]

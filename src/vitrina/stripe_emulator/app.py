@@ -1,0 +1,92 @@
+"""The emulator's ASGI app: `/v1` API, `/c/pay/{id}` hosted page, `/_emulator` controls."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from vitrina.stripe_emulator import api
+from vitrina.stripe_emulator.clock import Clock
+from vitrina.stripe_emulator.controls import CONTROL_ROUTES
+from vitrina.stripe_emulator.ids import request_id
+from vitrina.stripe_emulator.page import PAGE_ROUTES
+from vitrina.stripe_emulator.state import EmulatorState
+from vitrina.stripe_emulator.webhooks import WebhookSender
+
+
+class Emulator:
+    """What `app.state.emulator` holds: the state, its clock and the webhook sender.
+
+    Mounted inside another app, the emulator's lifespan does not run: the host should
+    `await app.state.emulator.aclose()` at shutdown (it closes the delivery HTTP client).
+    """
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    @property
+    def clock(self) -> Clock:
+        return self.state.clock
+
+    @property
+    def sender(self) -> WebhookSender:
+        return self.state.sender
+
+    async def reset(self) -> None:
+        await self.state.reset()
+
+    async def aclose(self) -> None:
+        await self.state.sender.aclose()
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return JSONResponse(
+        {"error": {"type": "invalid_request_error", "message": "Not found."}},
+        status_code=404,
+        headers={"Request-Id": request_id()},
+    )
+
+
+def create_emulator_app(
+    *,
+    public_url: str,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    controls: bool = True,
+    clock: Clock | None = None,
+    webhook_retry_base_delay: float = 1.0,
+    webhook_max_attempts: int = 8,
+) -> Starlette:
+    """Build an emulator. `public_url` is where this app is reachable from a browser (it
+    prefixes each session's `url`), e.g. `http://127.0.0.1:12111` or
+    `http://127.0.0.1:8000/stripe-emulator` when mounted at `/stripe-emulator`."""
+    state = EmulatorState(
+        public_url=public_url.rstrip("/"),
+        clock=clock or Clock(),
+        sender=WebhookSender(
+            base_delay=webhook_retry_base_delay, max_attempts=webhook_max_attempts
+        ),
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+    )
+    emulator = Emulator(state)
+    routes: list[BaseRoute] = [
+        Route("/v1/{path:path}", api.handle, methods=["GET", "POST", "DELETE"]),
+        *PAGE_ROUTES,
+    ]
+    if controls:
+        routes.extend(CONTROL_ROUTES)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await emulator.aclose()
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: _not_found})
+    app.state.emulator = emulator
+    return app

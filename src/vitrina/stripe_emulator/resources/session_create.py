@@ -1,0 +1,386 @@
+"""Validating `POST /v1/checkout/sessions`: line items, discount, shipping, expiry."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from vitrina.stripe_emulator.errors import invalid
+from vitrina.stripe_emulator.ids import new_id
+from vitrina.stripe_emulator.resources import coupons, prices, products, promotion_codes
+from vitrina.stripe_emulator.resources.common import currency, missing_reference, non_negative
+from vitrina.stripe_emulator.resources.totals import amount_discount, percent_discount
+from vitrina.stripe_emulator.state import Ctx
+from vitrina.stripe_emulator.store import StripeObject
+
+MIN_EXPIRY = 30 * 60
+MAX_EXPIRY = 24 * 60 * 60
+MAX_LINE_ITEMS = 100
+MAX_QUANTITY = 999_999
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class Line:
+    price: StripeObject
+    quantity: int
+    new_product: StripeObject | None = None
+    new_price: bool = False
+
+    @property
+    def amount(self) -> int:
+        return int(self.price["unit_amount"]) * self.quantity
+
+
+@dataclass
+class Discount:
+    coupon: StripeObject
+    promotion_code: StripeObject | None
+    amount: int = 0
+
+
+@dataclass
+class Shipping:
+    rate: StripeObject
+    new: bool
+
+
+@dataclass
+class Plan:
+    """A checked session request, ready to be stored."""
+
+    lines: list[Line]
+    currency: str
+    discount: Discount | None
+    shipping: list[Shipping] = field(default_factory=list)
+    expires_at: int = 0
+
+    @property
+    def subtotal(self) -> int:
+        return sum(line.amount for line in self.lines)
+
+    @property
+    def shipping_amount(self) -> int:
+        return int(self.shipping[0].rate["fixed_amount"]["amount"]) if self.shipping else 0
+
+
+def plan(ctx: Ctx, params: dict[str, Any]) -> Plan:
+    mode = params.get("mode")
+    if mode is None:
+        raise invalid("Missing required param: mode.", param="mode", code="parameter_missing")
+    if mode != "payment":
+        raise invalid(f"The emulator supports mode=payment only (got {mode}).", param="mode")
+    _check_urls(params)
+    email = params.get("customer_email")
+    if email is not None and not _EMAIL.match(email):
+        raise invalid(f"Invalid email address: {email}", param="customer_email")
+    if len(params.get("client_reference_id") or "") > 200:
+        raise invalid(
+            "client_reference_id must be at most 200 characters.", param="client_reference_id"
+        )
+    countries = (params.get("shipping_address_collection") or {}).get("allowed_countries")
+    if countries is not None and not countries:
+        raise invalid(
+            "allowed_countries must list at least one country.",
+            param="shipping_address_collection[allowed_countries]",
+        )
+    lines = _lines(ctx, params.get("line_items"))
+    session_currency = lines[0].price["currency"]
+    for i, line in enumerate(lines):
+        if line.price["currency"] != session_currency:
+            raise invalid(
+                "All line items in a Checkout Session must use the same currency.",
+                param=f"line_items[{i}]",
+            )
+    result = Plan(lines, session_currency, _discount(ctx, params, session_currency))
+    result.shipping = _shipping(ctx, params.get("shipping_options") or [], session_currency)
+    result.expires_at = _expires_at(ctx, params.get("expires_at"))
+    if result.discount is not None:
+        result.discount.amount = _discount_amount(ctx, result)
+        _check_minimum(result)
+    return result
+
+
+def _check_urls(params: dict[str, Any]) -> None:
+    ui_mode = params.get("ui_mode", "hosted_page")
+    if ui_mode == "hosted_page":
+        if "return_url" in params:
+            raise invalid(
+                "return_url can only be used with ui_mode embedded_page or elements.",
+                param="return_url",
+            )
+        if not params.get("success_url"):
+            raise invalid(
+                "Missing required param: success_url.",
+                param="success_url",
+                code="parameter_missing",
+            )
+    else:
+        for key in ("success_url", "cancel_url"):
+            if key in params:
+                raise invalid(f"{key} cannot be used with ui_mode {ui_mode}.", param=key)
+    for key in ("success_url", "cancel_url", "return_url"):
+        url = params.get(key)
+        if url is not None and not re.match(r"^https?://", url):
+            raise invalid(f"Not a valid URL: {url}", param=key, code="url_invalid")
+
+
+def _lines(ctx: Ctx, items: Any) -> list[Line]:
+    if not items:
+        raise invalid(
+            "line_items is required in payment mode.",
+            param="line_items",
+            code="parameter_missing",
+        )
+    if len(items) > MAX_LINE_ITEMS:
+        raise invalid(
+            f"You may only specify up to {MAX_LINE_ITEMS} line items.", param="line_items"
+        )
+    return [_line(ctx, item, f"line_items[{i}]") for i, item in enumerate(items)]
+
+
+def _line(ctx: Ctx, item: dict[str, Any], param: str) -> Line:
+    if "quantity" not in item:
+        raise invalid(
+            f"Missing required param: {param}[quantity].",
+            param=f"{param}[quantity]",
+            code="parameter_missing",
+        )
+    quantity = item["quantity"]
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise invalid(
+            f"Quantity must be between 1 and {MAX_QUANTITY}.",
+            param=f"{param}[quantity]",
+            code="parameter_invalid_integer",
+        )
+    if ("price" in item) == ("price_data" in item):
+        raise invalid(
+            "You must specify exactly one of `price` or `price_data` for each line item.",
+            param=f"{param}[price]",
+        )
+    if "price" in item:
+        return Line(_existing_price(ctx, item["price"], f"{param}[price]"), quantity)
+    return _inline_price(ctx, item["price_data"], f"{param}[price_data]", quantity)
+
+
+def _existing_price(ctx: Ctx, price_id: str, param: str) -> StripeObject:
+    price = ctx.state.prices.find(price_id)
+    if price is None:
+        raise missing_reference("price", price_id, param)
+    if not price["active"]:
+        raise invalid(
+            f"The price `{price_id}` is not active. This field only accepts active prices.",
+            param=param,
+        )
+    product = ctx.state.products.find(price["product"])
+    if product is None or not product["active"]:
+        raise invalid(
+            f"The price `{price_id}` belongs to product `{price['product']}`, which is not "
+            "active. This field only accepts prices of active products.",
+            param=param,
+        )
+    if price["type"] != "one_time":
+        raise invalid(
+            "You specified `payment` mode but passed a recurring price. Either switch to "
+            "`subscription` mode or use only one-time prices.",
+            param=param,
+        )
+    return price
+
+
+def _inline_price(ctx: Ctx, data: dict[str, Any], param: str, quantity: int) -> Line:
+    if ("product" in data) == ("product_data" in data):
+        raise invalid(
+            "You must specify exactly one of `product` or `product_data`.",
+            param=f"{param}[product]",
+        )
+    if "recurring" in data:
+        raise invalid(
+            "You specified `payment` mode but passed a recurring price.",
+            param=f"{param}[recurring]",
+        )
+    new_product = None
+    if "product" in data:
+        product = ctx.state.products.find(data["product"])
+        if product is None:
+            raise missing_reference("product", data["product"], f"{param}[product]")
+        if not product["active"]:
+            raise invalid(
+                f"The product `{data['product']}` is not active.", param=f"{param}[product]"
+            )
+        product_id = product["id"]
+    else:
+        new_product = products.build(ctx, data["product_data"], new_id("prod", 14))
+        new_product["active"] = False
+        product_id = new_product["id"]
+    price = prices.build(ctx, data, product_id, param=param)
+    price["active"] = False
+    return Line(price, quantity, new_product=new_product, new_price=True)
+
+
+def _discount(ctx: Ctx, params: dict[str, Any], session_currency: str) -> Discount | None:
+    discounts = params.get("discounts") or []
+    if discounts and params.get("allow_promotion_codes"):
+        raise invalid(
+            "You may only specify one of these parameters: allow_promotion_codes, discounts.",
+            param="discounts",
+        )
+    if not discounts:
+        return None
+    if len(discounts) > 1:
+        raise invalid(
+            "You may only apply one discount to a Checkout Session in payment mode.",
+            param="discounts",
+        )
+    entry = discounts[0]
+    if ("coupon" in entry) == ("promotion_code" in entry):
+        raise invalid(
+            "You must specify exactly one of `coupon` or `promotion_code` in a discount.",
+            param="discounts[0]",
+        )
+    promo = None
+    if "promotion_code" in entry:
+        promo = ctx.state.promotion_codes.find(entry["promotion_code"])
+        if promo is None:
+            raise missing_reference(
+                "promotion_code", entry["promotion_code"], "discounts[0][promotion_code]"
+            )
+        if not promotion_codes.is_redeemable(ctx, promo):
+            raise invalid(
+                f"This promotion code cannot be redeemed: `{promo['code']}` is inactive, "
+                "expired or used up.",
+                param="discounts[0][promotion_code]",
+            )
+        coupon_id, param = promo["promotion"]["coupon"], "discounts[0][promotion_code]"
+    else:
+        coupon_id, param = entry["coupon"], "discounts[0][coupon]"
+    coupon = ctx.state.coupons.find(coupon_id)
+    if coupon is None:
+        raise missing_reference("coupon", coupon_id, param)
+    if not coupons.is_valid(coupon, ctx.now):
+        raise invalid(
+            f"Coupon `{coupon_id}` is no longer valid and cannot be redeemed.", param=param
+        )
+    if coupon["amount_off"] is not None and coupon["currency"] != session_currency:
+        raise invalid(
+            f"The coupon `{coupon_id}` is in {coupon['currency']} but the session is in "
+            f"{session_currency}.",
+            param=param,
+        )
+    return Discount(coupon, promo)
+
+
+def _eligible(ctx: Ctx, result: Plan) -> list[bool]:
+    assert result.discount is not None
+    limited = coupons.applies_to(ctx, result.discount.coupon)
+    return [not limited or line.price["product"] in limited for line in result.lines]
+
+
+def _discount_amount(ctx: Ctx, result: Plan) -> int:
+    assert result.discount is not None
+    coupon = result.discount.coupon
+    eligible = sum(
+        line.amount for line, ok in zip(result.lines, _eligible(ctx, result), strict=True) if ok
+    )
+    if coupon["percent_off"] is not None:
+        return percent_discount(eligible, coupon["percent_off"])
+    return amount_discount(eligible, int(coupon["amount_off"]))
+
+
+def line_discounts(ctx: Ctx, result: Plan) -> list[int]:
+    from vitrina.stripe_emulator.resources.totals import distribute
+
+    if result.discount is None:
+        return [0 for _ in result.lines]
+    flags = _eligible(ctx, result)
+    weights = [line.amount if ok else 0 for line, ok in zip(result.lines, flags, strict=True)]
+    return distribute(result.discount.amount, weights)
+
+
+def _check_minimum(result: Plan) -> None:
+    assert result.discount is not None
+    promo = result.discount.promotion_code
+    if promo is None:
+        return
+    minimum = promo["restrictions"]["minimum_amount"]
+    if minimum is not None and (
+        promo["restrictions"]["minimum_amount_currency"] != result.currency
+        or result.subtotal < minimum
+    ):
+        raise invalid(
+            "This promotion code requires a minimum order amount that this session does not reach.",
+            param="discounts[0][promotion_code]",
+        )
+
+
+def _shipping(ctx: Ctx, options: list[dict[str, Any]], session_currency: str) -> list[Shipping]:
+    if len(options) > 5:
+        raise invalid("You may only specify up to 5 shipping options.", param="shipping_options")
+    found: list[Shipping] = []
+    for i, option in enumerate(options):
+        param = f"shipping_options[{i}]"
+        if ("shipping_rate" in option) == ("shipping_rate_data" in option):
+            raise invalid(
+                "You must specify exactly one of `shipping_rate` or `shipping_rate_data`.",
+                param=param,
+            )
+        if "shipping_rate" in option:
+            rate = ctx.state.shipping_rates.find(option["shipping_rate"])
+            if rate is None:
+                raise missing_reference(
+                    "shipping_rate", option["shipping_rate"], f"{param}[shipping_rate]"
+                )
+            found.append(Shipping(rate, new=False))
+        else:
+            found.append(Shipping(build_rate(ctx, option["shipping_rate_data"], param), True))
+        if found[-1].rate["fixed_amount"]["currency"] != session_currency:
+            raise invalid("Shipping rates must use the session's currency.", param=f"{param}")
+    return found
+
+
+def build_rate(ctx: Ctx, data: dict[str, Any], param: str) -> StripeObject:
+    param = f"{param}[shipping_rate_data]" if param else ""
+    if data.get("type", "fixed_amount") != "fixed_amount":
+        raise invalid("Only fixed_amount shipping rates exist.", param=f"{param}[type]")
+    fixed = data.get("fixed_amount")
+    if fixed is None:
+        raise invalid(
+            "fixed_amount is required for a fixed_amount shipping rate.",
+            param=f"{param}[fixed_amount]",
+            code="parameter_missing",
+        )
+    return {
+        "id": new_id("shr"),
+        "object": "shipping_rate",
+        "active": True,
+        "created": ctx.now,
+        "delivery_estimate": data.get("delivery_estimate"),
+        "display_name": data["display_name"],
+        "fixed_amount": {
+            "amount": non_negative(fixed["amount"], f"{param}[fixed_amount][amount]"),
+            "currency": currency(fixed["currency"], f"{param}[fixed_amount][currency]"),
+        },
+        "livemode": False,
+        "metadata": data.get("metadata") or {},
+        "tax_behavior": data.get("tax_behavior", "unspecified"),
+        "tax_code": data.get("tax_code"),
+        "type": "fixed_amount",
+    }
+
+
+def _expires_at(ctx: Ctx, expires_at: int | None) -> int:
+    if expires_at is None:
+        return ctx.now + MAX_EXPIRY
+    if expires_at < ctx.now + MIN_EXPIRY:
+        raise invalid(
+            "The `expires_at` timestamp must be at least 30 minutes from Checkout Session "
+            "creation.",
+            param="expires_at",
+        )
+    if expires_at > ctx.now + MAX_EXPIRY:
+        raise invalid(
+            "The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.",
+            param="expires_at",
+        )
+    return expires_at

@@ -1,0 +1,105 @@
+"""`EmulatorServer`: the emulator on a free 127.0.0.1 port in a background thread.
+
+with EmulatorServer(webhook_url=..., webhook_secret=...) as emulator:
+    client = emulator.client()
+    client.v1.products.create({"name": "Tea"})
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+import httpx
+import stripe
+import uvicorn
+from starlette.applications import Starlette
+
+from vitrina.stripe_emulator.app import Emulator, create_emulator_app
+from vitrina.stripe_emulator.clock import Clock
+
+DEFAULT_API_KEY = "sk_test_emulator_0123456789"
+
+
+class EmulatorServer:
+    def __init__(
+        self,
+        *,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        webhook_retry_base_delay: float = 0.05,
+        webhook_max_attempts: int = 4,
+        clock: Clock | None = None,
+        api_key: str = DEFAULT_API_KEY,
+        startup_timeout: float = 10.0,
+    ) -> None:
+        self.api_key = api_key
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port: int = self._socket.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.app: Starlette = create_emulator_app(
+            public_url=self.base_url,
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+            clock=clock,
+            webhook_retry_base_delay=webhook_retry_base_delay,
+            webhook_max_attempts=webhook_max_attempts,
+        )
+        self._startup_timeout = startup_timeout
+        config = uvicorn.Config(
+            self.app, log_level="warning", ws="none", lifespan="on", access_log=False
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._serve, name="stripe-emulator", daemon=True)
+
+    @property
+    def emulator(self) -> Emulator:
+        emulator: Emulator = self.app.state.emulator
+        return emulator
+
+    def _serve(self) -> None:
+        self._server.run(sockets=[self._socket])
+
+    def start(self) -> EmulatorServer:
+        self._thread.start()
+        deadline = time.monotonic() + self._startup_timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the Stripe emulator did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._socket.close()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def client(self, **options: Any) -> stripe.StripeClient:
+        options.setdefault("max_network_retries", 0)
+        return stripe.StripeClient(self.api_key, base_addresses={"api": self.base_url}, **options)
+
+    def control(self, method: str, path: str, json: Any = None) -> Any:
+        """Call a `/_emulator` control and return its JSON (raises on HTTP errors)."""
+        with httpx.Client(base_url=self.base_url, timeout=30) as http:
+            response = http.request(method, f"/_emulator/{path.lstrip('/')}", json=json)
+        response.raise_for_status()
+        return response.json()
+
+    def reset(self) -> None:
+        self.control("POST", "reset")
