@@ -24,6 +24,43 @@ from vitrina.stripe_emulator.clock import Clock
 DEFAULT_API_KEY = "sk_test_emulator_0123456789"
 
 
+class ThreadedServer:
+    """Any ASGI app served by uvicorn on a free 127.0.0.1 port in a daemon thread."""
+
+    def __init__(self, app: Any, *, startup_timeout: float = 10.0) -> None:
+        self.app = app
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port: int = self._socket.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._startup_timeout = startup_timeout
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        config = uvicorn.Config(
+            self.app, log_level="warning", ws="none", lifespan="on", access_log=False
+        )
+        server = uvicorn.Server(config)
+        self._server = server
+        self._thread = threading.Thread(
+            target=lambda: server.run(sockets=[self._socket]), name="asgi-server", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + self._startup_timeout
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+        self._socket.close()
+
+
 class EmulatorServer:
     def __init__(
         self,
@@ -37,11 +74,9 @@ class EmulatorServer:
         startup_timeout: float = 10.0,
     ) -> None:
         self.api_key = api_key
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
-        self.port: int = self._socket.getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._http = ThreadedServer(None, startup_timeout=startup_timeout)
+        self.port = self._http.port
+        self.base_url = self._http.base_url
         self.app: Starlette = create_emulator_app(
             public_url=self.base_url,
             webhook_url=webhook_url,
@@ -50,34 +85,19 @@ class EmulatorServer:
             webhook_retry_base_delay=webhook_retry_base_delay,
             webhook_max_attempts=webhook_max_attempts,
         )
-        self._startup_timeout = startup_timeout
-        config = uvicorn.Config(
-            self.app, log_level="warning", ws="none", lifespan="on", access_log=False
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._serve, name="stripe-emulator", daemon=True)
+        self._http.app = self.app
 
     @property
     def emulator(self) -> Emulator:
         emulator: Emulator = self.app.state.emulator
         return emulator
 
-    def _serve(self) -> None:
-        self._server.run(sockets=[self._socket])
-
     def start(self) -> EmulatorServer:
-        self._thread.start()
-        deadline = time.monotonic() + self._startup_timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the Stripe emulator did not start")
-            time.sleep(0.01)
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self._socket.close()
+        self._http.stop()
 
     def __enter__(self) -> EmulatorServer:
         return self.start()
