@@ -1,0 +1,60 @@
+"""Who is calling: `CurrentUser`, `StaffUser`, `AdminUser`, `OptionalUser` for routers.
+
+The user is loaded from the database on every request, so deactivating or deleting an account,
+or changing its password, takes effect at once for access tokens already handed out.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import OAuth2PasswordBearer
+
+from vitrina.accounts import security, service
+from vitrina.accounts.models import Role, User
+from vitrina.db import SessionDep
+from vitrina.errors import Forbidden, Unauthorized
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
+
+
+async def _user_from_token(session: SessionDep, token: str) -> User:
+    try:
+        claims = security.decode_access_token(token)
+    except security.InvalidToken as exc:
+        raise Unauthorized("Could not validate credentials.") from exc
+    return await service.user_from_access_claims(session, claims)
+
+
+async def get_optional_user(session: SessionDep, token: BearerToken) -> User | None:
+    """None without an Authorization header; a presented but invalid token is still a 401."""
+    if not token:
+        return None
+    return await _user_from_token(session, token)
+
+
+async def get_current_user(session: SessionDep, token: BearerToken) -> User:
+    if not token:
+        raise Unauthorized()
+    return await _user_from_token(session, token)
+
+
+async def get_staff_user(user: Annotated[User, Depends(get_current_user)]) -> User:
+    if not user.is_staff:
+        raise Forbidden("Staff only.")
+    return user
+
+
+async def get_admin_user(user: Annotated[User, Depends(get_current_user)]) -> User:
+    if user.role != Role.ADMIN:
+        raise Forbidden("Administrators only.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+StaffUser = Annotated[User, Depends(get_staff_user)]
+AdminUser = Annotated[User, Depends(get_admin_user)]

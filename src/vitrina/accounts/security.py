@@ -1,0 +1,139 @@
+"""Passwords (bcrypt), access tokens (short-lived HS256 JWTs) and opaque one-time tokens.
+
+Passwords longer than bcrypt's 72-byte limit are rejected at input (422), never truncated or
+pre-hashed, so a stored hash always covers the whole password. bcrypt runs in a worker thread
+so that a login does not stall the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+import bcrypt
+import jwt
+
+from vitrina.accounts.models import User
+from vitrina.config import get_settings
+from vitrina.kit.clock import utcnow
+
+BCRYPT_MAX_BYTES = 72
+JWT_ALGORITHM = "HS256"
+ACCESS_TOKEN_TYPE = "access"  # noqa: S105
+
+
+class InvalidToken(Exception):
+    """The access token is malformed, forged, expired or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    issued_at: float
+    jti: str
+
+
+def password_too_long(password: str) -> bool:
+    return len(password.encode()) > BCRYPT_MAX_BYTES
+
+
+def _hash_sync(password: str, rounds: int) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=rounds)).decode()
+
+
+@cache
+def _dummy_hash(rounds: int) -> bytes:
+    """A hash of a random password with the configured cost, checked for unknown emails."""
+    return _hash_sync(secrets.token_urlsafe(16), rounds).encode()
+
+
+def _verify_sync(password: str, password_hash: str | None, rounds: int) -> bool:
+    candidate = password.encode()
+    if password_hash is None or len(candidate) > BCRYPT_MAX_BYTES:
+        bcrypt.checkpw(candidate[:BCRYPT_MAX_BYTES], _dummy_hash(rounds))
+        return False
+    try:
+        return bcrypt.checkpw(candidate, password_hash.encode())
+    except ValueError:
+        return False
+
+
+async def hash_password(password: str) -> str:
+    if password_too_long(password):
+        raise ValueError(f"Passwords are limited to {BCRYPT_MAX_BYTES} bytes.")
+    return await asyncio.to_thread(_hash_sync, password, get_settings().bcrypt_rounds)
+
+
+async def verify_password(password: str, password_hash: str | None) -> bool:
+    """Check a password; with no hash (unknown user) spend the same bcrypt time and refuse."""
+    return await asyncio.to_thread(
+        _verify_sync, password, password_hash, get_settings().bcrypt_rounds
+    )
+
+
+def create_access_token(user: User, *, now: datetime | None = None) -> str:
+    """A signed access JWT for `user`. `iat` keeps sub-second precision (see `decode`)."""
+    settings = get_settings()
+    issued = now or utcnow()
+    claims: dict[str, Any] = {
+        "sub": str(user.id),
+        "type": ACCESS_TOKEN_TYPE,
+        "iat": issued.timestamp(),
+        "exp": issued + timedelta(minutes=settings.access_token_minutes),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, settings.jwt_key(), algorithm=JWT_ALGORITHM)
+
+
+def decode_access_token(token: str) -> AccessClaims:
+    try:
+        claims = jwt.decode(
+            token,
+            get_settings().jwt_key(),
+            algorithms=[JWT_ALGORITHM],
+            options={"require": ["sub", "type", "exp", "iat", "jti"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    if claims["type"] != ACCESS_TOKEN_TYPE:
+        raise InvalidToken("not an access token")
+    try:
+        return AccessClaims(
+            user_id=int(claims["sub"]), issued_at=float(claims["iat"]), jti=str(claims["jti"])
+        )
+    except (TypeError, ValueError) as exc:
+        raise InvalidToken("malformed claims") from exc
+
+
+def new_opaque_token() -> tuple[str, str]:
+    """A random token for the client and the sha256 hex digest the database keeps."""
+    raw = secrets.token_urlsafe(32)
+    return raw, hash_opaque_token(raw)
+
+
+def hash_opaque_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def password_weakness(password: str, email: str | None = None) -> str | None:
+    """Why `password` is not acceptable, or None. Shared by the API, the CLI and the services."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must be at least {MIN_PASSWORD_LENGTH} characters long."
+    if password_too_long(password):
+        return f"Password must be at most {BCRYPT_MAX_BYTES} bytes (UTF-8)."
+    if password.isdigit():
+        return "Password must not consist of digits only."
+    if password.isalpha():
+        return "Password must not consist of letters only."
+    if email and password.strip().lower() == email.strip().lower():
+        return "Password must not be the same as the email address."
+    return None

@@ -1,0 +1,207 @@
+"""Users: creation, lookup, authentication, profile and password changes, staff management.
+
+Services take the request's session and only flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vitrina.accounts import security, tokens
+from vitrina.accounts.models import Role, User
+from vitrina.errors import BadRequest, Conflict, NotFound, Unauthorized, Unprocessable
+from vitrina.kit.clock import utcnow
+
+INVALID_CREDENTIALS = "Incorrect email or password."
+DUPLICATE_EMAIL = "An account with this email address already exists."
+DEMO_ACCOUNTS: tuple[tuple[Role, str, str, str], ...] = (
+    (Role.ADMIN, "staff@example.com", "staff-demo-1", "Demo Staff"),
+    (Role.CUSTOMER, "customer@example.com", "customer-demo-1", "Demo Customer"),
+)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def field_error(field: str, message: str) -> Unprocessable:
+    """A 422 shaped like FastAPI's validation errors, for checks that need the database."""
+    return Unprocessable([{"loc": ["body", field], "msg": message, "type": "value_error"}])
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
+    result = await session.execute(select(User).where(User.email == normalize_email(email)))
+    return result.scalar_one_or_none()
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    full_name: str = "",
+    role: Role = Role.CUSTOMER,
+) -> User:
+    """A new user with a bcrypt-hashed password; 409 if the email (any case) is taken."""
+    email = normalize_email(email)
+    if await get_user_by_email(session, email) is not None:
+        raise Conflict(DUPLICATE_EMAIL)
+    if (problem := security.password_weakness(password, email)) is not None:
+        raise field_error("password", problem)
+    user = User(
+        email=email,
+        password_hash=await security.hash_password(password),
+        full_name=full_name.strip(),
+        role=role,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise Conflict(DUPLICATE_EMAIL) from exc
+    return user
+
+
+async def authenticate(session: AsyncSession, email: str, password: str) -> User | None:
+    """The active user with these credentials, or None. Always runs one bcrypt check."""
+    user = await get_user_by_email(session, email)
+    password_hash = user.password_hash if user is not None else None
+    if not await security.verify_password(password, password_hash):
+        return None
+    assert user is not None
+    return user if user.is_active else None
+
+
+async def set_password(session: AsyncSession, user: User, new_password: str) -> None:
+    """Replace the password; refresh tokens and earlier access tokens stop working."""
+    if (problem := security.password_weakness(new_password, user.email)) is not None:
+        raise field_error("new_password", problem)
+    user.password_hash = await security.hash_password(new_password)
+    user.password_changed_at = utcnow()
+    await tokens.revoke_user_refresh_tokens(session, user.id)
+    await session.flush()
+
+
+async def change_password(
+    session: AsyncSession, user: User, current_password: str, new_password: str
+) -> None:
+    if not await security.verify_password(current_password, user.password_hash):
+        raise BadRequest("The current password is incorrect.")
+    if current_password == new_password:
+        raise field_error("new_password", "The new password must differ from the current one.")
+    await set_password(session, user, new_password)
+
+
+async def update_profile(
+    session: AsyncSession,
+    user: User,
+    *,
+    full_name: str | None,
+    locale: str | None,
+    fields: set[str],
+) -> User:
+    """Apply the fields the client sent (`fields`); None clears `locale`."""
+    if "full_name" in fields and full_name is not None:
+        user.full_name = full_name.strip()
+    if "locale" in fields:
+        user.locale = locale
+    await session.flush()
+    return user
+
+
+async def user_from_access_claims(session: AsyncSession, claims: security.AccessClaims) -> User:
+    """The user behind a valid access token, refusing deleted, inactive and stale tokens."""
+    user = await get_user(session, claims.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("Could not validate credentials.")
+    changed = user.password_changed_at
+    if changed is not None and claims.issued_at < tokens.as_utc(changed).timestamp():
+        raise Unauthorized("Could not validate credentials.")
+    return user
+
+
+async def list_users(
+    session: AsyncSession,
+    *,
+    limit: int,
+    offset: int,
+    q: str | None = None,
+    role: Role | None = None,
+) -> tuple[Sequence[User], int]:
+    query = select(User)
+    if q:
+        query = query.where(User.email.contains(q.strip().lower(), autoescape=True))
+    if role is not None:
+        query = query.where(User.role == role)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(query.order_by(User.id).limit(limit).offset(offset))
+    return rows.all(), total or 0
+
+
+async def admin_update_user(
+    session: AsyncSession,
+    actor: User,
+    user_id: int,
+    *,
+    role: Role | None = None,
+    is_active: bool | None = None,
+) -> User:
+    """Change a user's role or active flag. Admins cannot lock themselves out."""
+    user = await get_user(session, user_id)
+    if user is None:
+        raise NotFound("User not found.")
+    if user.id == actor.id and ((role is not None and role != Role.ADMIN) or is_active is False):
+        raise Conflict("You cannot remove your own admin role or deactivate yourself.")
+    if role is not None:
+        user.role = role
+    if is_active is not None:
+        user.is_active = is_active
+        if not is_active:
+            await tokens.revoke_user_refresh_tokens(session, user.id)
+    await session.flush()
+    return user
+
+
+async def ensure_staff(
+    session: AsyncSession, *, email: str, password: str, full_name: str, admin: bool
+) -> tuple[User, bool]:
+    """Create a staff/admin account, or promote an existing user and set its password.
+
+    Returns the user and whether it was created.
+    """
+    role = Role.ADMIN if admin else Role.STAFF
+    user = await get_user_by_email(session, email)
+    if user is None:
+        return (
+            await create_user(
+                session, email=email, password=password, full_name=full_name, role=role
+            ),
+            True,
+        )
+    if user.role != Role.ADMIN:
+        user.role = role
+    if full_name:
+        user.full_name = full_name.strip()
+    user.is_active = True
+    await set_password(session, user, password)
+    return user, False
+
+
+async def ensure_demo_accounts(session: AsyncSession) -> list[tuple[str, str, str]]:
+    """Demo staff (admin) and customer accounts, created if missing: (role, email, password)."""
+    accounts: list[tuple[str, str, str]] = []
+    for role, email, password, full_name in DEMO_ACCOUNTS:
+        if await get_user_by_email(session, email) is None:
+            await create_user(
+                session, email=email, password=password, full_name=full_name, role=role
+            )
+        accounts.append((role.value, email, password))
+    return accounts
