@@ -15,6 +15,11 @@ from vitrina.stripe_emulator.state import EmulatorState
 from vitrina.stripe_emulator.store import StripeObject, snapshot
 
 MAX_DEPTH = 4
+EXPANDABLE = frozenset(
+    """line_items payment_intent latest_charge charge default_price product price coupon
+    promotion_code customer invoice subscription payment_link shipping_rate discounts
+    setup_intent balance_transaction payment_method review""".split()
+)
 
 
 def expand(state: EmulatorState, obj: StripeObject, paths: list[str]) -> StripeObject:
@@ -48,6 +53,8 @@ def _expand(state: EmulatorState, node: Any, segments: list[str], path: str) -> 
         for item in node["data"]:
             _expand(state, item, rest, path)
         return
+    if head not in EXPANDABLE:
+        raise _not_expandable(path)
     if head not in node:
         included = _includable(state, node, head)
         if included is None:
