@@ -205,3 +205,17 @@ async def ensure_demo_accounts(session: AsyncSession) -> list[tuple[str, str, st
             )
         accounts.append((role.value, email, password))
     return accounts
+
+
+async def request_password_reset(session: AsyncSession, email: str) -> tuple[User, str] | None:
+    """A reset token for an active account with this email; None (silently) otherwise."""
+    user = await get_user_by_email(session, email)
+    if user is None or not user.is_active:
+        return None
+    return user, await tokens.create_password_reset(session, user)
+
+
+async def reset_password(session: AsyncSession, raw_token: str, new_password: str) -> User:
+    user = await tokens.redeem_password_reset(session, raw_token)
+    await set_password(session, user, new_password)
+    return user
