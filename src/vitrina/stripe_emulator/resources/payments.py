@@ -250,6 +250,7 @@ def _charge(ctx: Ctx, session: StripeObject, intent: StripeObject, status: str) 
         "failure_code": None,
         "failure_message": None,
         "fraud_details": {},
+        "level3": None,
         "livemode": False,
         "metadata": {},
         "on_behalf_of": None,
