@@ -45,12 +45,19 @@ async def test_duplicate_email_is_409_whatever_its_case(
         ({"email": "a@example.com", "password": "short1!"}, "password", "at least 8"),
         ({"email": "a@example.com", "password": "1234567890"}, "password", "digits only"),
         ({"email": "a@example.com", "password": "onlyletters"}, "password", "letters only"),
-        ({"email": "a1@example.com", "password": "A1@example.com"}, "password", "same as the email"),
+        (
+            {"email": "a1@example.com", "password": "A1@example.com"},
+            "password",
+            "same as the email",
+        ),
         ({"email": "a@example.com", "password": "é" * 37 + "x1"}, "password", "72 bytes"),
         ({"email": "not-an-email", "password": "s3cret-enough"}, "email", "email"),
         ({"password": "s3cret-enough"}, "email", "Field required"),
-        ({"email": "a@example.com", "password": "s3cret-enough", "full_name": "x" * 201},
-         "full_name", "at most 200"),
+        (
+            {"email": "a@example.com", "password": "s3cret-enough", "full_name": "x" * 201},
+            "full_name",
+            "at most 200",
+        ),
     ],
 )
 async def test_weak_or_malformed_input_is_422_with_the_field(
