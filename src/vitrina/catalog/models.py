@@ -33,6 +33,11 @@ class Product(StripeSyncMixin, TimestampMixin, Base):
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         Index("ix_products_category_active_price", "category_id", "is_active", "price", "id"),
         Index("ix_products_active_created", "is_active", "created_at", "id"),
+        Index("ix_products_active_price", "is_active", "price", "id"),
+        Index("ix_products_active_name", "is_active", "name", "id"),
+        Index(
+            "ix_products_category_active_created", "category_id", "is_active", "created_at", "id"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

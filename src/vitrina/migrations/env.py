@@ -8,6 +8,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from vitrina.catalog.database_only import include_object
 from vitrina.config import get_settings
 from vitrina.db import make_engine
 from vitrina.models import Base
@@ -30,6 +31,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=False,
+        include_object=include_object,
     )
 
 

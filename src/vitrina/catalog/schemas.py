@@ -1,0 +1,206 @@
+"""What the catalog API accepts and returns.
+
+Prices and stock are strict integers: `12.5`, `"12.50"` or `true` are refused with 422 rather
+than silently rounded, because a price is an amount of minor units (`50000` is 500.00).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from vitrina.catalog.models import ProductImage
+from vitrina.kit.stripe_sync import SyncState
+
+MinorUnits = Annotated[int, Field(strict=True, ge=0, le=2_000_000_000)]
+Quantity = Annotated[int, Field(strict=True, ge=0, le=2_000_000_000)]
+Name = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class ProductSort(StrEnum):
+    RELEVANCE = "relevance"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    NAME = "name"
+    NEWEST = "newest"
+
+
+class ProductQuery(BaseModel):
+    """The product list's filters, sort and page (GET /products query string)."""
+
+    q: str | None = Field(default=None, max_length=200)
+    category: str | None = None
+    min_price: Annotated[int, Field(ge=0)] | None = None
+    max_price: Annotated[int, Field(ge=0)] | None = None
+    in_stock: bool = False
+    sort: ProductSort | None = None
+    cursor: str | None = Field(default=None, max_length=1000)
+    limit: Annotated[int, Field(ge=1, le=100)] = 24
+    include_inactive: bool = False
+
+
+class ImageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    url: str
+    alt: str
+    width: int
+    height: int
+    position: int
+    content_type: str
+
+    @classmethod
+    def of(cls, image: ProductImage) -> ImageOut:
+        return cls(
+            id=image.id,
+            url=f"/media/{image.path}",
+            alt=image.alt,
+            width=image.width,
+            height=image.height,
+            position=image.position,
+            content_type=image.content_type,
+        )
+
+
+class CategoryRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    slug: str
+
+
+class CategoryNode(CategoryRef):
+    description: str
+    position: int
+    parent_id: int | None
+    children: list[CategoryNode] = []
+
+
+class CategoryOut(CategoryNode):
+    breadcrumb: list[CategoryRef] = []
+
+
+class CategoryCreate(BaseModel):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    slug: str | None = None
+    parent_id: Annotated[int, Field(strict=True)] | None = None
+    description: str = ""
+    position: Annotated[int, Field(strict=True)] = 0
+
+
+class CategoryUpdate(BaseModel):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    slug: str | None = None
+    parent_id: Annotated[int, Field(strict=True)] | None = None
+    description: str | None = None
+    position: Annotated[int, Field(strict=True)] | None = None
+
+
+class ProductCreate(BaseModel):
+    name: Name
+    category_id: Annotated[int, Field(strict=True)]
+    price: MinorUnits
+    slug: str | None = None
+    sku: Annotated[str, Field(max_length=100)] | None = None
+    description: str = ""
+    stock: Quantity = 0
+    is_active: bool = True
+
+
+class ProductUpdate(BaseModel):
+    """PATCH: only the fields sent are changed."""
+
+    name: Name | None = None
+    category_id: Annotated[int, Field(strict=True)] | None = None
+    price: MinorUnits | None = None
+    slug: str | None = None
+    sku: Annotated[str, Field(max_length=100)] | None = None
+    description: str | None = None
+    stock: Quantity | None = None
+    is_active: bool | None = None
+
+
+class StockChange(BaseModel):
+    """Either `{"set": n}` or `{"delta": +/-n, "reason": "..."}`."""
+
+    set: Quantity | None = None
+    delta: Annotated[int, Field(strict=True, ge=-2_000_000_000, le=2_000_000_000)] | None = None
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Self:
+        if (self.set is None) == (self.delta is None):
+            raise ValueError('Send exactly one of "set" (a new quantity) or "delta".')
+        return self
+
+
+class ProductListItem(BaseModel):
+    id: int
+    name: str
+    slug: str
+    price: int
+    currency: str
+    in_stock: bool
+    stock: int
+    is_active: bool
+    category_id: int
+    thumbnail: ImageOut | None
+    created_at: datetime
+
+
+class ProductPage(BaseModel):
+    items: list[ProductListItem]
+    next_cursor: str | None
+    total: int | None = Field(
+        default=None, description="An estimate when known; omitted on filtered lists."
+    )
+
+
+class ProductOut(BaseModel):
+    id: int
+    name: str
+    slug: str
+    sku: str | None
+    description: str
+    price: int
+    currency: str
+    stock: int
+    in_stock: bool
+    is_active: bool
+    category_id: int
+    breadcrumb: list[CategoryRef]
+    images: list[ImageOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class StaffProductOut(ProductOut):
+    sync_state: SyncState
+    sync_error: str | None
+    stripe_id: str | None
+    stripe_price_id: str | None
+
+
+class ImageUpdate(BaseModel):
+    alt: Annotated[str, Field(max_length=300)]
+
+
+class ImageOrder(BaseModel):
+    image_ids: list[int]
+
+
+class ImportRowError(BaseModel):
+    line: int
+    errors: list[str]
+
+
+class ImportReport(BaseModel):
+    rows: int
+    created: int
+    updated: int
+    errors: list[ImportRowError]

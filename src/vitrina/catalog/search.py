@@ -1,0 +1,221 @@
+"""The product list: full-text search, filters, sorts and keyset pagination.
+
+PostgreSQL searches `products.search_vector`, a stored generated `tsvector` (name weighted A,
+description B) with a GIN index, made by migration 0003 and absent from the ORM model because
+SQLite has no equivalent. SQLite falls back to LIKE over name and description. Either way
+relevance puts name hits first.
+
+Pages are keyset-paginated: the opaque cursor holds the sort key of the last row shown, so a
+deep page costs what the first does and rows added meanwhile never shift or repeat a page.
+No COUNT(*) is run: `total` is left out.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
+
+from vitrina.catalog.categories import descendant_ids, find_category
+from vitrina.catalog.models import Product
+from vitrina.catalog.schemas import (
+    ImageOut,
+    ProductListItem,
+    ProductPage,
+    ProductQuery,
+    ProductSort,
+)
+from vitrina.errors import Unprocessable
+
+TEXT_SEARCH_CONFIG = "english"
+SEARCH_VECTOR = literal_column("products.search_vector", type_=TSVECTOR)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class _Order:
+    keys: tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]
+    descending: bool
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _text_filter(dialect: str, q: str) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
+    """The WHERE condition and the relevance expression for a search query."""
+    if dialect == "postgresql":
+        query = func.websearch_to_tsquery(literal_column(f"'{TEXT_SEARCH_CONFIG}'"), q)
+        name_hit = func.ts_filter(SEARCH_VECTOR, literal_column("'{a}'")).op("@@")(query)
+        rank = func.ts_rank(SEARCH_VECTOR, query, 32) + case((name_hit, 1.0), else_=0.0)
+        return SEARCH_VECTOR.op("@@")(query), rank
+    words = [w.lower() for w in _WORD.findall(q)][:20]
+    conditions = []
+    name_hits: list[ColumnElement[int]] = []
+    for word in words:
+        pattern = f"%{_escape_like(word)}%"
+        in_name = func.lower(Product.name).like(pattern, escape="\\")
+        in_description = func.lower(Product.description).like(pattern, escape="\\")
+        conditions.append(or_(in_name, in_description))
+        name_hits.append(case((in_name, 1), else_=0))
+    return and_(*conditions), sum(name_hits, literal(0))
+
+
+def _order_for(sort: ProductSort, rank: ColumnElement[Any] | None) -> _Order:
+    if sort is ProductSort.RELEVANCE and rank is not None:
+        return _Order((rank, Product.id), descending=True)
+    if sort is ProductSort.PRICE_ASC:
+        return _Order((Product.price, Product.id), descending=False)
+    if sort is ProductSort.PRICE_DESC:
+        return _Order((Product.price, Product.id), descending=True)
+    if sort is ProductSort.NAME:
+        return _Order((Product.name, Product.id), descending=False)
+    return _Order((Product.created_at, Product.id), descending=True)
+
+
+def encode_cursor(sort: ProductSort, values: list[Any]) -> str:
+    encoded = [_iso(v) if isinstance(v, datetime) else v for v in values]
+    raw = json.dumps({"s": sort.value, "v": encoded}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _iso(moment: datetime) -> str:
+    """SQLite hands times back naive; they are UTC like every time the store writes."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+def decode_cursor(cursor: str, sort: ProductSort) -> list[Any]:
+    """The key values a cursor carries; 422 for a cursor that is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        values = data["v"]
+        if data["s"] != sort.value or not isinstance(values, list) or len(values) != 2:
+            raise ValueError("cursor for another sort")
+        if sort is ProductSort.NEWEST:
+            values[0] = datetime.fromisoformat(values[0])
+        _check_types(sort, values)
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise Unprocessable(
+            "The cursor is not valid for this list; start again without it."
+        ) from exc
+    return values
+
+
+def _check_types(sort: ProductSort, values: list[Any]) -> None:
+    key_types: dict[ProductSort, tuple[type, ...]] = {
+        ProductSort.NEWEST: (datetime,),
+        ProductSort.NAME: (str,),
+        ProductSort.RELEVANCE: (int, float),
+    }
+    first: Any = values[0]
+    if not isinstance(first, key_types.get(sort, (int,))) or isinstance(first, bool):
+        raise ValueError("bad cursor key")
+    if not isinstance(values[1], int) or isinstance(values[1], bool):
+        raise ValueError("bad cursor id")
+    if isinstance(first, datetime) and first.tzinfo is None:
+        raise ValueError("naive time")
+
+
+def effective_query(params: ProductQuery) -> str | None:
+    """The search text, or None when it holds no word to search for."""
+    if params.q is None:
+        return None
+    q = params.q.replace("\x00", " ").strip()
+    return q if _WORD.search(q) else None
+
+
+async def _filtered(session: AsyncSession, params: ProductQuery, query: Select[Any]) -> Select[Any]:
+    if not params.include_inactive:
+        query = query.where(Product.is_active.is_(True))
+    if params.category:
+        category = await find_category(session, params.category)
+        ids = await descendant_ids(session, category.id)
+        query = query.where(
+            Product.category_id == ids[0] if len(ids) == 1 else Product.category_id.in_(ids)
+        )
+    if params.min_price is not None:
+        query = query.where(Product.price >= params.min_price)
+    if params.max_price is not None:
+        query = query.where(Product.price <= params.max_price)
+    if params.in_stock:
+        query = query.where(Product.stock > 0)
+    return query
+
+
+async def search_products(session: AsyncSession, params: ProductQuery) -> ProductPage:
+    """One page of products: one query for the rows, one for their images."""
+    dialect = session.get_bind().dialect.name
+    q = effective_query(params)
+    rank: ColumnElement[Any] | None = None
+    query: Select[Any] = select(Product)
+    if q is not None:
+        condition, rank = _text_filter(dialect, q)
+        query = select(Product, rank.label("rank")).where(condition)
+    sort = params.sort or (ProductSort.RELEVANCE if q is not None else ProductSort.NEWEST)
+    if sort is ProductSort.RELEVANCE and rank is None:
+        sort = ProductSort.NEWEST
+    order = _order_for(sort, rank)
+    query = await _filtered(session, params, query)
+    if params.cursor:
+        values = decode_cursor(params.cursor, sort)
+        row, after = tuple_(*order.keys), tuple_(*(literal(v) for v in values))
+        query = query.where(row < after if order.descending else row > after)
+    query = query.order_by(*(k.desc() if order.descending else k.asc() for k in order.keys))
+    query = query.limit(params.limit + 1).options(selectinload(Product.images))
+    rows = (await session.execute(query)).all()
+    page = rows[: params.limit]
+    next_cursor = None
+    if len(rows) > params.limit:
+        last = page[-1]
+        values = _key_values(sort, last[0], last[1] if rank is not None else None)
+        next_cursor = encode_cursor(sort, values)
+    return ProductPage(items=[list_item(r[0]) for r in page], next_cursor=next_cursor)
+
+
+def _key_values(sort: ProductSort, product: Product, rank: Any) -> list[Any]:
+    first: Any = {
+        ProductSort.RELEVANCE: rank,
+        ProductSort.PRICE_ASC: product.price,
+        ProductSort.PRICE_DESC: product.price,
+        ProductSort.NAME: product.name,
+        ProductSort.NEWEST: product.created_at,
+    }[sort]
+    return [first, product.id]
+
+
+def list_item(product: Product) -> ProductListItem:
+    images = product.images
+    return ProductListItem(
+        id=product.id,
+        name=product.name,
+        slug=product.slug,
+        price=product.price,
+        currency=product.currency,
+        in_stock=product.stock > 0,
+        stock=product.stock,
+        is_active=product.is_active,
+        category_id=product.category_id,
+        thumbnail=ImageOut.of(images[0]) if images else None,
+        created_at=product.created_at,
+    )

@@ -1,0 +1,283 @@
+"""Products: what other features call (get, lock, stock) and what staff change.
+
+Services flush and never commit. Every staff change that Stripe must learn (name, description,
+price, active flag) calls `product.mark_for_sync()` in the same transaction; a new product
+starts pending (sync_version 1 > synced_version 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import structlog
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from vitrina.catalog.categories import breadcrumb
+from vitrina.catalog.models import Category, Product, ProductImage
+from vitrina.catalog.schemas import (
+    ImageOut,
+    ProductCreate,
+    ProductOut,
+    ProductQuery,
+    ProductUpdate,
+    StaffProductOut,
+)
+from vitrina.catalog.search import search_products
+from vitrina.catalog.slugs import check_slug, slugify, unique_slug
+from vitrina.config import get_settings
+from vitrina.errors import Conflict, NotFound, Unprocessable
+from vitrina.orders.models import OrderItem
+
+log = structlog.get_logger(__name__)
+
+__all__ = [
+    "ProductQuery",
+    "adjust_stock",
+    "create_product",
+    "delete_product",
+    "get_product",
+    "get_products_by_ids",
+    "lock_products",
+    "product_out",
+    "search_products",
+    "set_stock",
+    "update_product",
+]
+
+SYNCED_FIELDS = frozenset({"name", "description", "price", "is_active"})
+
+
+async def get_product(
+    session: AsyncSession, id_or_slug: int | str, *, staff: bool = False
+) -> Product:
+    """A product by id or slug, with its images. Inactive products exist only for staff."""
+    query = select(Product).options(selectinload(Product.images))
+    if isinstance(id_or_slug, int) or id_or_slug.isdigit():
+        query = query.where(Product.id == int(id_or_slug))
+    else:
+        query = query.where(Product.slug == id_or_slug)
+    product = await session.scalar(query)
+    if product is None or (not product.is_active and not staff):
+        raise NotFound(f"Product {id_or_slug!r} not found.")
+    return product
+
+
+async def get_products_by_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, Product]:
+    """The products that exist among `ids` (active or not), with their images."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.scalars(
+        select(Product).where(Product.id.in_(wanted)).options(selectinload(Product.images))
+    )
+    return {p.id: p for p in rows}
+
+
+async def lock_products(session: AsyncSession, ids: Iterable[int]) -> dict[int, Product]:
+    """Lock the rows for the rest of the transaction, in id order so that lockers never deadlock.
+
+    PostgreSQL takes `SELECT ... FOR UPDATE`; SQLite serialises writers itself. The returned
+    objects are refreshed from the locked rows.
+    """
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = (
+        select(Product)
+        .where(Product.id.in_(wanted))
+        .order_by(Product.id)
+        .execution_options(populate_existing=True)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    rows = await session.scalars(query)
+    return {p.id: p for p in rows}
+
+
+async def adjust_stock(session: AsyncSession, product: Product, delta: int, reason: str) -> int:
+    """Add `delta` (negative to take) to the stock atomically; never below zero (409).
+
+    The check and the change are one UPDATE, so concurrent adjustments cannot oversell.
+    Returns the new quantity, also set on `product`.
+    """
+    new_stock = await session.scalar(
+        update(Product)
+        .where(Product.id == product.id, Product.stock + delta >= 0)
+        .values(stock=Product.stock + delta)
+        .returning(Product.stock)
+        .execution_options(synchronize_session=False)
+    )
+    if new_stock is None:
+        raise Conflict(
+            f"Not enough stock of {product.name!r}: cannot take {-delta} "
+            f"(in stock: {await _current_stock(session, product.id)})."
+        )
+    set_committed_value(product, "stock", new_stock)
+    log.info("stock_adjusted", product_id=product.id, delta=delta, stock=new_stock, reason=reason)
+    return new_stock
+
+
+async def _current_stock(session: AsyncSession, product_id: int) -> int:
+    return await session.scalar(select(Product.stock).where(Product.id == product_id)) or 0
+
+
+async def set_stock(session: AsyncSession, product: Product, quantity: int, reason: str) -> int:
+    if quantity < 0:
+        raise Unprocessable("Stock cannot be negative.")
+    await session.execute(
+        update(Product)
+        .where(Product.id == product.id)
+        .values(stock=quantity)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(product, "stock", quantity)
+    log.info("stock_set", product_id=product.id, stock=quantity, reason=reason)
+    return quantity
+
+
+async def _check_category(session: AsyncSession, category_id: int) -> None:
+    if await session.get(Category, category_id) is None:
+        raise Unprocessable(f"Category {category_id} does not exist.")
+
+
+async def _slug_for(
+    session: AsyncSession, name: str, wanted: str | None, self_id: int | None
+) -> str:
+    if wanted is None:
+        base = slugify(name, fallback="product")
+        return await unique_slug(session, Product.slug, base, exclude_id=self_id)
+    slug = check_slug(wanted)
+    clash = exists().where(Product.slug == slug)
+    if self_id is not None:
+        clash = clash.where(Product.id != self_id)
+    if await session.scalar(select(clash)):
+        raise Conflict(f"Another product already uses the slug {slug!r}.")
+    return slug
+
+
+async def _check_sku(session: AsyncSession, sku: str | None, self_id: int | None) -> str | None:
+    sku = (sku or "").strip() or None
+    if sku is None:
+        return None
+    clash = exists().where(Product.sku == sku)
+    if self_id is not None:
+        clash = clash.where(Product.id != self_id)
+    if await session.scalar(select(clash)):
+        raise Conflict(f"Another product already uses the SKU {sku!r}.")
+    return sku
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("Another product already uses this slug or SKU.") from exc
+
+
+async def create_product(session: AsyncSession, data: ProductCreate) -> Product:
+    await _check_category(session, data.category_id)
+    product = Product(
+        name=data.name,
+        slug=await _slug_for(session, data.name, data.slug, None),
+        sku=await _check_sku(session, data.sku, None),
+        description=data.description,
+        price=data.price,
+        currency=get_settings().store_currency,
+        stock=data.stock,
+        is_active=data.is_active,
+        category_id=data.category_id,
+    )
+    product.images = []
+    session.add(product)
+    await _flush(session)
+    return product
+
+
+async def update_product(session: AsyncSession, product: Product, data: ProductUpdate) -> Product:
+    """Apply the fields sent. A null for a required field is refused, not ignored."""
+    changes = data.model_dump(exclude_unset=True)
+    for required in ("name", "category_id", "price", "stock", "is_active", "description"):
+        if required in changes and changes[required] is None:
+            raise Unprocessable(f"{required} cannot be null.")
+    if "category_id" in changes:
+        await _check_category(session, changes["category_id"])
+    if "slug" in changes:
+        wanted = changes.pop("slug")
+        product.slug = await _slug_for(
+            session, changes.get("name", product.name), wanted, product.id
+        )
+    if "sku" in changes:
+        product.sku = await _check_sku(session, changes.pop("sku"), product.id)
+    needs_sync = False
+    for field, value in changes.items():
+        if getattr(product, field) != value:
+            setattr(product, field, value)
+            needs_sync = needs_sync or field in SYNCED_FIELDS
+    if needs_sync:
+        product.mark_for_sync()
+    await _flush(session)
+    return product
+
+
+async def set_active(session: AsyncSession, product: Product, active: bool) -> Product:
+    return await update_product(session, product, ProductUpdate(is_active=active))
+
+
+async def delete_product(session: AsyncSession, product: Product) -> list[str]:
+    """Delete a product never ordered; returns its image paths so the caller can remove files.
+
+    An ordered product is history (orders point at it): it is deactivated instead (409).
+    """
+    if await session.scalar(select(exists().where(OrderItem.product_id == product.id))):
+        raise Conflict(
+            f"Product {product.slug!r} has been ordered and cannot be deleted; "
+            "deactivate it instead."
+        )
+    paths = [image.path for image in await _images(session, product.id)]
+    await session.delete(product)
+    await session.flush()
+    return paths
+
+
+async def _images(session: AsyncSession, product_id: int) -> Sequence[ProductImage]:
+    return (
+        await session.scalars(
+            select(ProductImage)
+            .where(ProductImage.product_id == product_id)
+            .order_by(ProductImage.position, ProductImage.id)
+        )
+    ).all()
+
+
+async def product_out(session: AsyncSession, product: Product, *, staff: bool) -> ProductOut:
+    """The product page's data: images and the category breadcrumb (images must be loaded)."""
+    fields = {
+        "id": product.id,
+        "name": product.name,
+        "slug": product.slug,
+        "sku": product.sku,
+        "description": product.description,
+        "price": product.price,
+        "currency": product.currency,
+        "stock": product.stock,
+        "in_stock": product.stock > 0,
+        "is_active": product.is_active,
+        "category_id": product.category_id,
+        "breadcrumb": await breadcrumb(session, product.category_id),
+        "images": [ImageOut.of(i) for i in product.images],
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+    }
+    if not staff:
+        return ProductOut(**fields)
+    return StaffProductOut(
+        **fields,
+        sync_state=product.sync_state,
+        sync_error=product.sync_error,
+        stripe_id=product.stripe_id,
+        stripe_price_id=product.stripe_price_id,
+    )
