@@ -29,7 +29,10 @@ class Order(TimestampMixin, Base):
     """
 
     __tablename__ = "orders"
-    __table_args__ = (Index("ix_orders_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_orders_status_created", "status", "created_at"),
+        Index("ix_orders_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
@@ -51,6 +54,7 @@ class Order(TimestampMixin, Base):
     needs_review: Mapped[bool] = mapped_column(default=False)
     review_reason: Mapped[str | None] = mapped_column(Text, default=None)
     paid_at: Mapped[datetime | None] = mapped_column(default=None)
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(default=None)
 
     items: Mapped[list[OrderItem]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="OrderItem.id"
@@ -96,7 +100,10 @@ class WebhookEvent(Base):
     """The inbox: each provider event once, handled at most once (`handled_at`)."""
 
     __tablename__ = "webhook_events"
-    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_webhook_events_handled_received", "handled_at", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(20))

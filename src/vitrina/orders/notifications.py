@@ -1,0 +1,111 @@
+"""Order confirmation mail, sent only after the order's transaction has committed.
+
+Fulfilment calls `confirm_after_commit(session, order_id)`; when that session's outermost
+transaction commits, a task claims the order (`confirmation_sent_at` set by a conditional
+UPDATE, committed) and then sends. The claim makes a duplicate impossible whatever replays;
+a crash between claim and send loses that one mail, which is the accepted trade.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction, selectinload
+
+from vitrina.config import get_settings
+from vitrina.db import db_helper
+from vitrina.kit.clock import utcnow
+from vitrina.kit.money import to_decimal
+from vitrina.orders.models import Order
+
+log = structlog.get_logger(__name__)
+
+PENDING_KEY = "vitrina.order_confirmations"
+_tasks: set[asyncio.Task[bool]] = set()
+
+
+def confirm_after_commit(session: AsyncSession, order_id: int) -> None:
+    sync = session.sync_session
+    sync.info.setdefault(PENDING_KEY, []).append(order_id)
+    if not event.contains(sync, "after_commit", _after_commit):
+        event.listen(sync, "after_commit", _after_commit)
+        event.listen(sync, "after_soft_rollback", _after_soft_rollback)
+
+
+def _after_commit(sync: Session) -> None:
+    pending: list[int] = sync.info.pop(PENDING_KEY, [])
+    if not pending:
+        return
+    loop = asyncio.get_running_loop()
+    for order_id in pending:
+        task = loop.create_task(send_confirmation(order_id))
+        _tasks.add(task)
+        task.add_done_callback(_tasks.discard)
+
+
+def _after_soft_rollback(sync: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:
+        sync.info.pop(PENDING_KEY, None)
+
+
+async def wait_for_outgoing_mail() -> None:
+    """Wait until every confirmation scheduled so far has been sent (tests, shutdown)."""
+    if _tasks:
+        await asyncio.wait(list(_tasks))
+
+
+def _format(amount: int, currency: str) -> str:
+    return f"{to_decimal(amount, currency)} {currency.upper()}"
+
+
+def render_confirmation(order: Order, store_name: str) -> tuple[str, str]:
+    lines = [
+        f"Thank you for your order #{order.id} at {store_name}.",
+        "",
+        *(
+            f"  {item.quantity} x {item.name} @ {_format(item.unit_price, order.currency)}"
+            f" = {_format(item.line_total, order.currency)}"
+            for item in order.items
+        ),
+        "",
+        f"Subtotal: {_format(order.subtotal, order.currency)}",
+    ]
+    if order.discount:
+        code = f" ({order.coupon_code})" if order.coupon_code else ""
+        lines.append(f"Discount{code}: -{_format(order.discount, order.currency)}")
+    if order.shipping:
+        lines.append(f"Shipping: {_format(order.shipping, order.currency)}")
+    lines += [f"Total: {_format(order.total, order.currency)}", f"Status: {order.status.value}"]
+    return f"{store_name}: order #{order.id} confirmed", "\n".join(lines) + "\n"
+
+
+async def send_confirmation(order_id: int) -> bool:
+    """Claim and send one order's confirmation; False when it was already claimed."""
+    try:
+        async with db_helper.session_factory() as session:
+            claimed = await session.execute(
+                update(Order)
+                .where(Order.id == order_id, Order.confirmation_sent_at.is_(None))
+                .values(confirmation_sent_at=utcnow())
+                .returning(Order.id)
+            )
+            if claimed.scalar_one_or_none() is None:
+                return False
+            order = (
+                await session.execute(
+                    select(Order).where(Order.id == order_id).options(selectinload(Order.items))
+                )
+            ).scalar_one()
+            await session.commit()
+        from vitrina.mail import send_mail
+
+        subject, body = render_confirmation(order, get_settings().store_name)
+        await send_mail(order.email, subject, body)
+        log.info("order_confirmation_sent", order_id=order_id)
+        return True
+    except Exception as exc:  # a lost confirmation must not break anything else
+        log.exception("order_confirmation_failed", order_id=order_id, error=str(exc))
+        return False

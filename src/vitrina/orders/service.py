@@ -1,0 +1,243 @@
+"""Orders after they exist: reading them, the status machine, payment outcomes, history.
+
+Every change locks the order row first (`SELECT ... FOR UPDATE` on PostgreSQL), so a staff
+action and a Stripe event arriving together apply one after the other, each seeing the other's
+result. Each change writes an `OrderEvent` saying what changed and who did it (`actor_id`
+None means Stripe or the store itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from vitrina.accounts.models import User
+from vitrina.errors import Conflict, NotFound
+from vitrina.kit.clock import utcnow
+from vitrina.orders import inventory
+from vitrina.orders.models import Order, OrderEvent, OrderStatus
+
+STAFF_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.AWAITING_PAYMENT: frozenset({OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset({OrderStatus.PROCESSING, OrderStatus.CANCELLED}),
+    OrderStatus.PROCESSING: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
+}
+"""What staff may do by hand. `paid` and `refunded` come only from Stripe."""
+
+SETTLED = frozenset(
+    {OrderStatus.PAID, OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED}
+)
+"""Orders whose payment Stripe has confirmed and which are still going ahead."""
+
+
+def add_event(
+    session: AsyncSession,
+    order: Order,
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    from_status: OrderStatus | None = None,
+    to_status: OrderStatus | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> OrderEvent:
+    entry = OrderEvent(
+        order_id=order.id,
+        actor_id=actor_id,
+        kind=kind,
+        from_status=from_status.value if from_status else None,
+        to_status=to_status.value if to_status else None,
+        note=note,
+        data=data,
+        created_at=utcnow(),
+    )
+    session.add(entry)
+    return entry
+
+
+def set_status(
+    session: AsyncSession,
+    order: Order,
+    status: OrderStatus,
+    *,
+    actor_id: int | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    previous = order.status
+    order.status = status
+    add_event(
+        session,
+        order,
+        "status_changed",
+        actor_id=actor_id,
+        from_status=previous,
+        to_status=status,
+        note=note,
+        data=data,
+    )
+
+
+async def lock_order(session: AsyncSession, order_id: int) -> Order:
+    """The order, locked for this transaction and loaded with its items."""
+    order = (
+        await session.execute(
+            select(Order)
+            .where(Order.id == order_id)
+            .options(selectinload(Order.items))
+            .with_for_update(of=Order)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if order is None:
+        raise NotFound("Order not found.")
+    return order
+
+
+def sold_lines(order: Order) -> list[inventory.StockLine]:
+    return [
+        inventory.StockLine(item.product_id, item.quantity)
+        for item in order.items
+        if item.product_id is not None
+    ]
+
+
+def mark_paid(session: AsyncSession, order: Order, amount_charged: int) -> None:
+    order.amount_charged = amount_charged
+    order.paid_at = utcnow()
+    set_status(session, order, OrderStatus.PAID, note="Payment confirmed by Stripe.")
+
+
+async def cancel_with_stock_back(
+    session: AsyncSession, order: Order, *, actor_id: int | None, note: str
+) -> None:
+    """Cancel an order whose goods are still here: its stock comes back."""
+    lines = sold_lines(order)
+    await inventory.return_stock(session, lines)
+    returned = {str(line.product_id): line.quantity for line in lines}
+    set_status(
+        session,
+        order,
+        OrderStatus.CANCELLED,
+        actor_id=actor_id,
+        note=note,
+        data={"stock_returned": returned},
+    )
+
+
+async def apply_refunded_amount(session: AsyncSession, order: Order, amount_refunded: int) -> None:
+    """Take Stripe's figure for how much of the charge is refunded (`charge.refunded`).
+
+    Stripe's charge is the truth and only grows, so an older event delivered late changes
+    nothing. A fully refunded order becomes `refunded` unless it was cancelled (then the
+    refund belongs to the cancellation and the order stays cancelled).
+    """
+    if amount_refunded <= order.amount_refunded:
+        return
+    before = order.amount_refunded
+    order.amount_refunded = amount_refunded
+    add_event(
+        session,
+        order,
+        "refunded",
+        note=f"Stripe refunded {amount_refunded - before} (total {amount_refunded}).",
+        data={"amount": amount_refunded - before, "amount_refunded": amount_refunded},
+    )
+    fully = order.amount_charged > 0 and amount_refunded >= order.amount_charged
+    if fully and order.status not in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+        set_status(session, order, OrderStatus.REFUNDED, note="Fully refunded.")
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    user_id: int | None = None
+    status: OrderStatus | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    email: str | None = None
+    flagged: bool | None = None
+
+
+def _filtered(filters: OrderFilters) -> Select[Order]:
+    query = select(Order)
+    if filters.user_id is not None:
+        query = query.where(Order.user_id == filters.user_id)
+    if filters.status is not None:
+        query = query.where(Order.status == filters.status)
+    if filters.created_from is not None:
+        query = query.where(Order.created_at >= filters.created_from)
+    if filters.created_to is not None:
+        query = query.where(Order.created_at < filters.created_to)
+    if filters.email:
+        query = query.where(func.lower(Order.email) == filters.email.strip().lower())
+    if filters.flagged is not None:
+        query = query.where(Order.needs_review.is_(filters.flagged))
+    return query
+
+
+async def list_orders(
+    session: AsyncSession, filters: OrderFilters, *, limit: int, offset: int
+) -> tuple[list[Order], int]:
+    query = _filtered(filters)
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await session.execute(
+        query.options(selectinload(Order.items))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows.scalars()), int(total)
+
+
+async def get_order(
+    session: AsyncSession, order_id: int, *, user: User | None = None, history: bool = False
+) -> Order:
+    """One order; with `user`, only if it is theirs (someone else's is simply not found)."""
+    query = select(Order).where(Order.id == order_id).options(selectinload(Order.items))
+    if user is not None:
+        query = query.where(Order.user_id == user.id)
+    if history:
+        query = query.options(selectinload(Order.events))
+    order = (await session.execute(query)).scalar_one_or_none()
+    if order is None:
+        raise NotFound("Order not found.")
+    return order
+
+
+async def order_by_session(session: AsyncSession, stripe_session_id: str) -> Order | None:
+    return (
+        await session.execute(
+            select(Order)
+            .where(Order.stripe_session_id == stripe_session_id)
+            .options(selectinload(Order.items))
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+async def order_by_payment_intent(session: AsyncSession, payment_intent_id: str) -> Order | None:
+    return (
+        await session.execute(
+            select(Order)
+            .where(Order.stripe_payment_intent_id == payment_intent_id)
+            .options(selectinload(Order.items))
+            .with_for_update(of=Order)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+def check_transition(order: Order, target: OrderStatus) -> None:
+    allowed = STAFF_TRANSITIONS.get(order.status, frozenset())
+    if target not in allowed:
+        shown = ", ".join(sorted(s.value for s in allowed)) or "none"
+        raise Conflict(
+            f"An order that is {order.status.value} cannot become {target.value} "
+            f"(allowed: {shown})."
+        )

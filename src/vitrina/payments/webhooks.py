@@ -1,0 +1,189 @@
+"""Stripe webhooks through an inbox: verify, record once, handle once, retry what failed.
+
+1. The signature is checked on the raw body (`stripe.Webhook.construct_event`, 300 s).
+2. The event is inserted into `webhook_events` (unique source + external id, `ON CONFLICT DO
+   NOTHING`) and committed on its own, so it survives whatever happens next.
+3. A second transaction claims the row with a conditional `UPDATE ... WHERE handled_at IS
+   NULL` (on PostgreSQL that row lock makes a concurrent delivery of the same event wait, then
+   find it handled), runs the handler, stamps `handled_at` and commits: handling and stamp
+   commit together or not at all.
+4. If the handler fails, the error is recorded and the endpoint answers 500, so Stripe
+   delivers again; `vitrina retry-webhooks` handles rows that stayed unhandled.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+import stripe
+import structlog
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vitrina.errors import BadRequest
+from vitrina.kit.clock import utcnow
+from vitrina.orders.models import WebhookEvent
+from vitrina.payments import fulfilment
+
+log = structlog.get_logger(__name__)
+
+SOURCE = "stripe"
+SIGNATURE_TOLERANCE_SECONDS = 300
+
+Handler = Callable[[AsyncSession, str], Awaitable[object]]
+
+
+async def _fulfil(session: AsyncSession, object_id: str) -> object:
+    return await fulfilment.fulfil(session, object_id, source="webhook")
+
+
+HANDLERS: dict[str, Handler] = {
+    "checkout.session.completed": _fulfil,
+    "checkout.session.async_payment_succeeded": _fulfil,
+    "checkout.session.async_payment_failed": _fulfil,
+    "checkout.session.expired": fulfilment.expire_checkout_session,
+    "charge.refunded": fulfilment.follow_charge_refunds,
+}
+"""Event type -> handler(session, id of the event's object). Other types are recorded only."""
+
+
+class Outcome(StrEnum):
+    HANDLED = "handled"
+    ALREADY_HANDLED = "already_handled"
+    FAILED = "failed"
+
+
+def verify(payload: bytes, signature: str | None, secret: str) -> dict[str, Any]:
+    """The event, if the signature is Stripe's and fresh; otherwise 400."""
+    if not signature:
+        raise BadRequest("Missing Stripe-Signature header.")
+    try:
+        stripe.Webhook.construct_event(
+            payload, signature, secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
+        )
+    except stripe.SignatureVerificationError as exc:
+        raise BadRequest("Invalid or expired Stripe signature.") from exc
+    except ValueError as exc:
+        raise BadRequest("The webhook body is not valid JSON.") from exc
+    event = json.loads(payload)
+    if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
+        raise BadRequest("The webhook body is not a Stripe event.")
+    return event
+
+
+async def record(session: AsyncSession, event: dict[str, Any]) -> int:
+    """Insert the event once (`ON CONFLICT DO NOTHING`); returns its inbox row id."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    values = {
+        "source": SOURCE,
+        "external_id": event["id"],
+        "type": event["type"],
+        "payload": event,
+        "received_at": utcnow(),
+        "attempts": 0,
+    }
+    await session.execute(
+        insert(WebhookEvent)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+    )
+    row_id = await session.scalar(
+        select(WebhookEvent.id).where(
+            WebhookEvent.source == SOURCE, WebhookEvent.external_id == event["id"]
+        )
+    )
+    assert row_id is not None
+    return row_id
+
+
+async def dispatch(session: AsyncSession, event_type: str, payload: dict[str, Any]) -> None:
+    handler = HANDLERS.get(event_type)
+    if handler is None:
+        return
+    object_id = str(payload["data"]["object"]["id"])
+    await handler(session, object_id)
+
+
+async def handle(factory: async_sessionmaker[AsyncSession], row_id: int) -> Outcome:
+    """Handle one inbox row unless it is handled already; the stamp commits with the work."""
+    async with factory() as session:
+        claimed = (
+            await session.execute(
+                update(WebhookEvent)
+                .where(WebhookEvent.id == row_id, WebhookEvent.handled_at.is_(None))
+                .values(attempts=WebhookEvent.attempts + 1)
+                .returning(WebhookEvent.type, WebhookEvent.payload)
+            )
+        ).one_or_none()
+        if claimed is None:
+            await session.rollback()
+            return Outcome.ALREADY_HANDLED
+        event_type, payload = claimed
+        try:
+            await dispatch(session, event_type, payload)
+            await session.execute(
+                update(WebhookEvent)
+                .where(WebhookEvent.id == row_id)
+                .values(handled_at=utcnow(), last_error=None)
+            )
+            await session.commit()
+        except Exception as exc:
+            await session.rollback()
+            log.exception("webhook_handler_failed", row_id=row_id, event_type=event_type)
+            await _record_failure(factory, row_id, exc)
+            return Outcome.FAILED
+    return Outcome.HANDLED
+
+
+async def _record_failure(
+    factory: async_sessionmaker[AsyncSession], row_id: int, exc: Exception
+) -> None:
+    async with factory() as session:
+        await session.execute(
+            update(WebhookEvent)
+            .where(WebhookEvent.id == row_id)
+            .values(
+                attempts=WebhookEvent.attempts + 1,
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
+        )
+        await session.commit()
+
+
+async def receive(factory: async_sessionmaker[AsyncSession], event: dict[str, Any]) -> Outcome:
+    async with factory() as session:
+        row_id = await record(session, event)
+        await session.commit()
+    return await handle(factory, row_id)
+
+
+async def retry_unhandled(
+    factory: async_sessionmaker[AsyncSession],
+    *,
+    older_than: timedelta = timedelta(minutes=1),
+    limit: int = 100,
+) -> dict[Outcome, int]:
+    """Handle inbox rows left unhandled (a crash, or Stripe gave up); oldest first."""
+    async with factory() as session:
+        row_ids = list(
+            await session.scalars(
+                select(WebhookEvent.id)
+                .where(
+                    WebhookEvent.handled_at.is_(None),
+                    WebhookEvent.received_at <= utcnow() - older_than,
+                )
+                .order_by(WebhookEvent.received_at)
+                .limit(limit)
+            )
+        )
+    counts = dict.fromkeys(Outcome, 0)
+    for row_id in row_ids:
+        counts[await handle(factory, row_id)] += 1
+    return counts
