@@ -1,0 +1,68 @@
+"""Categories: the public tree and staff writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from vitrina.accounts.dependencies import StaffUser
+from vitrina.catalog import categories as service
+from vitrina.catalog.schemas import CategoryCreate, CategoryNode, CategoryOut, CategoryUpdate
+from vitrina.db import SessionDep
+from vitrina.errors import ERROR_RESPONSE
+
+router = APIRouter(tags=["catalog"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: ERROR_RESPONSE for code in (401, 403, 404, 409, 422)
+}
+
+
+async def _out(session: SessionDep, category_id: int) -> CategoryOut:
+    category = await service.find_category(session, category_id)
+    node = await service.subtree(session, category)
+    return CategoryOut(
+        **node.model_dump(), breadcrumb=await service.breadcrumb(session, category.id)
+    )
+
+
+@router.get("/categories", response_model=list[CategoryNode])
+async def list_categories(session: SessionDep) -> list[CategoryNode]:
+    """Every category as a tree."""
+    return await service.category_tree(session)
+
+
+@router.get("/categories/{id_or_slug}", response_model=CategoryOut, responses=ERRORS)
+async def get_category(session: SessionDep, id_or_slug: str) -> CategoryOut:
+    """A category with its subcategories and breadcrumb; its products are
+    `GET /products?category=...` (subcategories' products included)."""
+    category = await service.find_category(session, id_or_slug)
+    return await _out(session, category.id)
+
+
+@router.post(
+    "/categories", response_model=CategoryOut, status_code=status.HTTP_201_CREATED, responses=ERRORS
+)
+async def create_category(
+    session: SessionDep, _staff: StaffUser, data: CategoryCreate
+) -> CategoryOut:
+    category = await service.create_category(session, data)
+    return await _out(session, category.id)
+
+
+@router.patch("/categories/{category_id}", response_model=CategoryOut, responses=ERRORS)
+async def update_category(
+    session: SessionDep, _staff: StaffUser, category_id: int, data: CategoryUpdate
+) -> CategoryOut:
+    category = await service.find_category(session, category_id)
+    await service.update_category(session, category, data)
+    return await _out(session, category.id)
+
+
+@router.delete(
+    "/categories/{category_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS
+)
+async def delete_category(session: SessionDep, _staff: StaffUser, category_id: int) -> None:
+    """Refused (409) while the category has products or subcategories."""
+    category = await service.find_category(session, category_id)
+    await service.delete_category(session, category)

@@ -1,0 +1,173 @@
+"""Products: the public list and page, staff writes, stock and images."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Form, Query, UploadFile, status
+
+from vitrina.accounts.dependencies import OptionalUser, StaffUser
+from vitrina.catalog import images, service
+from vitrina.catalog.schemas import (
+    ImageOrder,
+    ImageOut,
+    ImageUpdate,
+    ProductCreate,
+    ProductOut,
+    ProductPage,
+    ProductQuery,
+    ProductUpdate,
+    StaffProductOut,
+    StockChange,
+)
+from vitrina.catalog.uploads import read_limited
+from vitrina.config import SettingsDep
+from vitrina.db import SessionDep
+from vitrina.errors import ERROR_RESPONSE
+
+router = APIRouter(tags=["catalog"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: ERROR_RESPONSE for code in (401, 403, 404, 409, 413, 415, 422)
+}
+
+
+@router.get("/products", response_model=ProductPage, responses=ERRORS)
+async def list_products(
+    session: SessionDep, user: OptionalUser, params: Annotated[ProductQuery, Query()]
+) -> ProductPage:
+    """Search (`q`), filter, sort and page through products (`next_cursor` for the next page).
+
+    Inactive products are listed only for staff asking `include_inactive=true`.
+    """
+    staff = user is not None and user.is_staff
+    params = params.model_copy(update={"include_inactive": params.include_inactive and staff})
+    return await service.search_products(session, params)
+
+
+@router.get("/products/{id_or_slug}", response_model=StaffProductOut | ProductOut, responses=ERRORS)
+async def get_product(session: SessionDep, user: OptionalUser, id_or_slug: str) -> ProductOut:
+    """A product with its images and category breadcrumb. Inactive: 404 except for staff."""
+    staff = user is not None and user.is_staff
+    product = await service.get_product(session, id_or_slug, staff=staff)
+    return await service.product_out(session, product, staff=staff)
+
+
+async def _staff_view(session: SessionDep, product_id: int) -> ProductOut:
+    product = await service.get_product(session, product_id, staff=True)
+    await session.refresh(product, ["images"])
+    return await service.product_out(session, product, staff=True)
+
+
+@router.post(
+    "/products",
+    response_model=StaffProductOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=ERRORS,
+)
+async def create_product(session: SessionDep, _staff: StaffUser, data: ProductCreate) -> ProductOut:
+    product = await service.create_product(session, data)
+    return await _staff_view(session, product.id)
+
+
+@router.patch("/products/{product_id}", response_model=StaffProductOut, responses=ERRORS)
+async def update_product(
+    session: SessionDep, _staff: StaffUser, product_id: int, data: ProductUpdate
+) -> ProductOut:
+    product = await service.get_product(session, product_id, staff=True)
+    await service.update_product(session, product, data)
+    return await _staff_view(session, product.id)
+
+
+@router.post("/products/{product_id}/activate", response_model=StaffProductOut, responses=ERRORS)
+async def activate_product(session: SessionDep, _staff: StaffUser, product_id: int) -> ProductOut:
+    product = await service.get_product(session, product_id, staff=True)
+    await service.set_active(session, product, True)
+    return await _staff_view(session, product.id)
+
+
+@router.post("/products/{product_id}/deactivate", response_model=StaffProductOut, responses=ERRORS)
+async def deactivate_product(session: SessionDep, _staff: StaffUser, product_id: int) -> ProductOut:
+    product = await service.get_product(session, product_id, staff=True)
+    await service.set_active(session, product, False)
+    return await _staff_view(session, product.id)
+
+
+@router.delete("/products/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
+async def delete_product(
+    session: SessionDep, _staff: StaffUser, product_id: int, background: BackgroundTasks
+) -> None:
+    """Only a product never ordered can be deleted; otherwise 409: deactivate it."""
+    product = await service.get_product(session, product_id, staff=True)
+    paths = await service.delete_product(session, product)
+    background.add_task(images.remove_files, paths)
+
+
+@router.post("/products/{product_id}/stock", response_model=StaffProductOut, responses=ERRORS)
+async def change_stock(
+    session: SessionDep, staff: StaffUser, product_id: int, change: StockChange
+) -> ProductOut:
+    """`{"set": n}` or `{"delta": +/-n, "reason": "..."}`; stock never goes below zero (409)."""
+    product = await service.get_product(session, product_id, staff=True)
+    reason = change.reason or f"staff {staff.id}"
+    if change.set is not None:
+        await service.set_stock(session, product, change.set, reason)
+    else:
+        await service.adjust_stock(session, product, change.delta or 0, reason)
+    return await _staff_view(session, product.id)
+
+
+@router.post(
+    "/products/{product_id}/images",
+    response_model=ImageOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=ERRORS,
+)
+async def upload_image(
+    session: SessionDep,
+    settings: SettingsDep,
+    _staff: StaffUser,
+    product_id: int,
+    file: UploadFile,
+    alt: Annotated[str, Form(max_length=300)] = "",
+) -> ImageOut:
+    """A JPEG, PNG or WebP image (checked by decoding it), at most MAX_UPLOAD_BYTES (413)."""
+    product = await service.get_product(session, product_id, staff=True)
+    data = await read_limited(file, settings.max_upload_bytes)
+    return ImageOut.of(await images.add_image(session, product, data, alt=alt))
+
+
+@router.patch("/products/{product_id}/images/{image_id}", response_model=ImageOut, responses=ERRORS)
+async def update_image(
+    session: SessionDep, _staff: StaffUser, product_id: int, image_id: int, data: ImageUpdate
+) -> ImageOut:
+    product = await service.get_product(session, product_id, staff=True)
+    image = await images.get_image(session, product, image_id)
+    image.alt = data.alt
+    await session.flush()
+    return ImageOut.of(image)
+
+
+@router.put("/products/{product_id}/images/order", response_model=StaffProductOut, responses=ERRORS)
+async def reorder_images(
+    session: SessionDep, _staff: StaffUser, product_id: int, order: ImageOrder
+) -> ProductOut:
+    product = await service.get_product(session, product_id, staff=True)
+    await images.reorder_images(session, product, order.image_ids)
+    return await _staff_view(session, product.id)
+
+
+@router.delete(
+    "/products/{product_id}/images/{image_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=ERRORS,
+)
+async def delete_image(
+    session: SessionDep,
+    _staff: StaffUser,
+    product_id: int,
+    image_id: int,
+    background: BackgroundTasks,
+) -> None:
+    product = await service.get_product(session, product_id, staff=True)
+    image = await images.get_image(session, product, image_id)
+    background.add_task(images.remove_files, [await images.delete_image(session, image)])
