@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from vitrina.accounts.router import router as accounts_router
 from vitrina.basket.router import router as basket_router
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.include_router(operations_router)
     app.include_router(api_router())
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    app.mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media")
     if settings.uses_stripe_emulator and not settings.stripe_api_base:
         mount_stripe_emulator(app, settings)
     return app
