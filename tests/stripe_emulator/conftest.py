@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +108,15 @@ def sc(emulator: EmulatorServer) -> stripe.StripeClient:
 
 
 @pytest.fixture
+async def asc(emulator: EmulatorServer) -> AsyncIterator[stripe.StripeClient]:
+    """A client for the SDK's `*_async` methods whose httpx pools are closed afterwards."""
+    http_client = stripe.HTTPXClient()
+    yield emulator.client(http_client=http_client)
+    await http_client.close_async()
+    http_client.close()
+
+
+@pytest.fixture
 def http(emulator: EmulatorServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=emulator.base_url, timeout=30) as client:
         yield client
@@ -121,8 +130,11 @@ def make_price(
     sc: stripe.StripeClient, amount: int = 1000, currency: str = "usd", **product: Any
 ) -> stripe.Price:
     created = sc.v1.products.create(
-        {"name": product.pop("name", "Tea"), "default_price_data": {"currency": currency,
-         "unit_amount": amount}, **product}  # fmt: skip
+        {
+            "name": product.pop("name", "Tea"),
+            "default_price_data": {"currency": currency, "unit_amount": amount},
+            **product,
+        }
     )
     assert isinstance(created.default_price, str)
     return sc.v1.prices.retrieve(created.default_price)

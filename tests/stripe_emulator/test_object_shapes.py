@@ -40,7 +40,9 @@ def assert_complete(obj: Any, cls: type) -> None:
 def test_every_resource_has_every_declared_field(
     sc: stripe.StripeClient, emulator: EmulatorServer
 ) -> None:
-    endpoint = sc.v1.webhook_endpoints.create({"url": "http://127.0.0.1:9/h", "enabled_events": ["*"]})
+    endpoint = sc.v1.webhook_endpoints.create(
+        {"url": "http://127.0.0.1:9/h", "enabled_events": ["*"]}
+    )
     assert endpoint.secret is not None and endpoint.secret.startswith("whsec_")
     assert_complete(endpoint, stripe.WebhookEndpoint)
     assert_complete(sc.v1.webhook_endpoints.retrieve(endpoint.id), stripe.WebhookEndpoint)

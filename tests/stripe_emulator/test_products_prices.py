@@ -122,7 +122,9 @@ def test_price_validation(sc: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as raised:
         sc.v1.prices.create({"product": product.id, "currency": "usd", "unit_amount": 12.5})  # type: ignore[typeddict-item]
     assert raised.value.code == "parameter_invalid_integer"
-    zero_decimal = sc.v1.prices.create({"product": product.id, "currency": "JPY", "unit_amount": 500})
+    zero_decimal = sc.v1.prices.create(
+        {"product": product.id, "currency": "JPY", "unit_amount": 500}
+    )
     assert (zero_decimal.currency, zero_decimal.unit_amount) == ("jpy", 500)
 
 

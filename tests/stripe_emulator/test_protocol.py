@@ -26,8 +26,12 @@ def test_missing_and_wrong_keys_are_401(emulator: EmulatorServer, http: httpx.Cl
 def test_basic_auth_with_key_as_user(http: httpx.Client) -> None:
     response = http.get("/v1/products", auth=("sk_test_emulator_0123456789", ""))
     assert response.status_code == 200
-    assert response.json() == {"object": "list", "data": [], "has_more": False,
-                               "url": "/v1/products"}  # fmt: skip
+    assert response.json() == {
+        "object": "list",
+        "data": [],
+        "has_more": False,
+        "url": "/v1/products",
+    }
 
 
 def test_request_id_on_every_response(http: httpx.Client) -> None:
@@ -52,9 +56,12 @@ def test_error_shape(http: httpx.Client) -> None:
 def test_unknown_nested_parameter(sc: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as raised:
         sc.v1.checkout.sessions.create(
-            {"mode": "payment", "success_url": "http://x/s",
-             "line_items": [{"price": "p", "quantity": 1, "colour": "red"}]}  # type: ignore[typeddict-unknown-key]
-        )  # fmt: skip
+            {
+                "mode": "payment",
+                "success_url": "http://x/s",
+                "line_items": [{"price": "p", "quantity": 1, "colour": "red"}],
+            }  # type: ignore[typeddict-unknown-key]
+        )
     assert raised.value.code == "parameter_unknown"
     assert raised.value.param == "line_items[0][colour]"
     assert raised.value.user_message == "Received unknown parameter: line_items[0][colour]"

@@ -65,11 +65,15 @@ def test_price_data_with_product_data_and_product(sc: stripe.StripeClient) -> No
     product = sc.v1.products.create({"name": "Tea"})
     params = session_params("unused")
     params["line_items"] = [
-        {"price_data": {"currency": "usd", "unit_amount": 250, "product": product.id},
-         "quantity": 2},
-        {"price_data": {"currency": "usd", "unit_amount": 0, "product_data": {"name": "Gift"}},
-         "quantity": 1},
-    ]  # fmt: skip
+        {
+            "price_data": {"currency": "usd", "unit_amount": 250, "product": product.id},
+            "quantity": 2,
+        },
+        {
+            "price_data": {"currency": "usd", "unit_amount": 0, "product_data": {"name": "Gift"}},
+            "quantity": 1,
+        },
+    ]
     session = sc.v1.checkout.sessions.create(params)  # type: ignore[arg-type]
     assert session.amount_total == 500
     items = sc.v1.checkout.sessions.line_items.list(session.id).data
@@ -79,19 +83,24 @@ def test_price_data_with_product_data_and_product(sc: stripe.StripeClient) -> No
 @pytest.mark.parametrize(
     "line,param",
     [
-        ({"price_data": {"currency": "usd", "unit_amount": -1, "product_data": {"name": "x"}},
-          "quantity": 1}, "line_items[0][price_data][unit_amount]"),
-        ({"price_data": {"currency": "usd", "unit_amount": 1}, "quantity": 1},
-         "line_items[0][price_data][product]"),
+        (
+            {
+                "price_data": {"currency": "usd", "unit_amount": -1, "product_data": {"name": "x"}},
+                "quantity": 1,
+            },
+            "line_items[0][price_data][unit_amount]",
+        ),
+        (
+            {"price_data": {"currency": "usd", "unit_amount": 1}, "quantity": 1},
+            "line_items[0][price_data][product]",
+        ),
         ({"quantity": 1}, "line_items[0][price]"),
         ({"price": "PRICE", "quantity": 0}, "line_items[0][quantity]"),
         ({"price": "PRICE"}, "line_items[0][quantity]"),
         ({"price": "price_missing", "quantity": 1}, "line_items[0][price]"),
     ],
-)  # fmt: skip
-def test_line_item_rules(
-    sc: stripe.StripeClient, line: dict[str, Any], param: str
-) -> None:
+)
+def test_line_item_rules(sc: stripe.StripeClient, line: dict[str, Any], param: str) -> None:
     price = make_price(sc)
     if line.get("price") == "PRICE":
         line = {**line, "price": price.id}
@@ -103,9 +112,11 @@ def test_line_item_rules(
 def test_fractional_amount_is_a_type_error(sc: stripe.StripeClient) -> None:
     params = session_params("x")
     params["line_items"] = [
-        {"price_data": {"currency": "usd", "unit_amount": 12.5, "product_data": {"name": "x"}},
-         "quantity": 1}
-    ]  # fmt: skip
+        {
+            "price_data": {"currency": "usd", "unit_amount": 12.5, "product_data": {"name": "x"}},
+            "quantity": 1,
+        }
+    ]
     error = _refused(sc, params)
     assert error.code == "parameter_invalid_integer"
 
@@ -121,7 +132,9 @@ def test_line_item_count_bounds(sc: stripe.StripeClient) -> None:
 
 def test_archived_price_and_archived_product_are_refused(sc: stripe.StripeClient) -> None:
     price = make_price(sc)
-    spare = sc.v1.prices.create({"product": str(price.product), "currency": "usd", "unit_amount": 9})
+    spare = sc.v1.prices.create(
+        {"product": str(price.product), "currency": "usd", "unit_amount": 9}
+    )
     sc.v1.prices.update(spare.id, {"active": False})
     assert _refused(sc, session_params(spare.id)).param == "line_items[0][price]"
     sc.v1.products.update(str(price.product), {"active": False})
@@ -254,20 +267,28 @@ def test_shipping_options_and_address_collection(sc: stripe.StripeClient) -> Non
             price.id,
             shipping_address_collection={"allowed_countries": ["US", "DE"]},
             shipping_options=[
-                {"shipping_rate_data": {"type": "fixed_amount", "display_name": "Post",
-                 "fixed_amount": {"amount": 499, "currency": "usd"}}}
+                {
+                    "shipping_rate_data": {
+                        "type": "fixed_amount",
+                        "display_name": "Post",
+                        "fixed_amount": {"amount": 499, "currency": "usd"},
+                    }
+                }
             ],
         )
-    )  # fmt: skip
+    )
     assert session.total_details is not None
     assert (session.total_details.amount_shipping, session.amount_total) == (499, 1499)
     assert session.shipping_cost is not None and session.shipping_cost.amount_total == 499
     assert session.shipping_address_collection is not None
     assert session.shipping_address_collection.allowed_countries == ["US", "DE"]
     rate = sc.v1.shipping_rates.create(
-        {"display_name": "Express", "type": "fixed_amount",
-         "fixed_amount": {"amount": 900, "currency": "usd"}}
-    )  # fmt: skip
+        {
+            "display_name": "Express",
+            "type": "fixed_amount",
+            "fixed_amount": {"amount": 900, "currency": "usd"},
+        }
+    )
     by_id = sc.v1.checkout.sessions.create(
         session_params(price.id, shipping_options=[{"shipping_rate": rate.id}])
     )
@@ -275,10 +296,14 @@ def test_shipping_options_and_address_collection(sc: stripe.StripeClient) -> Non
     wrong = session_params(
         price.id,
         shipping_options=[
-            {"shipping_rate_data": {"display_name": "Post",
-             "fixed_amount": {"amount": 499, "currency": "eur"}}}
+            {
+                "shipping_rate_data": {
+                    "display_name": "Post",
+                    "fixed_amount": {"amount": 499, "currency": "eur"},
+                }
+            }
         ],
-    )  # fmt: skip
+    )
     assert _refused(sc, wrong).param == "shipping_options[0]"
 
 

@@ -11,12 +11,17 @@ class Clock:
 
     def __init__(self, start: float | None = None) -> None:
         self._offset = 0.0 if start is None else start - time.time()
+        self._initial_offset = self._offset
 
     def now(self) -> float:
         return time.time() + self._offset
 
     def timestamp(self) -> int:
         return int(self.now())
+
+    def reset(self) -> None:
+        """Undo every `advance()` (the emulator's reset control calls this)."""
+        self._offset = self._initial_offset
 
     def advance(self, seconds: float) -> None:
         if seconds < 0:

@@ -16,10 +16,13 @@ from vitrina.stripe_emulator.store import StripeObject, snapshot
 
 MAX_DEPTH = 4
 EXPANDABLE = frozenset(
-    """line_items payment_intent latest_charge charge default_price product price coupon
-    promotion_code customer invoice subscription payment_link shipping_rate discounts
-    setup_intent balance_transaction payment_method review""".split()
-)
+    {
+        "line_items", "payment_intent", "latest_charge", "charge", "default_price", "product",
+        "price", "coupon", "promotion_code", "customer", "invoice", "subscription",
+        "payment_link", "shipping_rate", "discounts", "setup_intent", "balance_transaction",
+        "payment_method", "review",
+    }
+)  # fmt: skip
 
 
 def expand(state: EmulatorState, obj: StripeObject, paths: list[str]) -> StripeObject:

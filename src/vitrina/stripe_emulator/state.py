@@ -72,6 +72,7 @@ class EmulatorState:
         self.calls.clear()
         self.idempotency.clear()
         self.faults.clear()
+        self.clock.reset()
 
     def destinations(self, event_type: str) -> list[Destination]:
         found: list[Destination] = []

@@ -1,0 +1,160 @@
+"""The hosted payment page in a real Chromium (Playwright), plus its plain-HTTP behaviour."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import stripe
+
+from vitrina.stripe_emulator.testing import EmulatorServer
+
+from .conftest import Receiver, make_price, wait_for
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def _session(sc: stripe.StripeClient, receiver: Receiver, **extra: Any) -> stripe.checkout.Session:
+    price = make_price(sc, 2500)
+    coupon = sc.v1.coupons.create({"percent_off": 20})
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "success_url": f"{receiver.server.base_url}/success?session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": f"{receiver.server.base_url}/cancel",
+        "line_items": [{"price": price.id, "quantity": 2}],
+        "discounts": [{"coupon": coupon.id}],
+        "customer_email": "buyer@example.com",
+        **extra,
+    }
+    return sc.v1.checkout.sessions.create(params)  # type: ignore[arg-type]
+
+
+@pytest.mark.browser
+def test_pay_with_4242_lands_on_success_url(
+    page: Any, sc: stripe.StripeClient, receiver: Receiver, emulator: EmulatorServer
+) -> None:
+    session = _session(sc, receiver)
+    assert session.url is not None
+    page.goto(session.url)
+    assert page.locator("#total").inner_text() == "40.00 USD"
+    assert page.locator("#discount").inner_text() == "−10.00 USD"
+    assert page.locator("#email").input_value() == "buyer@example.com"
+    page.fill("#cardNumber", "4242 4242 4242 4242")
+    page.click("#submit")
+    page.wait_for_url(f"**/success?session_id={session.id}")
+    done = sc.v1.checkout.sessions.retrieve(session.id)
+    assert (done.status, done.payment_status) == ("complete", "paid")
+    wait_for(lambda: receiver.of_type("checkout.session.completed"))
+
+
+@pytest.mark.browser
+def test_declined_card_shows_stripes_message_and_stays_open(
+    page: Any, sc: stripe.StripeClient, receiver: Receiver, emulator: EmulatorServer
+) -> None:
+    session = _session(sc, receiver)
+    page.goto(str(session.url))
+    page.fill("#cardNumber", "4000 0000 0000 0002")
+    page.click("#submit")
+    assert page.locator("#error").inner_text() == "Your card was declined."
+    assert sc.v1.checkout.sessions.retrieve(session.id).status == "open"
+    page.fill("#cardNumber", "1234 5678 9012 3456")
+    page.click("#submit")
+    assert page.locator("#error").inner_text() == "Your card number is invalid."
+
+
+@pytest.mark.browser
+def test_cancel_link_returns_to_cancel_url(
+    page: Any, sc: stripe.StripeClient, receiver: Receiver, emulator: EmulatorServer
+) -> None:
+    session = _session(sc, receiver)
+    page.goto(str(session.url))
+    page.click("#cancel")
+    page.wait_for_url("**/cancel")
+    assert sc.v1.checkout.sessions.retrieve(session.id).status == "open"
+
+
+@pytest.mark.browser
+def test_shipping_address_and_delayed_payment(
+    page: Any, sc: stripe.StripeClient, receiver: Receiver, emulator: EmulatorServer
+) -> None:
+    session = _session(
+        sc,
+        receiver,
+        shipping_address_collection={"allowed_countries": ["FR", "DE"]},
+        shipping_options=[
+            {
+                "shipping_rate_data": {
+                    "display_name": "Post",
+                    "type": "fixed_amount",
+                    "fixed_amount": {"amount": 500, "currency": "usd"},
+                }
+            }
+        ],
+    )
+    page.goto(str(session.url))
+    assert page.locator("#shipping").inner_text() == "5.00 USD"
+    assert page.locator("#total").inner_text() == "45.00 USD"
+    page.fill("#shippingName", "Anna Muster")
+    page.fill("#shippingLine1", "Hauptstr. 1")
+    page.fill("#shippingCity", "Berlin")
+    page.fill("#shippingPostalCode", "10115")
+    page.select_option("#shippingCountry", "DE")
+    page.fill("#cardNumber", "4242424242424242")
+    page.check("#delayedPayment")
+    page.click("#submit")
+    page.wait_for_url("**/success?**")
+    done = sc.v1.checkout.sessions.retrieve(session.id)
+    assert (done.status, done.payment_status) == ("complete", "unpaid")
+    assert done.collected_information is not None
+    shipping = done.collected_information.shipping_details
+    assert shipping is not None
+    assert (shipping.name, shipping.address.country) == ("Anna Muster", "DE")
+    emulator.control(
+        "POST", f"checkout/sessions/{session.id}/complete", {"outcome": "async_succeeded"}
+    )
+    assert sc.v1.checkout.sessions.retrieve(session.id).payment_status == "paid"
+
+
+def test_page_over_plain_http(
+    sc: stripe.StripeClient, receiver: Receiver, emulator: EmulatorServer
+) -> None:
+    session = _session(sc, receiver)
+    with httpx.Client() as http:
+        shown = http.get(str(session.url))
+        assert shown.status_code == 200
+        assert "Tea × 2" in shown.text and "<script" not in shown.text
+        paid = http.post(str(session.url), data={"card_number": "4242424242424242"})
+        assert paid.status_code == 303
+        assert paid.headers["location"].endswith(f"/success?session_id={session.id}")
+        closed = http.get(str(session.url))
+        assert "This checkout session is complete" in closed.text
+        assert http.get(f"{emulator.base_url}/c/pay/cs_test_nope").status_code == 404
