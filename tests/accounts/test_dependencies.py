@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from vitrina.accounts.dependencies import AdminUser, CurrentUser, OptionalUser, StaffUser
 from vitrina.accounts.models import User
 
-probe = APIRouter(prefix="/_accounts_probe")
+probe = APIRouter(prefix="/api/v1/_accounts_probe")
 
 
 @probe.get("/current")
@@ -36,12 +36,12 @@ async def _admin(user: AdminUser) -> dict[str, object]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _probe_routes(app: FastAPI) -> None:
-    if not any(getattr(r, "path", "").startswith("/_accounts_probe") for r in app.routes):
+    if not any(getattr(r, "path", "").startswith("/api/v1/_accounts_probe") for r in app.routes):
         app.include_router(probe)
 
 
 async def test_current_user_needs_a_token(client: httpx.AsyncClient) -> None:
-    response = await client.get("/_accounts_probe/current")
+    response = await client.get("/api/v1/_accounts_probe/current")
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
 
@@ -49,23 +49,28 @@ async def test_current_user_needs_a_token(client: httpx.AsyncClient) -> None:
 async def test_current_user_is_loaded_from_the_token(
     client: httpx.AsyncClient, customer: User, customer_headers: dict[str, str]
 ) -> None:
-    response = await client.get("/_accounts_probe/current", headers=customer_headers)
+    response = await client.get("/api/v1/_accounts_probe/current", headers=customer_headers)
     assert response.json() == {"id": customer.id, "role": "customer"}
 
 
 async def test_optional_user_is_none_when_anonymous(
     client: httpx.AsyncClient, customer: User, customer_headers: dict[str, str]
 ) -> None:
-    assert (await client.get("/_accounts_probe/optional")).json() == {"id": None}
-    signed_in = await client.get("/_accounts_probe/optional", headers=customer_headers)
+    assert (await client.get("/api/v1/_accounts_probe/optional")).json() == {"id": None}
+    signed_in = await client.get("/api/v1/_accounts_probe/optional", headers=customer_headers)
     assert signed_in.json() == {"id": customer.id}
-    bad = await client.get("/_accounts_probe/optional", headers={"Authorization": "Bearer x.y.z"})
+    bad = await client.get(
+        "/api/v1/_accounts_probe/optional", headers={"Authorization": "Bearer x.y.z"}
+    )
     assert bad.status_code == 401
 
 
 @pytest.mark.parametrize(
     ("path", "customer_status", "staff_status", "admin_status"),
-    [("/_accounts_probe/staff", 403, 200, 200), ("/_accounts_probe/admin", 403, 403, 200)],
+    [
+        ("/api/v1/_accounts_probe/staff", 403, 200, 200),
+        ("/api/v1/_accounts_probe/admin", 403, 403, 200),
+    ],
 )
 async def test_roles_guard_staff_and_admin_routes(
     client: httpx.AsyncClient,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
+import redis.asyncio
 import structlog
 from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
@@ -24,14 +26,23 @@ from vitrina.errors import TooManyRequests
 log = structlog.get_logger(__name__)
 
 KEY_PREFIX = "vitrina-login"
+REDIS_TIMEOUT_SECONDS = 1.0
 
 
 class LoginRateLimiter:
     def __init__(self, limit: str, storage_uri: str, *, key_prefix: str = KEY_PREFIX) -> None:
         self.limit: RateLimitItem = parse(limit)
-        options: dict[str, str | bool] = {"wrap_exceptions": True}
+        options: dict[str, Any] = {"wrap_exceptions": True}
+        self._pool: redis.asyncio.ConnectionPool | None = None
         if storage_uri.startswith("async+redis"):
-            options.update(implementation="redispy", key_prefix=key_prefix)
+            self._pool = redis.asyncio.ConnectionPool.from_url(
+                storage_uri.removeprefix("async+"),
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+            )
+            options.update(
+                implementation="redispy", key_prefix=key_prefix, connection_pool=self._pool
+            )
         storage = storage_from_string(storage_uri, **options)
         if not isinstance(storage, Storage):
             raise ValueError(f"{storage_uri!r} is not an async (async+...) limits storage")
@@ -68,6 +79,11 @@ class LoginRateLimiter:
 
     async def reset(self) -> None:
         await self.storage.reset()
+
+    async def aclose(self) -> None:
+        """Close Redis connections (memory storage has none)."""
+        if self._pool is not None:
+            await self._pool.disconnect()
 
 
 _from_settings: tuple[tuple[str, str], LoginRateLimiter] | None = None
@@ -107,4 +123,5 @@ async def reset_login_limiter() -> None:
                 await limiter.reset()
             except StorageError as exc:
                 log.warning("login_rate_limit_reset_failed", error=str(exc))
+            await limiter.aclose()
     _from_settings, _installed = None, None

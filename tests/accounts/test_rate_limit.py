@@ -1,0 +1,146 @@
+"""Failed logins are throttled per email and per client address, and the throttle recovers."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from accounts.conftest import Login
+from fixtures.accounts import DEFAULT_PASSWORD
+from vitrina.accounts import rate_limit
+from vitrina.accounts.models import User
+from vitrina.config import Settings, get_settings, set_settings
+
+TOKEN = "/api/v1/auth/token"
+WRONG = "Wr0ng-password"
+
+
+def _client_from(app: FastAPI, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def _attempt(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
+    return await client.post(TOKEN, data={"username": email, "password": password})
+
+
+async def test_failures_for_one_email_trip_the_limit_even_with_the_right_password(
+    app: FastAPI, customer: User, settings: Settings
+) -> None:
+    assert settings.login_rate_limit == "5/minute"
+    async with _client_from(app, "10.0.0.1") as one, _client_from(app, "10.0.0.2") as two:
+        for attempt in range(5):
+            client = one if attempt % 2 else two
+            assert (await _attempt(client, "customer@example.com", WRONG)).status_code == 401
+        tripped = await _attempt(one, "Customer@example.com", DEFAULT_PASSWORD)
+        assert tripped.status_code == 429
+        assert 1 <= int(tripped.headers["retry-after"]) <= 60
+        assert "Too many failed login attempts" in tripped.json()["detail"]
+        async with _client_from(app, "10.0.0.3") as three:
+            assert (
+                await _attempt(three, "customer@example.com", DEFAULT_PASSWORD)
+            ).status_code == 429
+
+
+async def test_failures_from_one_address_trip_the_limit_for_every_email(
+    app: FastAPI, make_user: object, customer: User
+) -> None:
+    async with _client_from(app, "10.0.0.9") as attacker, _client_from(app, "10.0.0.10") as other:
+        for n in range(5):
+            assert (await _attempt(attacker, f"guess{n}@example.com", WRONG)).status_code == 401
+        blocked = await _attempt(attacker, "customer@example.com", DEFAULT_PASSWORD)
+        assert blocked.status_code == 429
+        assert (await _attempt(other, "customer@example.com", DEFAULT_PASSWORD)).status_code == 200
+
+
+async def test_successful_logins_do_not_count(login: Login, customer: User) -> None:
+    for _ in range(4):
+        assert (await login("customer@example.com", WRONG)).status_code == 401
+    for _ in range(8):
+        assert (await login("customer@example.com")).status_code == 200
+    assert (await login("customer@example.com", WRONG)).status_code == 401
+    assert (await login("customer@example.com")).status_code == 429
+
+
+@pytest.fixture
+async def short_window() -> AsyncIterator[None]:
+    rate_limit.set_login_limiter(rate_limit.LoginRateLimiter("2/1second", "async+memory://"))
+    yield
+    await rate_limit.reset_login_limiter()
+
+
+async def test_the_limit_recovers_after_its_window(
+    login: Login, customer: User, short_window: None
+) -> None:
+    assert (await login("customer@example.com", WRONG)).status_code == 401
+    assert (await login("customer@example.com", WRONG)).status_code == 401
+    tripped = await login("customer@example.com")
+    assert tripped.status_code == 429
+    assert tripped.headers["retry-after"] == "1"
+    await asyncio.sleep(1.1)
+    assert (await login("customer@example.com")).status_code == 200
+
+
+async def test_reset_clears_the_counters(login: Login, customer: User) -> None:
+    for _ in range(5):
+        await login("customer@example.com", WRONG)
+    assert (await login("customer@example.com")).status_code == 429
+    await rate_limit.reset_login_limiter()
+    assert (await login("customer@example.com")).status_code == 200
+
+
+REDIS = "async+redis://127.0.0.1:6379"
+
+
+@pytest.mark.postgres_only
+async def test_redis_counters_are_shared_between_processes() -> None:
+    """Two limiters on one Redis stand for two app processes: a failure on one counts on both."""
+    prefix = f"vitrina-test-{secrets.token_hex(4)}"
+    first = rate_limit.LoginRateLimiter("3/minute", REDIS, key_prefix=prefix)
+    second = rate_limit.LoginRateLimiter("3/minute", REDIS, key_prefix=prefix)
+    try:
+        await first.record_failure("shared@example.com", "10.1.1.1")
+        await second.record_failure("shared@example.com", "10.1.1.2")
+        await second.check("shared@example.com", "10.1.1.3")
+        await first.record_failure("shared@example.com", "10.1.1.3")
+        with pytest.raises(Exception, match="Too many failed login attempts") as tripped:
+            await second.check("shared@example.com", "10.1.1.4")
+        assert getattr(tripped.value, "status_code", None) == 429
+        await second.check("someone-else@example.com", "10.1.1.4")
+    finally:
+        await first.reset()
+        await first.aclose()
+        await second.aclose()
+
+
+@pytest.mark.postgres_only
+async def test_redis_url_setting_selects_redis_storage(
+    login: Login, customer: User, settings: Settings
+) -> None:
+    previous = get_settings()
+    set_settings(settings.model_copy(update={"redis_url": "redis://127.0.0.1:6379/0"}))
+    try:
+        limiter = rate_limit.get_login_limiter()
+        assert type(limiter.storage).__name__ == "RedisStorage"
+        await limiter.reset()
+        for _ in range(5):
+            assert (await login("customer@example.com", WRONG)).status_code == 401
+        assert (await login("customer@example.com")).status_code == 429
+    finally:
+        await rate_limit.reset_login_limiter()
+        set_settings(previous)
+
+
+async def test_an_unreachable_redis_does_not_block_logins() -> None:
+    limiter = rate_limit.LoginRateLimiter("1/minute", "async+redis://127.0.0.1:9")
+    try:
+        await limiter.record_failure("someone@example.com", "10.2.2.2")
+        await limiter.record_failure("someone@example.com", "10.2.2.2")
+        await limiter.check("someone@example.com", "10.2.2.2")
+    finally:
+        await limiter.aclose()
