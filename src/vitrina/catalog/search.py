@@ -49,7 +49,7 @@ from vitrina.errors import Unprocessable
 
 TEXT_SEARCH_CONFIG = "english"
 SEARCH_VECTOR = literal_column("products.search_vector", type_=TSVECTOR)
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)

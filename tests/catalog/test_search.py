@@ -1,0 +1,178 @@
+"""The product list: search, filters, sorts, keyset pages, and a constant number of queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import event
+
+from vitrina.db import db_helper
+
+LIST = "/api/v1/products"
+
+
+async def _ids(client: httpx.AsyncClient, **params: Any) -> list[int]:
+    response = await client.get(LIST, params=params)
+    assert response.status_code == 200, response.text
+    return [p["id"] for p in response.json()["items"]]
+
+
+async def _all_pages(client: httpx.AsyncClient, **params: Any) -> list[int]:
+    seen: list[int] = []
+    cursor = None
+    while True:
+        query = dict(params, **({"cursor": cursor} if cursor else {}))
+        body = (await client.get(LIST, params=query)).json()
+        seen += [p["id"] for p in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return seen
+
+
+async def test_search_finds_words_in_name_and_description_name_hits_first(
+    client: httpx.AsyncClient, make_product
+) -> None:
+    in_description = await make_product(
+        name="Tea Cup", description="Pairs well with the walnut tray."
+    )
+    in_name = await make_product(name="Walnut Tray", description="Solid wood.")
+    await make_product(name="Steel Fork", description="Dishwasher safe.")
+    assert await _ids(client, q="walnut") == [in_name.id, in_description.id]
+    assert await _ids(client, q="walnut tray") == [in_name.id, in_description.id]
+    assert await _ids(client, q="dishwasher") != []
+    assert await _ids(client, q="porcelain") == []
+
+
+async def test_empty_and_punctuation_only_queries_list_everything(
+    client: httpx.AsyncClient, make_product
+) -> None:
+    products = [await make_product() for _ in range(3)]
+    newest_first = [p.id for p in reversed(products)]
+    for q in ("", "   ", "!!!", "%_\\", "&|!()<->:*"):
+        assert await _ids(client, q=q) == newest_first
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(q=st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=120))
+async def test_no_query_string_makes_a_server_error(client: httpx.AsyncClient, q: str) -> None:
+    for sort in ("relevance", "newest"):
+        response = await client.get(LIST, params={"q": q, "sort": sort})
+        assert response.status_code in (200, 422), (q, response.text)
+
+
+async def test_garbage_cursors_are_422(client: httpx.AsyncClient, make_product) -> None:
+    await make_product()
+    for cursor in ("", "x", "eyJzIjoibmV3ZXN0In0", "eyJzIjoibmFtZSIsInYiOlsxLDJdfQ"):
+        response = await client.get(LIST, params={"cursor": cursor, "sort": "name"})
+        assert response.status_code in (200, 422)
+    bad = await client.get(LIST, params={"cursor": "bm90IGpzb24", "sort": "name"})
+    assert bad.status_code == 422 and "cursor" in bad.json()["detail"]
+
+
+async def test_filters_and_sorts_combine(
+    client: httpx.AsyncClient, make_product, make_category
+) -> None:
+    toys, tools = await make_category(name="Toys"), await make_category(name="Tools")
+    ball = await make_product(name="Ball", price=500, stock=0, category=toys)
+    kite = await make_product(name="Kite", price=1500, stock=2, category=toys)
+    yoyo = await make_product(name="Yoyo", price=900, stock=1, category=toys)
+    await make_product(name="Hammer", price=1000, stock=4, category=tools)
+    assert await _ids(client, category="toys", sort="price_asc") == [ball.id, yoyo.id, kite.id]
+    assert await _ids(client, category="toys", sort="price_desc") == [kite.id, yoyo.id, ball.id]
+    assert await _ids(client, category="toys", sort="name") == [ball.id, kite.id, yoyo.id]
+    assert await _ids(client, category="toys", in_stock=True, sort="name") == [kite.id, yoyo.id]
+    assert await _ids(client, min_price=600, max_price=1200, category="toys") == [yoyo.id]
+    assert await _ids(client, q="kite", category="tools") == []
+
+
+@pytest.mark.parametrize("sort", ["newest", "price_asc", "price_desc", "name", "relevance"])
+async def test_pages_return_every_product_exactly_once_while_products_are_added(
+    client: httpx.AsyncClient, make_product, make_category, sort: str
+) -> None:
+    category = await make_category()
+    prices = [700, 300, 300, 500, 300, 900, 100, 500, 300, 200, 800]
+    existing = [
+        await make_product(
+            name=f"Lamp {n % 4}", description="brass lamp", price=price, category=category
+        )
+        for n, price in enumerate(prices)
+    ]
+    params = {"sort": sort, "limit": 3, "q": "lamp"}
+    seen: list[int] = []
+    cursor = None
+    for page in range(20):
+        body = (
+            await client.get(LIST, params=dict(params, **({"cursor": cursor} if cursor else {})))
+        ).json()
+        seen += [p["id"] for p in body["items"]]
+        await make_product(
+            name=f"Lamp new {page}", description="lamp", price=400, category=category
+        )
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen))
+    assert {p.id for p in existing} <= set(seen)
+
+
+@contextmanager
+def count_statements() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = db_helper.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_list_queries_do_not_grow_with_page_size(
+    client: httpx.AsyncClient, make_product, make_category, session
+) -> None:
+    from vitrina.catalog.models import ProductImage
+
+    category = await make_category(name="Shelf")
+    for n in range(30):
+        product = await make_product(category=category)
+        session.add(
+            ProductImage(
+                product_id=product.id,
+                path=f"p/{n}.png",
+                content_type="image/png",
+                width=1,
+                height=1,
+            )
+        )
+    await session.commit()
+    counts = []
+    for limit in (2, 10, 30):
+        with count_statements() as statements:
+            body = (await client.get(LIST, params={"limit": limit, "category": "shelf"})).json()
+        assert len(body["items"]) == limit
+        assert all(item["thumbnail"]["url"].startswith("/media/p/") for item in body["items"])
+        counts.append(len(statements))
+    assert counts[0] == counts[1] == counts[2], counts
+    with count_statements() as statements:
+        await client.get(LIST, params={"limit": 30})
+    assert len(statements) <= 2, statements
+
+
+async def test_all_pages_cover_the_catalog(client: httpx.AsyncClient, make_product) -> None:
+    made = {(await make_product()).id for _ in range(7)}
+    pages = await _all_pages(client, limit=2, sort="price_asc")
+    assert sorted(pages) == sorted(made)
