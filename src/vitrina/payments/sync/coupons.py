@@ -1,0 +1,195 @@
+"""Bring a Stripe Coupon and its Promotion Code to a discount coupon's state in the store.
+
+Percent and expiry are immutable in Stripe, so the Stripe coupon id carries a fingerprint of
+them (`vitrina_coupon_<id>_<hash8>`): new terms mean a new coupon, and the old one is deleted
+once its codes are deactivated. The promotion code carries the customer-facing `number`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import stripe
+
+from vitrina.kit.clock import utcnow
+from vitrina.payments.sync.ids import COUPON_PREFIX, coupon_stripe_id, redeem_by
+from vitrina.payments.sync.stripe_io import Delivery, already_exists, is_missing
+
+NAME_LENGTH = 40
+
+
+class CodeTaken(Exception):
+    """The code is held by an active promotion code the store did not make."""
+
+
+@dataclass(frozen=True)
+class CouponTarget:
+    local_id: int
+    number: str
+    discount: Decimal
+    end_at: int
+    active: bool = True
+    deleted: bool = False
+
+    @property
+    def stripe_id(self) -> str:
+        return coupon_stripe_id(self.local_id, self.discount, self.end_at)
+
+    def expired(self, now: datetime) -> bool:
+        return self.end_at <= int(now.timestamp())
+
+
+@dataclass(frozen=True)
+class CouponResult:
+    stripe_id: str | None
+    promotion_code_id: str | None
+
+
+def coupon_params(target: CouponTarget, now: datetime) -> stripe.params.CouponCreateParams:
+    return {
+        "id": target.stripe_id,
+        "percent_off": float(target.discount),
+        "duration": "once",
+        "redeem_by": redeem_by(target.end_at, now),
+        "name": target.number[:NAME_LENGTH],
+        "metadata": {
+            "vitrina_coupon_id": str(target.local_id),
+            "discount": str(target.discount),
+            "end_at": str(target.end_at),
+        },
+    }
+
+
+async def fetch_coupon(delivery: Delivery, stripe_id: str) -> stripe.Coupon | None:
+    delivery.guard()
+    try:
+        return await delivery.client.v1.coupons.retrieve_async(stripe_id)
+    except stripe.InvalidRequestError as error:
+        if is_missing(error):
+            return None
+        raise
+
+
+async def create_coupon(delivery: Delivery, target: CouponTarget) -> stripe.Coupon:
+    """The Stripe coupon for the target's terms, created if missing (never twice)."""
+    found = await fetch_coupon(delivery, target.stripe_id)
+    if found is not None:
+        return found
+    try:
+        return await delivery.client.v1.coupons.create_async(
+            coupon_params(target, utcnow()), delivery.options("coupon")
+        )
+    except stripe.InvalidRequestError as error:
+        if not already_exists(error):
+            raise
+    found = await fetch_coupon(delivery, target.stripe_id)
+    assert found is not None
+    return found
+
+
+async def _active_codes(
+    delivery: Delivery, *, coupon: str | None = None, code: str | None = None
+) -> list[stripe.PromotionCode]:
+    params: stripe.params.PromotionCodeListParams = {"active": True, "limit": 100}
+    if coupon is not None:
+        params["coupon"] = coupon
+    if code is not None:
+        params["code"] = code
+    delivery.guard()
+    page = await delivery.client.v1.promotion_codes.list_async(params)
+    return list(page.data)
+
+
+def _coupon_of(code: stripe.PromotionCode) -> str | None:
+    return code.promotion.coupon if isinstance(code.promotion.coupon, str) else None
+
+
+async def _deactivate(delivery: Delivery, code: stripe.PromotionCode) -> None:
+    await delivery.client.v1.promotion_codes.update_async(
+        code.id, {"active": False}, delivery.options(f"deactivate-{code.id}")
+    )
+
+
+async def _delete_coupon(delivery: Delivery, stripe_id: str) -> None:
+    delivery.guard()
+    try:
+        await delivery.client.v1.coupons.delete_async(stripe_id)
+    except stripe.InvalidRequestError as error:
+        if not is_missing(error):
+            raise
+
+
+async def _create_code(delivery: Delivery, target: CouponTarget) -> stripe.PromotionCode:
+    codes = delivery.client.v1.promotion_codes
+    delivery.guard()
+    inactive = await codes.list_async(
+        {"coupon": target.stripe_id, "code": target.number, "active": False, "limit": 1}
+    )
+    if inactive.data:
+        return await codes.update_async(
+            inactive.data[0].id, {"active": True}, delivery.options("promo-activate")
+        )
+    try:
+        return await codes.create_async(
+            {
+                "promotion": {"type": "coupon", "coupon": target.stripe_id},
+                "code": target.number,
+                "metadata": {"vitrina_coupon_id": str(target.local_id)},
+            },
+            delivery.options(f"promo-{target.number}"),
+        )
+    except stripe.InvalidRequestError as error:
+        if not already_exists(error):
+            raise
+        for code in await _active_codes(delivery, code=target.number):
+            if _coupon_of(code) == target.stripe_id:
+                return code
+        raise
+
+
+async def push_coupon(
+    delivery: Delivery, target: CouponTarget, known_ids: Iterable[str | None] = ()
+) -> CouponResult:
+    """Converge Stripe on the target; `known_ids` are Stripe coupons this row used before."""
+    now = utcnow()
+    previous = {cid for cid in known_ids if cid and cid != target.stripe_id}
+    own_prefix = f"{COUPON_PREFIX}{target.local_id}_"
+    wanted = not target.deleted and not target.expired(now)
+    coupon = await create_coupon(delivery, target) if wanted else None
+    keep: stripe.PromotionCode | None = None
+    for cid in sorted(previous | {target.stripe_id}):
+        for code in await _active_codes(delivery, coupon=cid):
+            if (
+                keep is None
+                and target.active
+                and coupon is not None
+                and cid == coupon.id
+                and code.code == target.number
+            ):
+                keep = code
+            else:
+                await _deactivate(delivery, code)
+    if target.active and coupon is not None and keep is None:
+        for code in await _active_codes(delivery, code=target.number):
+            holder = _coupon_of(code) or ""
+            if not holder.startswith(own_prefix):
+                raise CodeTaken(
+                    f"Stripe already has an active promotion code {code.code!r} "
+                    f"for coupon {holder!r}, which this store did not make."
+                )
+            await _deactivate(delivery, code)
+        keep = await _create_code(delivery, target)
+    if coupon is not None and coupon.name != target.number[:NAME_LENGTH]:
+        await delivery.client.v1.coupons.update_async(
+            coupon.id, {"name": target.number[:NAME_LENGTH]}, delivery.options("coupon-name")
+        )
+    for cid in sorted(previous):
+        await _delete_coupon(delivery, cid)
+    if target.deleted:
+        await _delete_coupon(delivery, target.stripe_id)
+    return CouponResult(
+        coupon.id if coupon is not None else None, keep.id if keep is not None else None
+    )

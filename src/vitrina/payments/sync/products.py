@@ -1,0 +1,166 @@
+"""Bring a Stripe Product (and its default Price) to a product's state in the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import stripe
+
+from vitrina.payments.sync.ids import price_lookup_key, product_stripe_id
+from vitrina.payments.sync.stripe_io import Delivery, already_exists, is_missing
+
+
+@dataclass(frozen=True)
+class ProductTarget:
+    """What Stripe must show for one local product."""
+
+    local_id: int
+    name: str
+    price: int
+    currency: str
+    active: bool
+
+    @property
+    def stripe_id(self) -> str:
+        return product_stripe_id(self.local_id)
+
+    @property
+    def lookup_key(self) -> str:
+        return price_lookup_key(self.local_id, self.currency, self.price)
+
+
+@dataclass(frozen=True)
+class ProductResult:
+    stripe_id: str
+    price_id: str
+    price_amount: int
+
+
+def _metadata(target: ProductTarget) -> dict[str, str]:
+    return {"vitrina_product_id": str(target.local_id)}
+
+
+async def fetch_product(delivery: Delivery, stripe_id: str) -> stripe.Product | None:
+    delivery.guard()
+    try:
+        return await delivery.client.v1.products.retrieve_async(
+            stripe_id, {"expand": ["default_price"]}
+        )
+    except stripe.InvalidRequestError as error:
+        if is_missing(error):
+            return None
+        raise
+
+
+def default_price_of(product: stripe.Product) -> stripe.Price | None:
+    price = product.default_price
+    return price if isinstance(price, stripe.Price) else None
+
+
+async def _create(delivery: Delivery, target: ProductTarget) -> stripe.Product:
+    try:
+        await delivery.client.v1.products.create_async(
+            {
+                "id": target.stripe_id,
+                "name": target.name,
+                "active": target.active,
+                "default_price_data": {"currency": target.currency, "unit_amount": target.price},
+                "metadata": _metadata(target),
+            },
+            delivery.options("create"),
+        )
+    except stripe.InvalidRequestError as error:
+        if not already_exists(error):
+            raise
+    product = await fetch_product(delivery, target.stripe_id)
+    assert product is not None
+    return product
+
+
+async def _price_for(delivery: Delivery, target: ProductTarget) -> stripe.Price:
+    """The one Price for this (product, currency, amount): reactivated, adopted or created."""
+    prices = delivery.client.v1.prices
+    delivery.guard()
+    found = await prices.list_async({"lookup_keys": [target.lookup_key], "limit": 1})
+    if found.data and found.data[0].product == target.stripe_id:
+        price = found.data[0]
+        if not price.active:
+            price = await prices.update_async(
+                price.id, {"active": True}, delivery.options(f"price-activate-{price.id}")
+            )
+        return price
+    try:
+        return await prices.create_async(
+            {
+                "product": target.stripe_id,
+                "currency": target.currency,
+                "unit_amount": target.price,
+                "lookup_key": target.lookup_key,
+                "metadata": _metadata(target),
+            },
+            delivery.options(f"price-{target.currency}-{target.price}"),
+        )
+    except stripe.InvalidRequestError as error:
+        if error.param != "lookup_key":
+            raise
+        delivery.guard()
+        again = await prices.list_async({"lookup_keys": [target.lookup_key], "limit": 1})
+        if not again.data:
+            raise
+        return again.data[0]
+
+
+async def _archive_other_prices(delivery: Delivery, target: ProductTarget, keep: str) -> None:
+    delivery.guard()
+    active = await delivery.client.v1.prices.list_async(
+        {"product": target.stripe_id, "active": True, "limit": 100}
+    )
+    for price in active.data:
+        if price.id != keep:
+            await delivery.client.v1.prices.update_async(
+                price.id, {"active": False}, delivery.options(f"archive-{price.id}")
+            )
+
+
+async def push_product(delivery: Delivery, target: ProductTarget) -> ProductResult:
+    """Create or converge the Stripe Product `vitrina_prod_<id>`; safe to repeat at any point."""
+    product = await fetch_product(delivery, target.stripe_id)
+    if product is None:
+        product = await _create(delivery, target)
+    products = delivery.client.v1.products
+    if target.active and not product.active:
+        product = await products.update_async(
+            target.stripe_id, {"active": True}, delivery.options("activate")
+        )
+    current = default_price_of(product) or await _current_price(delivery, product)
+    if current is None or not _matches(current, target):
+        new_price = await _price_for(delivery, target)
+        await products.update_async(
+            target.stripe_id, {"default_price": new_price.id}, delivery.options("default-price")
+        )
+        await _archive_other_prices(delivery, target, keep=new_price.id)
+        current = new_price
+    if product.name != target.name or product.active != target.active:
+        await products.update_async(
+            target.stripe_id,
+            {"name": target.name, "active": target.active, "metadata": _metadata(target)},
+            delivery.options("update"),
+        )
+    assert current.unit_amount is not None
+    return ProductResult(target.stripe_id, current.id, current.unit_amount)
+
+
+async def _current_price(delivery: Delivery, product: stripe.Product) -> stripe.Price | None:
+    price_id = product.default_price
+    if not isinstance(price_id, str):
+        return None
+    delivery.guard()
+    return await delivery.client.v1.prices.retrieve_async(price_id)
+
+
+def _matches(price: stripe.Price, target: ProductTarget) -> bool:
+    return (
+        price.active
+        and price.unit_amount == target.price
+        and price.currency.lower() == target.currency.lower()
+    )

@@ -1,0 +1,288 @@
+"""The sync worker: claim due rows, bring Stripe to their version, record the outcome.
+
+A row is due when `synced_version < sync_version` and its next attempt time has come. A
+worker claims due rows with `SELECT ... FOR NO KEY UPDATE SKIP LOCKED` (a short transaction)
+and a lease row in `stripe_sync_leases`, then talks to Stripe holding no database lock, and
+finally marks `synced_version = version` only if the row's version did not move meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+from typing import Literal
+
+import stripe
+import structlog
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vitrina.catalog.models import Product
+from vitrina.config import get_settings
+from vitrina.coupons.models import DiscountCoupon
+from vitrina.db import db_helper
+from vitrina.kit.clock import utcnow
+from vitrina.payments.client import make_stripe_client
+from vitrina.payments.sync.coupons import CodeTaken, CouponTarget, push_coupon
+from vitrina.payments.sync.ids import idempotency_key
+from vitrina.payments.sync.models import SyncLease
+from vitrina.payments.sync.products import ProductTarget, push_product
+from vitrina.payments.sync.stripe_io import Delivery, LeaseExpired, describe
+from vitrina.payments.sync.targets import coupon_target, product_target
+
+log = structlog.get_logger(__name__)
+
+Kind = Literal["product", "coupon"]
+MODELS: dict[Kind, type[Product] | type[DiscountCoupon]] = {
+    "product": Product,
+    "coupon": DiscountCoupon,
+}
+
+
+@dataclass
+class WorkerConfig:
+    lease_seconds: float = 120.0
+    backoff_base: float = 2.0
+    backoff_cap: float = 600.0
+    batch: int = 20
+    owner: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+def backoff(attempts: int, base: float, cap: float) -> float:
+    """Exponential with "equal jitter": half fixed, half random, so retries spread out."""
+    delay: float = min(cap, base * 2.0 ** max(0, attempts - 1))
+    return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311
+
+
+def _call_budget() -> float:
+    """The longest one SDK call can take, network retries included."""
+    settings = get_settings()
+    retries: int = settings.stripe_max_network_retries
+    timeout: float = settings.stripe_timeout_seconds
+    return timeout * (retries + 1) + 2.0 * retries + 1.0
+
+
+def due_condition(model: type[Product] | type[DiscountCoupon]) -> list[object]:
+    now = utcnow()
+    return [
+        model.synced_version < model.sync_version,
+        or_(model.sync_next_attempt_at.is_(None), model.sync_next_attempt_at <= now),
+    ]
+
+
+async def claim(kind: Kind, limit: int, config: WorkerConfig) -> list[int]:
+    """Lease up to `limit` due rows of one kind to this worker; commit at once."""
+    model = MODELS[kind]
+    now = utcnow()
+    leased = exists().where(
+        SyncLease.kind == kind, SyncLease.row_id == model.id, SyncLease.expires_at > now
+    )
+    async with db_helper.session_factory() as session:
+        query = (
+            select(model.id)
+            .where(*due_condition(model), ~leased)  # type: ignore[arg-type]
+            .order_by(model.id)
+            .limit(limit)
+        )
+        if db_helper.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True, key_share=True, of=model)
+        ids = list(await session.scalars(query))
+        claimed = [i for i in ids if await _take_lease(session, kind, i, config)]
+        await session.commit()
+    return claimed
+
+
+async def _take_lease(session: AsyncSession, kind: Kind, row_id: int, config: WorkerConfig) -> bool:
+    now = utcnow()
+    values = {
+        "kind": kind,
+        "row_id": row_id,
+        "owner": config.owner,
+        "expires_at": now + timedelta(seconds=config.lease_seconds),
+    }
+    insert = pg_insert if db_helper.dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(SyncLease)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=["kind", "row_id"],
+            set_={"owner": values["owner"], "expires_at": values["expires_at"]},
+            where=SyncLease.expires_at <= now,
+        )
+        .returning(SyncLease.owner)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() == config.owner
+
+
+async def _release(session: AsyncSession, kind: Kind, row_id: int, owner: str) -> None:
+    await session.execute(
+        delete(SyncLease).where(
+            SyncLease.kind == kind, SyncLease.row_id == row_id, SyncLease.owner == owner
+        )
+    )
+
+
+async def deliver(kind: Kind, row_id: int, config: WorkerConfig) -> bool:
+    """Deliver one leased row. True when Stripe now matches the version that was read."""
+    deadline = time.monotonic() + config.lease_seconds
+    model = MODELS[kind]
+    async with db_helper.session_factory() as session:
+        row: Product | DiscountCoupon | None = await session.get(model, row_id)
+        if row is None or row.synced_version >= row.sync_version:
+            await _release(session, kind, row_id, config.owner)
+            await session.commit()
+            return False
+        version, attempts = row.sync_version, row.sync_attempts
+        push: Callable[[Delivery], Awaitable[dict[str, object]]]
+        if isinstance(row, Product):
+            push = partial(_push_product, target=product_target(row))
+        else:
+            push = partial(_push_coupon, target=coupon_target(row), known=row.stripe_id)
+        await session.rollback()
+    delivery = Delivery(
+        make_stripe_client(),
+        idempotency_key(kind, row_id, version, attempts),
+        deadline=deadline,
+        call_budget=_call_budget(),
+    )
+    try:
+        values = await push(delivery)
+    except LeaseExpired:
+        log.warning("stripe_sync_lease_expired", kind=kind, row_id=row_id, version=version)
+        return False
+    except (stripe.StripeError, CodeTaken) as error:
+        await _record_failure(kind, row_id, version, attempts, describe(error), config)
+        return False
+    except Exception as error:
+        log.exception("stripe_sync_crashed", kind=kind, row_id=row_id, version=version)
+        await _record_failure(kind, row_id, version, attempts, describe(error), config)
+        return False
+    return await _record_success(kind, row_id, version, values, config)
+
+
+async def _push_product(delivery: Delivery, *, target: ProductTarget) -> dict[str, object]:
+    product = await push_product(delivery, target)
+    return {
+        "stripe_id": product.stripe_id,
+        "stripe_price_id": product.price_id,
+        "stripe_price_amount": product.price_amount,
+    }
+
+
+async def _push_coupon(
+    delivery: Delivery, *, target: CouponTarget, known: str | None
+) -> dict[str, object]:
+    coupon = await push_coupon(delivery, target, [known])
+    values: dict[str, object] = {"stripe_promotion_code_id": coupon.promotion_code_id}
+    if coupon.stripe_id is not None:
+        values["stripe_id"] = coupon.stripe_id
+    return values
+
+
+async def _record_success(
+    kind: Kind, row_id: int, version: int, values: dict[str, object], config: WorkerConfig
+) -> bool:
+    model = MODELS[kind]
+    now = utcnow()
+    async with db_helper.session_factory() as session:
+        await session.execute(
+            update(model)
+            .where(model.id == row_id)
+            .values(**values, synced_at=now, updated_at=model.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        result = await session.execute(
+            update(model)
+            .where(model.id == row_id, model.sync_version == version)
+            .values(
+                synced_version=version,
+                sync_attempts=0,
+                sync_error=None,
+                sync_next_attempt_at=None,
+                updated_at=model.updated_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await _release(session, kind, row_id, config.owner)
+        await session.commit()
+    done = bool(getattr(result, "rowcount", 0))
+    log.info("stripe_synced", kind=kind, row_id=row_id, version=version, current=done)
+    return done
+
+
+async def _record_failure(
+    kind: Kind, row_id: int, version: int, attempts: int, error: str, config: WorkerConfig
+) -> None:
+    model = MODELS[kind]
+    delay = backoff(attempts + 1, config.backoff_base, config.backoff_cap)
+    async with db_helper.session_factory() as session:
+        await session.execute(
+            update(model)
+            .where(model.id == row_id, model.sync_version == version)
+            .values(
+                sync_attempts=attempts + 1,
+                sync_error=error,
+                sync_next_attempt_at=utcnow() + timedelta(seconds=delay),
+                updated_at=model.updated_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await _release(session, kind, row_id, config.owner)
+        await session.commit()
+    log.warning(
+        "stripe_sync_failed", kind=kind, row_id=row_id, version=version, error=error, retry_in=delay
+    )
+
+
+async def sync_due_once(limit: int = 20, *, config: WorkerConfig | None = None) -> int:
+    """Claim and deliver up to `limit` due rows (products first). Returns how many were tried."""
+    config = config or WorkerConfig()
+    tried = 0
+    kinds: tuple[Kind, ...] = ("product", "coupon")
+    for kind in kinds:
+        if tried >= limit:
+            break
+        for row_id in await claim(kind, limit - tried, config):
+            await deliver(kind, row_id, config)
+            tried += 1
+    return tried
+
+
+async def run_worker(
+    stop: asyncio.Event,
+    *,
+    poll_interval: float = 1.0,
+    concurrency: int = 1,
+    config: WorkerConfig | None = None,
+) -> None:
+    """Deliver due rows until `stop` is set; `concurrency` loops share this process."""
+    base = config or WorkerConfig()
+
+    async def loop(index: int) -> None:
+        own = WorkerConfig(
+            base.lease_seconds,
+            base.backoff_base,
+            base.backoff_cap,
+            base.batch,
+            f"{base.owner}-{index}",
+        )
+        while not stop.is_set():
+            try:
+                tried = await sync_due_once(own.batch, config=own)
+            except Exception:
+                log.exception("stripe_sync_loop_error")
+                tried = 0
+            if not tried:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=poll_interval)
+
+    await asyncio.gather(*(loop(i) for i in range(max(1, concurrency))))

@@ -1,0 +1,95 @@
+"""Helpers for the Stripe sync tests: an SDK client and the emulator's test controls."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+import pytest
+import stripe
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from vitrina.catalog.models import Product
+from vitrina.config import Settings
+from vitrina.coupons.models import DiscountCoupon
+from vitrina.db import db_helper
+from vitrina.payments.sync import WorkerConfig, sync_due_once
+
+
+class EmulatorControls:
+    """The emulator's private `/_emulator` controls (faults, call log, reset)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        with httpx.Client(base_url=self.base_url, timeout=30) as http:
+            response = http.request(method, f"/_emulator/{path}", **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def reset(self) -> None:
+        self._request("POST", "reset")
+
+    def fault(self, kind: str = "500", **options: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self._request("POST", "faults", json={"kind": kind, **options})
+        return result
+
+    def clear_faults(self) -> None:
+        self._request("DELETE", "faults")
+
+    def calls(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
+        params = {k: v for k, v in {"path": path, "method": method}.items() if v}
+        data: list[dict[str, Any]] = self._request("GET", "calls", params=params)["data"]
+        return data
+
+
+@pytest.fixture
+def emulator(settings: Settings) -> EmulatorControls:
+    assert settings.stripe_api_base, "the Stripe emulator is not running"
+    controls = EmulatorControls(settings.stripe_api_base)
+    controls.reset()
+    return controls
+
+
+@pytest.fixture
+def stripe_client(settings: Settings) -> stripe.StripeClient:
+    assert settings.stripe_api_key is not None and settings.stripe_api_base
+    return stripe.StripeClient(
+        settings.stripe_api_key.get_secret_value(),
+        base_addresses={"api": settings.stripe_api_base},
+        max_network_retries=0,
+    )
+
+
+async def pending_rows() -> int:
+    async with db_helper.session_factory() as session:
+        total = 0
+        for model in (Product, DiscountCoupon):
+            count = await session.scalar(
+                select(func.count()).where(model.synced_version < model.sync_version)
+            )
+            total += count or 0
+        return total
+
+
+FAST = WorkerConfig(lease_seconds=30, backoff_base=0.05, backoff_cap=0.3)
+
+
+async def drain(within: float = 30.0, config: WorkerConfig = FAST) -> None:
+    """Run a worker until nothing is left to deliver (or fail after `within` seconds)."""
+    deadline = time.monotonic() + within
+    while await pending_rows():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{await pending_rows()} rows still pending after {within}s")
+        if not await sync_due_once(50, config=config):
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+def sync_app(app: FastAPI, emulator: EmulatorControls) -> FastAPI:
+    """The app, with a clean emulator."""
+    return app
