@@ -137,17 +137,38 @@ async def emulator(settings: Settings) -> AsyncIterator[Emulator]:
     await wait_for_outgoing_mail()
 
 
+Listen = Callable[[], Awaitable[str]]
+
+
 @pytest.fixture
-async def webhook_endpoint(
+def listen(
     emulator: Emulator, live_server: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> str:
-    """Stripe delivers every event to the live store, signed with the secret the store uses."""
-    endpoint = await emulator.stripe.v1.webhook_endpoints.create_async(
-        {"url": live_server + WEBHOOK_PATH, "enabled_events": ["*"]}
-    )
-    assert endpoint.secret
-    monkeypatch.setattr(settings, "stripe_webhook_secret", SecretStr(endpoint.secret))
-    return endpoint.secret
+) -> Listen:
+    """`await listen()`: from now on Stripe delivers every event to the live store, signed with
+    the endpoint's secret, which the store is set to verify with."""
+
+    async def start() -> str:
+        endpoint = await emulator.stripe.v1.webhook_endpoints.create_async(
+            {"url": live_server + WEBHOOK_PATH, "enabled_events": ["*"]}
+        )
+        assert endpoint.secret
+        monkeypatch.setattr(settings, "stripe_webhook_secret", SecretStr(endpoint.secret))
+        return endpoint.secret
+
+    return start
+
+
+@pytest.fixture
+async def webhook_endpoint(listen: Listen) -> str:
+    return await listen()
+
+
+@pytest.fixture
+def webhook_secret(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A secret the store verifies with, for tests that sign events themselves."""
+    secret = "whsec_orders_tests_" + secrets.token_hex(8)
+    monkeypatch.setattr(settings, "stripe_webhook_secret", SecretStr(secret))
+    return secret
 
 
 def sign(payload: str, secret: str, *, age: int = 0) -> str:
