@@ -183,3 +183,22 @@ def test_controls_accept_form_bodies(sc: stripe.StripeClient, emulator: Emulator
         assert answer.json()["payment_status"] == "paid"
         assert http.post("/_emulator/clock/advance", data={"seconds": "-1"}).status_code == 400
         assert http.get("/_emulator/clock").json()["now"] > 0
+
+
+def test_payment_intent_data_reaches_intent_and_charge(
+    sc: stripe.StripeClient, emulator: EmulatorServer
+) -> None:
+    price = make_price(sc)
+    session = sc.v1.checkout.sessions.create(
+        session_params(
+            price.id,
+            payment_intent_data={"metadata": {"order": "42"}, "description": "Order 42"},
+        )
+    )
+    _complete(emulator, session.id, outcome="paid")
+    intent = sc.v1.payment_intents.retrieve(
+        str(sc.v1.checkout.sessions.retrieve(session.id).payment_intent)
+    )
+    assert (intent.metadata.to_dict(), intent.description) == ({"order": "42"}, "Order 42")
+    charge = sc.v1.charges.retrieve(str(intent.latest_charge))
+    assert charge.metadata.to_dict() == {"order": "42"}

@@ -134,3 +134,17 @@ def test_calls_log(sc: stripe.StripeClient, emulator: EmulatorServer) -> None:
     assert calls[0]["params"] == {"name": "Tea", "metadata": {"a": "b"}}
     assert calls[0]["idempotency_key"] == "log-1"
     assert calls[1]["params"] == {"limit": "3"}
+
+
+def test_bad_expand_is_refused_before_anything_happens(sc: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        sc.v1.products.create({"name": "Tea", "expand": ["name"]}, {"idempotency_key": "x-1"})
+    assert raised.value.param == "expand"
+    assert sc.v1.products.list().data == []
+    assert sc.v1.products.create({"name": "Tea"}, {"idempotency_key": "x-1"}).name == "Tea"
+
+
+def test_request_id_on_pages_and_controls(emulator: EmulatorServer, http: httpx.Client) -> None:
+    assert http.get("/_emulator/clock").headers["Request-Id"].startswith("req_")
+    assert http.get("/c/pay/cs_test_missing").headers["Request-Id"].startswith("req_")
+    assert http.get("/nowhere").headers["Request-Id"].startswith("req_")

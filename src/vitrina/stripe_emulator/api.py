@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from vitrina.stripe_emulator.errors import StripeError
-from vitrina.stripe_emulator.expand import expand
+from vitrina.stripe_emulator.expand import check_paths, expand
 from vitrina.stripe_emulator.formdata import parse_form
 from vitrina.stripe_emulator.ids import request_id as new_request_id
 from vitrina.stripe_emulator.params import validate
@@ -171,6 +171,7 @@ async def _execute(
             type="api_error",
         )
     params = validate(route.params_class, raw)
+    check_paths(params.get("expand") or [])
     ctx = Ctx(state, request_id=request_id, idempotency_key=key)
     sessions.expire_due(Ctx(state))
     result = route.handler(ctx, params, **path_args)

@@ -6,9 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vitrina.stripe_emulator import api
 from vitrina.stripe_emulator.clock import Clock
@@ -42,6 +45,27 @@ class Emulator:
 
     async def aclose(self) -> None:
         await self.state.sender.aclose()
+
+
+class RequestIdMiddleware:
+    """A `Request-Id` on every response (the API sets its own; pages and controls get one)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "request-id" not in headers:
+                    headers["Request-Id"] = request_id()
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -87,6 +111,11 @@ def create_emulator_app(
         yield
         await emulator.aclose()
 
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: _not_found})
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={404: _not_found},
+        middleware=[Middleware(RequestIdMiddleware)],
+    )
     app.state.emulator = emulator
     return app

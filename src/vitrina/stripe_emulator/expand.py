@@ -42,6 +42,22 @@ def expand(state: EmulatorState, obj: StripeObject, paths: list[str]) -> StripeO
     return result
 
 
+def check_paths(paths: list[str]) -> None:
+    """Refuse unknown expansions before the request runs, as Stripe does."""
+    for path in paths:
+        segments = path.split(".")
+        if len(segments) > MAX_DEPTH:
+            raise invalid(
+                f"You cannot expand more than {MAX_DEPTH} levels of a property. Property: {path}",
+                param="expand",
+                stored=False,
+            )
+        if path == "total_details.breakdown":
+            continue
+        if any(s not in EXPANDABLE and s != "data" for s in segments):
+            raise _not_expandable(path)
+
+
 def _expand(state: EmulatorState, node: Any, segments: list[str], path: str) -> None:
     if not segments:
         return
@@ -86,4 +102,4 @@ def _includable(state: EmulatorState, node: StripeObject, field: str) -> Any:
 
 
 def _not_expandable(path: str) -> Exception:
-    return invalid(f"This property cannot be expanded ({path}).", param="expand")
+    return invalid(f"This property cannot be expanded ({path}).", param="expand", stored=False)

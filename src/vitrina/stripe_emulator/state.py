@@ -42,6 +42,7 @@ class EmulatorState:
     line_items: dict[str, list[StripeObject]] = field(default_factory=dict)
     breakdowns: dict[str, StripeObject] = field(default_factory=dict)
     coupon_products: dict[str, list[str]] = field(default_factory=dict)
+    intent_data: dict[str, dict[str, Any]] = field(default_factory=dict)
     webhook_secrets: dict[str, str] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
     idempotency: IdempotencyStore = field(default_factory=IdempotencyStore)
@@ -68,6 +69,7 @@ class EmulatorState:
         self.line_items.clear()
         self.breakdowns.clear()
         self.coupon_products.clear()
+        self.intent_data.clear()
         self.webhook_secrets.clear()
         self.calls.clear()
         self.idempotency.clear()
@@ -130,7 +132,11 @@ class Ctx:
         }
         self.state.events.add(event)
         if destinations:
-            self.state.sender.schedule(snapshot(event), destinations)
+
+            def delivered() -> None:
+                event["pending_webhooks"] = max(0, event["pending_webhooks"] - 1)
+
+            self.state.sender.schedule(snapshot(event), destinations, delivered)
         return event
 
     def emit_updated(self, event_type: str, before: StripeObject, after: StripeObject) -> None:

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,22 +80,34 @@ class WebhookSender:
             self._client = httpx.AsyncClient(timeout=self.timeout)
         return self._client
 
-    def schedule(self, event: dict[str, Any], destinations: list[Destination]) -> None:
-        """Start background delivery with retries; returns at once."""
+    def schedule(
+        self,
+        event: dict[str, Any],
+        destinations: list[Destination],
+        on_delivered: Callable[[], None] | None = None,
+    ) -> None:
+        """Start background delivery with retries; returns at once. `on_delivered` runs after
+        each destination's first 2xx (the event's `pending_webhooks` goes down)."""
         payload = json.dumps(event, indent=2)
         for destination in destinations:
             task = asyncio.get_running_loop().create_task(
-                self._deliver_with_retries(event, payload, destination)
+                self._deliver_with_retries(event, payload, destination, on_delivered)
             )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     async def _deliver_with_retries(
-        self, event: dict[str, Any], payload: str, destination: Destination
+        self,
+        event: dict[str, Any],
+        payload: str,
+        destination: Destination,
+        on_delivered: Callable[[], None] | None,
     ) -> None:
         for attempt in range(1, self.max_attempts + 1):
             delivery = await self.attempt(event, payload, destination, attempt=attempt)
             if delivery.status is not None and 200 <= delivery.status < 300:
+                if on_delivered is not None:
+                    on_delivered()
                 return
             if attempt < self.max_attempts:
                 await asyncio.sleep(self.base_delay * 2 ** (attempt - 1))

@@ -9,7 +9,7 @@ from vitrina.stripe_emulator.errors import invalid
 from vitrina.stripe_emulator.ids import new_id, random_part
 from vitrina.stripe_emulator.listing import paginate
 from vitrina.stripe_emulator.resources.common import merge_metadata, unset_to_none
-from vitrina.stripe_emulator.state import API_VERSION, Ctx
+from vitrina.stripe_emulator.state import Ctx
 from vitrina.stripe_emulator.store import StripeObject, snapshot
 
 
@@ -49,7 +49,7 @@ def endpoint_create(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
     endpoint: StripeObject = {
         "id": endpoint_id,
         "object": "webhook_endpoint",
-        "api_version": params.get("api_version") or API_VERSION,
+        "api_version": params.get("api_version"),
         "application": None,
         "created": ctx.now,
         "description": params.get("description"),

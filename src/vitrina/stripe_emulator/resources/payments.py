@@ -7,6 +7,7 @@ from typing import Any, Literal
 from vitrina.stripe_emulator.errors import StripeError, invalid
 from vitrina.stripe_emulator.ids import new_id, random_part
 from vitrina.stripe_emulator.listing import paginate
+from vitrina.stripe_emulator.resources.common import merge_metadata
 from vitrina.stripe_emulator.state import Ctx
 from vitrina.stripe_emulator.store import StripeObject
 
@@ -153,6 +154,7 @@ def _settle(ctx: Ctx, session: StripeObject, *, succeeded: bool) -> StripeObject
 def _payment_intent(ctx: Ctx, session: StripeObject, status: str) -> StripeObject:
     intent_id = new_id("pi")
     amount = session["amount_total"]
+    data = ctx.state.intent_data.get(session["id"], {})
     intent: StripeObject = {
         "id": intent_id,
         "object": "payment_intent",
@@ -173,14 +175,14 @@ def _payment_intent(ctx: Ctx, session: StripeObject, status: str) -> StripeObjec
         "currency": session["currency"],
         "customer": session["customer"],
         "customer_account": None,
-        "description": None,
+        "description": data.get("description"),
         "excluded_payment_method_types": None,
         "hooks": None,
         "last_payment_error": None,
         "latest_charge": None,
         "livemode": False,
         "managed_payments": None,
-        "metadata": {},
+        "metadata": merge_metadata({}, data.get("metadata")),
         "next_action": None,
         "on_behalf_of": None,
         "payment_details": None,
@@ -191,16 +193,16 @@ def _payment_intent(ctx: Ctx, session: StripeObject, status: str) -> StripeObjec
         "payment_record": None,
         "presentment_details": None,
         "processing": None,
-        "receipt_email": None,
+        "receipt_email": data.get("receipt_email"),
         "review": None,
-        "setup_future_usage": None,
+        "setup_future_usage": data.get("setup_future_usage"),
         "shipping": _shipping(session),
         "source": None,
-        "statement_descriptor": None,
-        "statement_descriptor_suffix": None,
+        "statement_descriptor": data.get("statement_descriptor"),
+        "statement_descriptor_suffix": data.get("statement_descriptor_suffix"),
         "status": status,
         "transfer_data": None,
-        "transfer_group": None,
+        "transfer_group": data.get("transfer_group"),
     }
     return ctx.state.payment_intents.add(intent)
 
@@ -244,7 +246,7 @@ def _charge(ctx: Ctx, session: StripeObject, intent: StripeObject, status: str) 
         "created": ctx.now,
         "currency": intent["currency"],
         "customer": intent["customer"],
-        "description": None,
+        "description": intent["description"],
         "disputed": False,
         "failure_balance_transaction": None,
         "failure_code": None,
@@ -252,7 +254,7 @@ def _charge(ctx: Ctx, session: StripeObject, intent: StripeObject, status: str) 
         "fraud_details": {},
         "level3": None,
         "livemode": False,
-        "metadata": {},
+        "metadata": dict(intent["metadata"]),
         "on_behalf_of": None,
         "outcome": {
             "advice_code": None,

@@ -29,6 +29,7 @@ def create(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
     ctx.state.sessions.add(session)
     ctx.state.line_items[session_id] = _line_items(ctx, checked)
     ctx.state.breakdowns[session_id] = _breakdown(checked)
+    ctx.state.intent_data[session_id] = params.get("payment_intent_data") or {}
     return session
 
 
