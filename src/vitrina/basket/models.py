@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vitrina.db import Base, JSONType, TimestampMixin, str_enum
+
+if TYPE_CHECKING:
+    from vitrina.catalog.models import Product
 
 
 class Basket(TimestampMixin, Base):
@@ -39,6 +42,8 @@ class BasketItem(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     quantity: Mapped[int] = mapped_column(Integer)
     added_at: Mapped[datetime]
+
+    product: Mapped[Product] = relationship(lazy="raise")
 
 
 Index("uq_basket_items_basket_product", BasketItem.basket_id, BasketItem.product_id, unique=True)

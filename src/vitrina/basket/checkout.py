@@ -1,0 +1,299 @@
+"""`POST /checkout`: validate the basket, reserve its stock, open one Stripe Checkout Session.
+
+Transaction design (chosen deliberately). Everything happens in the request's one
+transaction: lock the basket row, then the coupon row, then the product rows
+(`lock_products`: `SELECT ... FOR UPDATE` in id order, so lockers never deadlock); sum the
+unexpired reservations; create the Checkout Session in Stripe; insert the `CheckoutSession`
+row and its `StockReservation` rows; flush. The reservation rows are written right after
+Stripe answers rather than before, because their key is Stripe's session id; the product
+locks make that equivalent: no other checkout can read those products' availability until
+this transaction ends. If Stripe fails, the exception rolls the transaction back and nothing
+(no reservation, no row, no new code) is left behind: there is nothing to clean up and no
+window in which a crashed process leaks stock.
+
+The price is that the product rows stay locked for the duration of one Stripe call, so
+checkouts of the SAME product are serialised behind Stripe's latency (bounded by
+`stripe_timeout_seconds` x (1 + `stripe_max_network_retries`)); checkouts of different products
+run in parallel, and basket edits and reads never wait on product locks. The alternative (reserve
+in a first short transaction, call Stripe outside any lock, release on failure) frees the rows
+sooner but needs a placeholder session key, a second commit inside the service, and a sweeper for
+reservations orphaned by a crash between the two; for a small store's traffic the simpler
+all-or-nothing transaction is the better trade.
+
+Idempotency: the key is `vitrina:checkout:<basket_id>:<unique_code>` and `expires_at` is
+rounded to the minute, so a retry of a call whose answer was lost (dropped connection, timeout)
+gets the same session back. When Stripe replays a stored failure for the key or refuses the key
+(other parameters), the basket gets a fresh code and the call is made once more.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import stripe
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vitrina.accounts.models import User
+from vitrina.basket import deps
+from vitrina.basket.clock import as_utc
+from vitrina.basket.codes import new_unique_code
+from vitrina.basket.models import (
+    Basket,
+    BasketItem,
+    CheckoutSession,
+    CheckoutStatus,
+    StockReservation,
+)
+from vitrina.basket.pricing import Quote, quote
+from vitrina.basket.reservations import reserved_quantities
+from vitrina.basket.service import (
+    basket_coupon,
+    basket_lines,
+    close_checkout,
+    expire_in_stripe,
+    get_basket,
+)
+from vitrina.catalog.models import Product
+from vitrina.config import Settings
+from vitrina.coupons.models import CouponRedemption, DiscountCoupon
+from vitrina.errors import Conflict, ServiceUnavailable, Unprocessable
+from vitrina.kit.clock import utcnow
+from vitrina.payments.checkout_session import StripeSession, stripe_error, was_replayed
+from vitrina.payments.client import make_stripe_client
+
+log = structlog.get_logger(__name__)
+
+REUSE_MARGIN = timedelta(minutes=2)
+"""An open session closer than this to its expiry is replaced rather than handed out."""
+
+
+def session_expiry(settings: Settings) -> datetime:
+    """now + checkout_session_minutes, rounded up to the minute (stable across quick retries)."""
+    start = utcnow().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return start + timedelta(minutes=settings.checkout_session_minutes)
+
+
+def _unchanged(checkout: CheckoutSession, priced: Quote) -> bool:
+    return (
+        checkout.items == priced.items_snapshot()
+        and checkout.coupon_id == priced.coupon_id
+        and checkout.amount_total == priced.total
+        and checkout.currency == priced.currency
+    )
+
+
+async def start_checkout(session: AsyncSession, user: User, settings: Settings) -> CheckoutSession:
+    """The basket's open Checkout Session: the current one if the basket is unchanged, else
+    a new one with its stock reserved. Raises 409/422 for a basket that cannot be bought."""
+    basket = await get_basket(session, user, lock=True)
+    items = await basket_lines(session, basket)
+    if not items:
+        raise Unprocessable("Your basket is empty.")
+    coupon = await basket_coupon(session, basket)
+    reusable = await _reusable_checkout(session, basket, items, coupon, settings)
+    if reusable is not None:
+        return reusable
+    await close_checkout(session, basket)
+    stripe_coupon_id: str | None = None
+    if coupon is not None:
+        coupon = await _lock_coupon(session, coupon.id)
+        await deps.validate_coupon_for(session, coupon, user)
+        await _check_coupon_holds(session, coupon, user)
+        stripe_coupon_id = await deps.ensure_coupon_in_stripe(session, coupon)
+    products = await _lock_and_check_stock(session, items, settings)
+    lines = [(products[i.product_id], i.quantity) for i in items]
+    priced = quote(
+        lines,
+        coupon,
+        currency=settings.store_currency,
+        shipping_amount=settings.shipping_rate_amount,
+    )
+    expires_at = session_expiry(settings)
+    created = await _create_in_stripe(basket, user, lines, stripe_coupon_id, expires_at, settings)
+    if created.amount_total != priced.total:
+        log.error(
+            "checkout_total_mismatch",
+            session_id=created.id,
+            store_total=priced.total,
+            stripe_total=created.amount_total,
+        )
+        await expire_in_stripe(created.id)
+        raise ServiceUnavailable(
+            "The payment provider computed a different total for your basket, so checkout was "
+            "stopped before any payment. Please try again; we have been notified."
+        )
+    return await _record(session, basket, user, created.id, created.url, priced, expires_at)
+
+
+async def _reusable_checkout(
+    session: AsyncSession,
+    basket: Basket,
+    items: list[BasketItem],
+    coupon: DiscountCoupon | None,
+    settings: Settings,
+) -> CheckoutSession | None:
+    if basket.session_id is None:
+        return None
+    checkout = await session.get(CheckoutSession, basket.session_id)
+    if checkout is None or checkout.status != CheckoutStatus.OPEN:
+        return None
+    if as_utc(checkout.expires_at) <= utcnow() + REUSE_MARGIN:
+        return None
+    priced = quote(
+        [(i.product, i.quantity) for i in items],
+        coupon,
+        currency=settings.store_currency,
+        shipping_amount=settings.shipping_rate_amount,
+    )
+    return checkout if _unchanged(checkout, priced) else None
+
+
+async def _lock_coupon(session: AsyncSession, coupon_id: int) -> DiscountCoupon:
+    query = select(DiscountCoupon).where(DiscountCoupon.id == coupon_id)
+    coupon = await session.scalar(query.with_for_update().execution_options(populate_existing=True))
+    if coupon is None:
+        raise Unprocessable("The promo code on your basket no longer exists; remove it.")
+    return coupon
+
+
+async def _check_coupon_holds(session: AsyncSession, coupon: DiscountCoupon, user: User) -> None:
+    """Open Checkout Sessions count as redemptions in waiting, so that concurrent checkouts
+    cannot promise more redemptions than the coupon allows (the coupon row is locked)."""
+    open_with_coupon = (
+        select(func.count())
+        .select_from(CheckoutSession)
+        .where(
+            CheckoutSession.coupon_id == coupon.id,
+            CheckoutSession.status == CheckoutStatus.OPEN,
+            CheckoutSession.expires_at > utcnow(),
+        )
+    )
+    if coupon.max_redemptions is not None:
+        held = int(await session.scalar(open_with_coupon) or 0)
+        if coupon.times_redeemed + held >= coupon.max_redemptions:
+            raise Conflict(f"Promo code {coupon.number} has been used up.")
+    if coupon.max_redemptions_per_customer is not None:
+        redeemed = await session.scalar(
+            select(func.count())
+            .select_from(CouponRedemption)
+            .where(CouponRedemption.coupon_id == coupon.id, CouponRedemption.user_id == user.id)
+        )
+        mine = await session.scalar(open_with_coupon.where(CheckoutSession.user_id == user.id))
+        if int(redeemed or 0) + int(mine or 0) >= coupon.max_redemptions_per_customer:
+            raise Conflict(f"You have already used promo code {coupon.number}.")
+
+
+async def _lock_and_check_stock(
+    session: AsyncSession, items: list[BasketItem], settings: Settings
+) -> dict[int, Product]:
+    wanted = {i.product_id: i.quantity for i in items}
+    products = await deps.lock_products(session, wanted)
+    reserved = await reserved_quantities(session, wanted)
+    problems: list[str] = []
+    for product_id, quantity in wanted.items():
+        product = products.get(product_id)
+        if product is None or not product.is_active:
+            name = f"“{product.name}”" if product else f"Product {product_id}"
+            problems.append(f"{name} is no longer for sale; remove it from your basket.")
+            continue
+        if product.currency.lower() != settings.store_currency:
+            problems.append(f"“{product.name}” cannot be paid in {settings.store_currency}.")
+            continue
+        available = product.stock - reserved.get(product_id, 0)
+        if quantity > available:
+            problems.append(
+                f"“{product.name}” is out of stock."
+                if available <= 0
+                else f"Only {available} of “{product.name}” left in stock; you have {quantity}."
+            )
+    if problems:
+        raise Conflict(" ".join(problems))
+    return products
+
+
+async def _create_in_stripe(
+    basket: Basket,
+    user: User,
+    lines: list[tuple[Product, int]],
+    stripe_coupon_id: str | None,
+    expires_at: datetime,
+    settings: Settings,
+) -> stripe.checkout.Session:
+    client = make_stripe_client(settings)
+    for attempt in (1, 2):
+        assert basket.unique_code is not None
+        request = StripeSession(
+            user=user,
+            products=lines,
+            unique_code=basket.unique_code,
+            promo=stripe_coupon_id,
+            basket_id=basket.id,
+            expires_at=expires_at,
+            client=client,
+            settings=settings,
+        )
+        try:
+            created = await request.get_session_payments_async()
+        except stripe.StripeError as exc:
+            log.warning(
+                "checkout_stripe_failed",
+                basket_id=basket.id,
+                error_type=type(exc).__name__,
+                status=exc.http_status,
+            )
+            if attempt == 1 and was_replayed(exc):
+                basket.unique_code = new_unique_code()
+                continue
+            raise stripe_error(exc, action="open the payment page") from exc
+        if created.status == "open":
+            return created
+        basket.unique_code = new_unique_code()
+    raise ServiceUnavailable("The payment page could not be opened. Please try again.")
+
+
+async def _record(
+    session: AsyncSession,
+    basket: Basket,
+    user: User,
+    session_id: str,
+    url: str | None,
+    priced: Quote,
+    expires_at: datetime,
+) -> CheckoutSession:
+    assert basket.unique_code is not None
+    checkout = CheckoutSession(
+        id=session_id,
+        basket_id=basket.id,
+        user_id=user.id,
+        unique_code=basket.unique_code,
+        status=CheckoutStatus.OPEN,
+        url=url,
+        currency=priced.currency,
+        amount_subtotal=priced.subtotal,
+        amount_discount=priced.discount,
+        amount_shipping=priced.shipping,
+        amount_total=priced.total,
+        coupon_id=priced.coupon_id,
+        coupon_number=priced.coupon_number,
+        items=priced.items_snapshot(),
+        expires_at=expires_at,
+    )
+    session.add(checkout)
+    await session.flush()
+    now = utcnow()
+    session.add_all(
+        StockReservation(
+            product_id=line.product_id,
+            checkout_session_id=session_id,
+            quantity=line.quantity,
+            expires_at=expires_at,
+            created_at=now,
+        )
+        for line in priced.lines
+    )
+    basket.session_id = session_id
+    await session.flush()
+    log.info("checkout_session_opened", session_id=session_id, basket_id=basket.id)
+    return checkout

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+
+class QuantityIn(BaseModel):
+    quantity: int = Field(ge=0, le=10_000, description="How many; 0 removes the product.")
+
+
+class PromoIn(BaseModel):
+    code: str = Field(min_length=1, max_length=64, description="A coupon's number.")
+
+
+class ProductSnapshot(BaseModel):
+    id: int
+    name: str
+    slug: str
+    price: int
+    currency: str
+    image_url: str | None
+    available_stock: int
+    is_active: bool
+
+
+class BasketLineOut(BaseModel):
+    product: ProductSnapshot
+    quantity: int
+    line_total: int
+
+
+class CouponOut(BaseModel):
+    number: str
+    percent: Decimal
+
+
+class StockWarning(BaseModel):
+    product_id: int | None
+    message: str
+
+
+class CheckoutOut(BaseModel):
+    url: str | None
+    session_id: str
+    expires_at: datetime
+    amount_total: int
+    currency: str
+
+
+class BasketOut(BaseModel):
+    id: int
+    unique_code: str | None
+    currency: str
+    items: list[BasketLineOut]
+    subtotal: int
+    discount: int
+    shipping: int
+    total: int
+    coupon: CouponOut | None
+    warnings: list[StockWarning]
+    checkout: CheckoutOut | None

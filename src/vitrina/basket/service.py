@@ -1,0 +1,201 @@
+"""The customer's basket: one per customer, created on first use.
+
+Every change to the contents or the coupon while a Checkout Session is open first expires that
+session in Stripe (`ExpireSession`), releases its stock and replaces the basket's
+`unique_code`, so the old payment page can no longer be paid and its success link no longer
+matches the basket. Mutations lock the basket row first (lock order: basket, coupon, products).
+"""
+
+from __future__ import annotations
+
+import stripe
+import structlog
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from vitrina.accounts.models import User
+from vitrina.basket import deps
+from vitrina.basket.codes import new_unique_code
+from vitrina.basket.models import Basket, BasketItem, CheckoutSession, CheckoutStatus
+from vitrina.basket.reservations import release_reservations, reserved_quantities
+from vitrina.catalog.models import Product
+from vitrina.coupons.models import DiscountCoupon
+from vitrina.errors import Conflict, NotFound, Unprocessable
+from vitrina.kit.clock import utcnow
+from vitrina.payments.checkout_session import ExpireSession, stripe_error
+from vitrina.payments.client import make_stripe_client
+
+log = structlog.get_logger(__name__)
+
+PAID_WHILE_EDITING = (
+    "This basket has just been paid for, so it can no longer be changed. "
+    "Your order is being created; refresh the page to see it."
+)
+
+
+async def get_basket(session: AsyncSession, user: User, *, lock: bool = False) -> Basket:
+    """The user's basket, created on first use (race-free), with a code."""
+    query = select(Basket).where(Basket.user_id == user.id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    basket = await session.scalar(query)
+    if basket is None:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        now = utcnow()
+        await session.execute(
+            insert(Basket)
+            .values(user_id=user.id, unique_code=new_unique_code(), created_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["user_id"])
+        )
+        basket = (await session.scalars(query)).one()
+    if basket.unique_code is None:
+        basket.unique_code = new_unique_code()
+    return basket
+
+
+async def basket_lines(session: AsyncSession, basket: Basket) -> list[BasketItem]:
+    rows = await session.scalars(
+        select(BasketItem)
+        .where(BasketItem.basket_id == basket.id)
+        .options(selectinload(BasketItem.product).selectinload(Product.images))
+        .order_by(BasketItem.id)
+    )
+    return list(rows)
+
+
+async def basket_coupon(session: AsyncSession, basket: Basket) -> DiscountCoupon | None:
+    if basket.coupon_id is None:
+        return None
+    return await session.get(DiscountCoupon, basket.coupon_id)
+
+
+async def current_checkout(session: AsyncSession, basket: Basket) -> CheckoutSession | None:
+    if basket.session_id is None:
+        return None
+    return await session.get(CheckoutSession, basket.session_id)
+
+
+async def expire_in_stripe(checkout_session_id: str) -> None:
+    """Expire the Stripe session; already expired or unknown is fine, already paid is not."""
+    client = make_stripe_client()
+    try:
+        await ExpireSession(session_id=checkout_session_id, client=client).expire_session_async()
+        return
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404:
+            return
+        try:
+            current = await client.v1.checkout.sessions.retrieve_async(checkout_session_id)
+        except stripe.StripeError as retrieve_exc:
+            raise stripe_error(retrieve_exc, action="update your basket") from retrieve_exc
+        if current.status == "complete":
+            raise Conflict(PAID_WHILE_EDITING) from exc
+        if current.status == "open":
+            raise stripe_error(exc, action="update your basket") from exc
+    except stripe.StripeError as exc:
+        raise stripe_error(exc, action="update your basket while its payment page is open") from exc
+
+
+async def close_checkout(session: AsyncSession, basket: Basket) -> None:
+    """Retire the basket's Checkout Session, if any, before its contents change."""
+    checkout = await current_checkout(session, basket)
+    if basket.session_id is None:
+        return
+    if checkout is not None:
+        if checkout.status == CheckoutStatus.COMPLETE:
+            raise Conflict(PAID_WHILE_EDITING)
+        if checkout.status == CheckoutStatus.OPEN:
+            await expire_in_stripe(checkout.id)
+            await release_reservations(session, checkout.id)
+            log.info("checkout_session_retired", session_id=checkout.id, basket_id=basket.id)
+    basket.session_id = None
+    basket.unique_code = new_unique_code()
+
+
+def _out_of_stock(product: Product, available: int) -> str:
+    if available <= 0:
+        return f"“{product.name}” is out of stock."
+    return f"Only {available} of “{product.name}” left in stock."
+
+
+async def available_stock(session: AsyncSession, basket: Basket, product: Product) -> int:
+    reserved = await reserved_quantities(session, [product.id], exclude_session=basket.session_id)
+    return max(product.stock - reserved.get(product.id, 0), 0)
+
+
+async def set_quantity(session: AsyncSession, user: User, product_id: int, quantity: int) -> None:
+    """Put `quantity` of a product in the basket (0 removes it)."""
+    basket = await get_basket(session, user, lock=True)
+    item = await session.scalar(
+        select(BasketItem).where(
+            BasketItem.basket_id == basket.id, BasketItem.product_id == product_id
+        )
+    )
+    if quantity == 0:
+        if item is not None:
+            await close_checkout(session, basket)
+            await session.delete(item)
+        return
+    product = (await deps.get_products_by_ids(session, [product_id])).get(product_id)
+    if product is None:
+        raise NotFound(f"Product {product_id} does not exist.")
+    if not product.is_active:
+        raise Conflict(f"“{product.name}” is no longer for sale.")
+    if item is not None and item.quantity == quantity:
+        return
+    available = await available_stock(session, basket, product)
+    if quantity > available:
+        raise Conflict(_out_of_stock(product, available))
+    await close_checkout(session, basket)
+    if item is None:
+        session.add(
+            BasketItem(
+                basket_id=basket.id, product_id=product_id, quantity=quantity, added_at=utcnow()
+            )
+        )
+    else:
+        item.quantity = quantity
+    basket.updated_at = utcnow()
+    await session.flush()
+
+
+async def remove_item(session: AsyncSession, user: User, product_id: int) -> None:
+    basket = await get_basket(session, user, lock=True)
+    item = await session.scalar(
+        select(BasketItem).where(
+            BasketItem.basket_id == basket.id, BasketItem.product_id == product_id
+        )
+    )
+    if item is None:
+        raise NotFound(f"Product {product_id} is not in your basket.")
+    await close_checkout(session, basket)
+    await session.delete(item)
+    basket.updated_at = utcnow()
+    await session.flush()
+
+
+async def apply_promo(session: AsyncSession, user: User, code: str) -> None:
+    basket = await get_basket(session, user, lock=True)
+    coupon = await deps.find_coupon_by_code(session, code.strip())
+    if coupon is None:
+        raise Unprocessable(f"Promo code “{code.strip()}” does not exist.")
+    await deps.validate_coupon_for(session, coupon, user)
+    if basket.coupon_id == coupon.id:
+        return
+    await close_checkout(session, basket)
+    basket.coupon_id = coupon.id
+    basket.updated_at = utcnow()
+    await session.flush()
+
+
+async def remove_promo(session: AsyncSession, user: User) -> None:
+    basket = await get_basket(session, user, lock=True)
+    if basket.coupon_id is None:
+        return
+    await close_checkout(session, basket)
+    basket.coupon_id = None
+    basket.updated_at = utcnow()
+    await session.flush()

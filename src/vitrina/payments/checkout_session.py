@@ -1,0 +1,301 @@
+"""The seed's `StripeSession` and `ExpireSession`: make and cancel a Stripe Checkout Session.
+
+Used by hand exactly as the seed shows (synchronous, configuration from the environment via
+`make_stripe_client()`):
+
+    StripeSession(user=user, products=[p1, p2], unique_code=code, promo=1).get_session_payments()
+    ExpireSession(session_id=basket.session_id).expire_session()
+
+and by the app through the async variants (`get_session_payments_async`, `expire_session_async`)
+with keyword-only extras (basket id, expiry, idempotency key, URLs, client).
+
+`products` may hold Product objects (quantity 1 each), `(product, quantity)` pairs, or basket
+lines (anything with `.product` and `.quantity`). Prices are the products' CURRENT prices, sent
+as `price_data`. `promo` may be a local coupon id (resolved to the Stripe coupon the sync made
+for it), a coupon object (its `stripe_id`), or a Stripe coupon id string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol, cast, runtime_checkable
+
+import stripe
+from stripe.params.checkout import (
+    SessionCreateParams,
+    SessionCreateParamsLineItem,
+    SessionCreateParamsLineItemPriceData,
+    SessionCreateParamsShippingAddressCollection,
+    SessionCreateParamsShippingOption,
+)
+
+from vitrina.config import Settings, get_settings
+from vitrina.errors import BadRequest, ServiceUnavailable, VitrinaError
+from vitrina.kit.clock import to_unix, utcnow
+from vitrina.payments.client import make_stripe_client
+
+
+class ProductLike(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def price(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def stripe_id(self) -> str | None: ...
+    @property
+    def sync_version(self) -> int: ...
+    @property
+    def synced_version(self) -> int: ...
+
+
+@runtime_checkable
+class LineLike(Protocol):
+    """A basket line: a product and how many of it."""
+
+    @property
+    def product(self) -> Any: ...
+    @property
+    def quantity(self) -> int: ...
+
+
+class UserLike(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def email(self) -> str: ...
+
+
+class CouponLike(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def stripe_id(self) -> str | None: ...
+
+
+ProductsArg = Sequence[ProductLike | tuple[ProductLike, int] | LineLike]
+PromoArg = int | str | CouponLike | None
+
+
+def success_url(settings: Settings, unique_code: str) -> str:
+    return (
+        f"{settings.public_base_url}/checkout/success"
+        f"?code={unique_code}&session_id={{CHECKOUT_SESSION_ID}}"
+    )
+
+
+def cancel_url(settings: Settings) -> str:
+    return f"{settings.public_base_url}/basket?checkout=cancelled"
+
+
+def checkout_idempotency_key(basket_id: int, unique_code: str) -> str:
+    return f"vitrina:checkout:{basket_id}:{unique_code}"
+
+
+def lines_of(products: ProductsArg) -> list[tuple[ProductLike, int]]:
+    """Normalise the seed's `products` argument to (product, quantity) pairs."""
+    lines: list[tuple[ProductLike, int]] = []
+    for entry in products:
+        if isinstance(entry, tuple):
+            product, quantity = entry
+            lines.append((product, quantity))
+        elif isinstance(entry, LineLike):
+            lines.append((cast(ProductLike, entry.product), entry.quantity))
+        else:
+            lines.append((entry, 1))
+    return lines
+
+
+def stripe_error(exc: stripe.StripeError, *, action: str) -> VitrinaError:
+    """A Stripe failure as the error the client should see: 503 when trying again later may
+    help (network, timeout, 429, 5xx, idempotency in flight), 400 when the request was wrong."""
+    status = exc.http_status or 0
+    if isinstance(exc, stripe.InvalidRequestError) and 400 <= status < 500:
+        return BadRequest(f"The payment provider refused to {action}: {exc.user_message or exc}")
+    return ServiceUnavailable(
+        f"The payment provider is not answering, so we could not {action}. "
+        "Nothing was charged; please try again in a minute."
+    )
+
+
+def was_replayed(exc: stripe.StripeError) -> bool:
+    """Stripe replayed a stored answer for this idempotency key (or refused the key)."""
+    if isinstance(exc, stripe.IdempotencyError):
+        return True
+    return str((exc.headers or {}).get("idempotent-replayed", "")).lower() == "true"
+
+
+class StripeSession:
+    """A Stripe Checkout Session for a user's products, tied to a basket by `unique_code`."""
+
+    def __init__(
+        self,
+        user: UserLike,
+        products: ProductsArg,
+        unique_code: str,
+        promo: PromoArg = None,
+        *,
+        basket_id: int | None = None,
+        expires_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        success_url: str | None = None,
+        cancel_url: str | None = None,
+        metadata: dict[str, str] | None = None,
+        client: stripe.StripeClient | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.user = user
+        self.lines = lines_of(products)
+        self.unique_code = unique_code
+        self.promo = promo
+        self.basket_id = basket_id
+        self.settings = settings or get_settings()
+        self.expires_at = expires_at or utcnow() + timedelta(
+            minutes=self.settings.checkout_session_minutes
+        )
+        self.idempotency_key = idempotency_key or (
+            checkout_idempotency_key(basket_id, unique_code) if basket_id is not None else None
+        )
+        self.success_url = success_url
+        self.cancel_url = cancel_url
+        self.extra_metadata = metadata or {}
+        self.client = client or make_stripe_client(self.settings)
+
+    @property
+    def currency(self) -> str:
+        if not self.lines:
+            return self.settings.store_currency
+        return self.lines[0][0].currency.lower()
+
+    def metadata(self) -> dict[str, str]:
+        data = {"unique_code": self.unique_code, "user_id": str(self.user.id)}
+        if self.basket_id is not None:
+            data["basket_id"] = str(self.basket_id)
+        return {**data, **self.extra_metadata}
+
+    def line_items(self) -> list[SessionCreateParamsLineItem]:
+        items: list[SessionCreateParamsLineItem] = []
+        for product, quantity in self.lines:
+            price_data: SessionCreateParamsLineItemPriceData = {
+                "currency": product.currency.lower(),
+                "unit_amount": product.price,
+            }
+            synced = product.stripe_id and product.synced_version >= product.sync_version
+            if synced and product.stripe_id:
+                price_data["product"] = product.stripe_id
+            else:
+                price_data["product_data"] = {
+                    "name": product.name,
+                    "metadata": {"vitrina_product_id": str(product.id)},
+                }
+            items.append({"price_data": price_data, "quantity": quantity})
+        return items
+
+    def shipping_options(self) -> list[SessionCreateParamsShippingOption]:
+        return [
+            {
+                "shipping_rate_data": {
+                    "type": "fixed_amount",
+                    "display_name": self.settings.shipping_rate_name,
+                    "fixed_amount": {
+                        "amount": self.settings.shipping_rate_amount,
+                        "currency": self.currency,
+                    },
+                }
+            }
+        ]
+
+    def shipping_address_collection(self) -> SessionCreateParamsShippingAddressCollection:
+        countries = [c.strip().upper() for c in self.settings.shipping_countries.split(",")]
+        return {"allowed_countries": cast(Any, [c for c in countries if c])}
+
+    def params(self, coupon_id: str | None) -> SessionCreateParams:
+        params: SessionCreateParams = {
+            "mode": "payment",
+            "line_items": self.line_items(),
+            "customer_email": self.user.email,
+            "client_reference_id": (
+                f"basket-{self.basket_id}" if self.basket_id is not None else f"user-{self.user.id}"
+            ),
+            "metadata": self.metadata(),
+            "payment_intent_data": {"metadata": self.metadata()},
+            "shipping_address_collection": self.shipping_address_collection(),
+            "shipping_options": self.shipping_options(),
+            "success_url": self.success_url or success_url(self.settings, self.unique_code),
+            "cancel_url": self.cancel_url or cancel_url(self.settings),
+            "expires_at": to_unix(self.expires_at),
+        }
+        if coupon_id is not None:
+            params["discounts"] = [{"coupon": coupon_id}]
+        return params
+
+    def options(self) -> stripe.RequestOptions:
+        return {"idempotency_key": self.idempotency_key} if self.idempotency_key else {}
+
+    def get_session_payments(self) -> stripe.checkout.Session:
+        """Create the Checkout Session (blocking; for use by hand and in scripts)."""
+        coupon_id = self._resolve_promo()
+        return self.client.v1.checkout.sessions.create(self.params(coupon_id), self.options())
+
+    async def get_session_payments_async(self) -> stripe.checkout.Session:
+        coupon_id = await self._resolve_promo_async()
+        return await self.client.v1.checkout.sessions.create_async(
+            self.params(coupon_id), self.options()
+        )
+
+    def _resolve_promo(self) -> str | None:
+        promo = self.promo
+        if promo is None or isinstance(promo, str):
+            return promo
+        if isinstance(promo, int):
+            coupons = self.client.v1.coupons.list({"limit": 100})
+            return _match_local_coupon(promo, coupons.auto_paging_iter())
+        return _stripe_id_of(promo)
+
+    async def _resolve_promo_async(self) -> str | None:
+        promo = self.promo
+        if promo is None or isinstance(promo, str):
+            return promo
+        if isinstance(promo, int):
+            coupons = await self.client.v1.coupons.list_async({"limit": 100})
+            found = [c async for c in coupons.auto_paging_iter()]
+            return _match_local_coupon(promo, iter(found))
+        return _stripe_id_of(promo)
+
+
+LOCAL_ID_KEYS = ("vitrina_coupon_id", "coupon_id", "local_id")
+
+
+def _match_local_coupon(local_id: int, coupons: Any) -> str:
+    """The newest valid Stripe coupon made for local coupon `local_id` (metadata names it)."""
+    for coupon in coupons:
+        metadata = coupon.metadata.to_dict() if coupon.metadata else {}
+        if any(metadata.get(key) == str(local_id) for key in LOCAL_ID_KEYS) and coupon.valid:
+            return str(coupon.id)
+    raise BadRequest(f"Coupon {local_id} has no valid Stripe coupon yet; sync it first.")
+
+
+def _stripe_id_of(coupon: CouponLike) -> str:
+    if not coupon.stripe_id:
+        raise BadRequest(f"Coupon {coupon.id} has no Stripe coupon yet; sync it first.")
+    return coupon.stripe_id
+
+
+class ExpireSession:
+    """Cancel an open Checkout Session (the seed's `ExpireSession(session_id=...)`)."""
+
+    def __init__(self, session_id: str, *, client: stripe.StripeClient | None = None) -> None:
+        if not session_id:
+            raise BadRequest("There is no Checkout Session to expire.")
+        self.session_id = session_id
+        self.client = client or make_stripe_client()
+
+    def expire_session(self) -> stripe.checkout.Session:
+        return self.client.v1.checkout.sessions.expire(self.session_id)
+
+    async def expire_session_async(self) -> stripe.checkout.Session:
+        return await self.client.v1.checkout.sessions.expire_async(self.session_id)
