@@ -1,0 +1,119 @@
+"""A handler that fails after the event was received loses nothing: the retry makes the order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orders.conftest import (
+    ArrangeCheckout,
+    Emulator,
+    count_orders,
+    eventually,
+    post_event,
+    stock_of,
+)
+from vitrina.accounts.models import User
+from vitrina.db import db_helper
+from vitrina.orders.models import WebhookEvent
+from vitrina.payments import webhooks
+
+COMPLETED = "checkout.session.completed"
+
+
+class CrashOnce:
+    """Wraps a handler: the first call does the work, then fails before it can commit."""
+
+    def __init__(self, handler: webhooks.Handler) -> None:
+        self.handler = handler
+        self.calls = 0
+
+    async def __call__(self, session: AsyncSession, object_id: str) -> object:
+        self.calls += 1
+        result = await self.handler(session, object_id)
+        if self.calls == 1:
+            raise RuntimeError("simulated crash between receiving and handling")
+        return result
+
+
+async def _inbox(session: AsyncSession, event_id: str) -> WebhookEvent | None:
+    return (
+        await session.execute(
+            select(WebhookEvent)
+            .where(WebhookEvent.external_id == event_id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+async def test_stripe_redelivery_after_a_failed_handler_creates_the_order(
+    session: AsyncSession,
+    customer: User,
+    make_product,
+    arrange_checkout: ArrangeCheckout,
+    emulator: Emulator,
+    webhook_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    crash = CrashOnce(webhooks.HANDLERS[COMPLETED])
+    monkeypatch.setitem(webhooks.HANDLERS, COMPLETED, crash)
+    product = await make_product(price=1000, stock=5)
+    arranged = await arrange_checkout(customer, [(product, 2)])
+
+    await emulator.complete(arranged.session_id, "paid")
+
+    async def made() -> bool:
+        return await count_orders(session, arranged.session_id) == 1
+
+    await eventually(made, what="the redelivered event to create the order")
+    await emulator.settle()
+    event = await emulator.event(COMPLETED, arranged.session_id)
+    statuses = [d["status"] for d in await emulator.deliveries() if d["event"] == event.id]
+    assert statuses == [500, 200]
+    row = await _inbox(session, event.id)
+    assert row is not None and row.handled_at is not None
+    assert row.attempts == 2 and row.last_error is None
+    assert crash.calls == 2
+    assert await stock_of(session, product.id) == 3
+
+
+async def test_retry_command_handles_what_stripe_gave_up_on(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    customer: User,
+    make_product,
+    arrange_checkout: ArrangeCheckout,
+    emulator: Emulator,
+    webhook_secret: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(session: AsyncSession, object_id: str) -> object:
+        raise RuntimeError("database went away mid-handler")
+
+    product = await make_product(price=1000, stock=5)
+    arranged = await arrange_checkout(customer, [(product, 1)])
+    await emulator.complete(arranged.session_id, "paid")
+    event = (await emulator.event(COMPLETED, arranged.session_id)).to_dict()
+
+    with monkeypatch.context() as patch:
+        patch.setitem(webhooks.HANDLERS, COMPLETED, broken)
+        response = await post_event(client, event, webhook_secret)
+    assert response.status_code == 500
+    row = await _inbox(session, event["id"])
+    assert row is not None and row.handled_at is None and row.attempts == 1
+    assert row.last_error and "database went away" in row.last_error
+    assert await count_orders(session) == 0
+    assert await stock_of(session, product.id) == 5
+
+    counts = await webhooks.retry_unhandled(db_helper.session_factory, older_than=timedelta(0))
+    assert counts[webhooks.Outcome.HANDLED] == 1
+    again = await webhooks.retry_unhandled(db_helper.session_factory, older_than=timedelta(0))
+    assert again[webhooks.Outcome.HANDLED] == 0
+    row = await _inbox(session, event["id"])
+    assert row is not None and row.handled_at is not None and row.attempts == 2
+    assert await count_orders(session) == 1
+    assert await stock_of(session, product.id) == 4
