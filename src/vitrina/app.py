@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from vitrina.accounts.router import router as accounts_router
+from vitrina.admin import install_admin
 from vitrina.basket.router import router as basket_router
 from vitrina.catalog.router import router as catalog_router
 from vitrina.config import Settings, get_settings, set_settings
@@ -21,6 +22,7 @@ from vitrina.observability.router import router as operations_router
 from vitrina.orders.router import router as orders_router
 from vitrina.payments.client import EMULATOR_MOUNT, webhook_secret
 from vitrina.payments.router import router as payments_router
+from vitrina.storefront import install_storefront
 
 
 def api_router() -> APIRouter:
@@ -57,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         openapi_url="/openapi.json",
         docs_url="/docs",
-        max_body_size=settings.max_body_size,
+        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -66,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router())
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media")
+    install_storefront(app)
+    install_admin(app)
     if settings.uses_stripe_emulator and not settings.stripe_api_base:
         mount_stripe_emulator(app, settings)
     return app
