@@ -398,3 +398,27 @@ async def post_event(
             "Content-Type": "application/json",
         },
     )
+
+
+MakePaidOrder = Callable[..., Awaitable[tuple[Order, Arranged]]]
+
+
+@pytest.fixture
+def make_paid_order(arrange_checkout: ArrangeCheckout, emulator: Emulator) -> MakePaidOrder:
+    """`await make_paid_order(user, [(product, qty)])`: a checkout paid in Stripe and fulfilled
+    (as the success URL would), committed."""
+
+    async def factory(
+        user: User, lines: list[tuple[Product, int]], **options: Any
+    ) -> tuple[Order, Arranged]:
+        from vitrina.payments.fulfilment import fulfil_checkout_session
+
+        arranged = await arrange_checkout(user, lines, **options)
+        await emulator.complete(arranged.session_id, "paid")
+        async with db_helper.session_factory() as session:
+            order = await fulfil_checkout_session(session, arranged.session_id)
+            await session.commit()
+        assert order is not None
+        return order, arranged
+
+    return factory
