@@ -1,0 +1,41 @@
+"""The staff admin at /admin (sqladmin), writing through the same services as the API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqladmin import Admin
+
+from vitrina.admin.audit_hooks import admin_sessions
+from vitrina.admin.auth import StaffAuthentication
+from vitrina.admin.catalog_views import CategoryAdmin, ProductAdmin
+from vitrina.admin.people_views import AuditAdmin, UserAdmin
+from vitrina.admin.sales_views import CouponAdmin, OrderAdmin
+from vitrina.admin.sync_views import CouponSyncAdmin, ProductSyncAdmin
+
+VIEWS = (
+    ProductAdmin,
+    CategoryAdmin,
+    CouponAdmin,
+    OrderAdmin,
+    UserAdmin,
+    ProductSyncAdmin,
+    CouponSyncAdmin,
+    AuditAdmin,
+)
+
+
+def install_admin(app: FastAPI) -> Admin:
+    """Mount the admin at /admin. Needs the storefront's SessionMiddleware (install_storefront)."""
+    admin = Admin(
+        app,
+        session_maker=admin_sessions(),
+        base_url="/admin",
+        title=f"{app.state.settings.store_name} admin",
+        authentication_backend=StaffAuthentication(),
+    )
+    for view in VIEWS:
+        admin.add_view(view)
+    return admin
+
+
+__all__ = ["install_admin"]

@@ -1,0 +1,65 @@
+"""What every admin view shares: staff-only access, audited writes, service errors as flashes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqladmin import ModelView
+from sqladmin.flash import flash
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from vitrina.admin.audit_hooks import admin_sessions
+from vitrina.errors import VitrinaError
+
+
+@asynccontextmanager
+async def audited(action: str | None = None) -> AsyncIterator[AsyncSession]:
+    """One audited unit of work: commits on success, rolls back on an exception."""
+    async with admin_sessions()() as session:
+        if action is not None:
+            session.info["audit_action"] = action
+        yield session
+        await session.commit()
+
+
+def back_to(request: Request, view: ModelView, pks: list[str]) -> Response:
+    """Where an action returns: the object's page for one row, else the list."""
+    referer = request.headers.get("referer")
+    if referer and referer.startswith(str(request.base_url)):
+        return RedirectResponse(referer, status_code=302)
+    if len(pks) == 1:
+        url = request.url_for("admin:details", identity=view.identity, pk=pks[0])
+    else:
+        url = request.url_for("admin:list", identity=view.identity)
+    return RedirectResponse(url, status_code=302)
+
+
+def selected_pks(request: Request) -> list[str]:
+    return [pk for pk in request.query_params.get("pks", "").split(",") if pk.strip()]
+
+
+def report(request: Request, error: VitrinaError) -> None:
+    flash(request, str(error.detail), category="danger", title="Not done")
+
+
+def done(request: Request, message: str) -> None:
+    flash(request, message, category="success", title="Done")
+
+
+class StaffView(ModelView):
+    """The base of Vitrina's admin views: reads are plain, writes go through `audited`."""
+
+    page_size = 25
+    can_export = False
+    can_import = False
+
+    def is_accessible(self, request: Request) -> bool:
+        staff: Any = getattr(request.state, "staff", None)
+        return bool(staff is not None and staff.is_staff)
+
+    def is_visible(self, request: Request) -> bool:
+        return self.is_accessible(request)

@@ -1,0 +1,48 @@
+"""The storefront: server-rendered pages that call the same services as the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from vitrina.config import Settings
+from vitrina.storefront import i18n
+from vitrina.storefront.errors import install_page_errors
+from vitrina.storefront.headers import SecurityHeadersMiddleware
+from vitrina.storefront.router import router
+from vitrina.storefront.web import SESSION_COOKIE, cookie_is_secure, session_secret
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def _mounted(app: FastAPI, path: str) -> bool:
+    return any(isinstance(route, Mount) and route.path == path for route in app.routes)
+
+
+def install_storefront(app: FastAPI) -> None:
+    """Pages at /, static files at /static and /media, sessions, security headers."""
+    settings: Settings = app.state.settings
+    i18n.load_all()
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings),
+        session_cookie=SESSION_COOKIE,
+        max_age=14 * 24 * 3600,
+        same_site="lax",
+        https_only=cookie_is_secure(settings),
+    )
+    install_page_errors(app)
+    if not _mounted(app, "/static"):
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if not _mounted(app, "/media"):
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+        app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
+    app.include_router(router)
+
+
+__all__ = ["install_storefront"]

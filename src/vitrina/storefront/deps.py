@@ -1,0 +1,61 @@
+"""Who is browsing: the web session's user, and sending guests to log in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends
+from starlette.requests import Request
+
+from vitrina.accounts import service as accounts_service
+from vitrina.accounts.models import User
+from vitrina.db import SessionDep
+from vitrina.storefront.web import logout_user, safe_next
+
+
+def _stamp(user: User) -> float:
+    return user.password_changed_at.timestamp() if user.password_changed_at else 0.0
+
+
+def remember(request: Request, user: User) -> None:
+    """Tie the session to the password in force, so a password change logs it out."""
+    request.session["pwd"] = _stamp(user)
+
+
+async def web_user(request: Request, session: SessionDep) -> User | None:
+    """The logged-in, active user of this browser session, or None."""
+    user_id = request.session.get("uid")
+    if not isinstance(user_id, int):
+        request.state.user = None
+        return None
+    user = await accounts_service.get_user(session, user_id)
+    if user is None or not user.is_active or request.session.get("pwd") != _stamp(user):
+        logout_user(request)
+        user = None
+    request.state.user = user
+    return user
+
+
+WebUser = Annotated[User | None, Depends(web_user)]
+
+
+class LoginRequired(Exception):
+    """A page needs a logged-in customer; the handler redirects to the login page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def login_url(next_path: str) -> str:
+    return "/login?next=" + quote(safe_next(next_path), safe="/")
+
+
+def require_user(request: Request, user: User | None, next_path: str | None = None) -> User:
+    if user is None:
+        if next_path is None:
+            query = f"?{request.url.query}" if request.url.query else ""
+            next_path = request.url.path + query if request.method == "GET" else "/"
+        raise LoginRequired(safe_next(next_path))
+    return user

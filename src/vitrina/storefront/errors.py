@@ -1,0 +1,81 @@
+"""Errors on pages are pages: a friendly HTML error, or a redirect to log in.
+
+The JSON handlers from vitrina.errors stay in charge of the API and of library apps; this
+wraps them and answers HTML only for the storefront's own paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from vitrina.errors import VitrinaError
+from vitrina.storefront.deps import LoginRequired, login_url
+from vitrina.storefront.templating import N_, render, translate
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+NOT_PAGES = (
+    "/api/",
+    "/admin",
+    "/stripe-emulator",
+    "/docs",
+    "/redoc",
+    "/openapi.json",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/static/",
+    "/media/",
+)
+TITLES = {
+    400: N_("Something is wrong with the request"),
+    403: N_("Not allowed"),
+    404: N_("Page not found"),
+    405: N_("Not allowed"),
+    409: N_("That did not work"),
+    422: N_("Something is wrong with the request"),
+    429: N_("Too many requests"),
+    503: N_("Temporarily unavailable"),
+}
+MESSAGES = {
+    403: N_("The form has expired or you may not do this. Reload the page and try again."),
+    404: N_("We could not find what you were looking for."),
+    503: N_("A service we depend on is not answering. Please try again in a moment."),
+}
+
+
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith(NOT_PAGES)
+
+
+def error_page(request: Request, status: int) -> Response:
+    title = TITLES.get(status, N_("Something went wrong"))
+    message = MESSAGES.get(status, N_("Please go back and try again."))
+    context = {"title": translate(request, title), "message": translate(request, message)}
+    return render(request, "storefront/error.html", context, status_code=status)
+
+
+def _html_for_pages(json_handler: Handler | None, fallback_status: int = 500) -> Handler:
+    async def handler(request: Request, exc: Exception) -> Response:
+        if is_page(request) or json_handler is None:
+            status = getattr(exc, "status_code", fallback_status)
+            return error_page(request, int(status))
+        return await json_handler(request, exc)
+
+    return handler
+
+
+async def _login_required(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    return RedirectResponse(login_url(exc.next_path), status_code=303)
+
+
+def install_page_errors(app: FastAPI) -> None:
+    handlers = app.exception_handlers
+    for kind in (VitrinaError, StarletteHTTPException):
+        app.add_exception_handler(kind, _html_for_pages(handlers.get(kind)))  # type: ignore[arg-type]
+    app.add_exception_handler(LoginRequired, _login_required)

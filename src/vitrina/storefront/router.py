@@ -1,0 +1,13 @@
+"""All storefront pages under one router: CSRF-checked, user-aware, out of the API schema."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from vitrina.storefront import pages_account, pages_basket, pages_catalog, pages_orders
+from vitrina.storefront.deps import web_user
+from vitrina.storefront.web import verify_csrf
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf), Depends(web_user)])
+for pages in (pages_account, pages_catalog, pages_basket, pages_orders):
+    router.include_router(pages.router)
