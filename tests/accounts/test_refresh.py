@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -103,3 +105,16 @@ async def test_logout_revokes_the_refresh_token(
         "/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}
     )
     assert again.status_code == 204
+
+
+@pytest.mark.postgres_only
+async def test_two_concurrent_refreshes_with_one_token_cannot_both_win(
+    client: httpx.AsyncClient, login: Login, customer: User, session: AsyncSession
+) -> None:
+    tokens = await _tokens(login)
+    body = {"refresh_token": tokens["refresh_token"]}
+    responses = await asyncio.gather(*(client.post(REFRESH, json=body) for _ in range(4)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 401, 401, 401]
+    active = [r for r in await session.scalars(select(RefreshToken)) if r.revoked_at is None]
+    assert active == [], "a detected race revokes the family, including the winner's token"

@@ -3,10 +3,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.conftest import Login
 from fixtures.accounts import MakeUser
 from vitrina.accounts.models import User
+from vitrina.audit.models import AuditEntry
 
 USERS = "/api/v1/users"
 
@@ -87,3 +90,22 @@ async def test_admin_cannot_lock_themselves_out(
     assert missing.status_code == 404
     bad = await client.patch(url, json={"role": "owner"}, headers=auth_headers(admin))
     assert bad.status_code == 422
+
+
+async def test_role_changes_are_audited(
+    client: httpx.AsyncClient,
+    customer: User,
+    admin: User,
+    admin_headers: dict[str, str],
+    session: AsyncSession,
+) -> None:
+    await client.patch(f"{USERS}/{customer.id}", json={"role": "staff"}, headers=admin_headers)
+    await client.patch(f"{USERS}/{customer.id}", json={"role": "staff"}, headers=admin_headers)
+    (entry,) = (await session.scalars(select(AuditEntry))).all()
+    assert (entry.actor_id, entry.action, entry.entity_type, entry.entity_id) == (
+        admin.id,
+        "user.update",
+        "User",
+        str(customer.id),
+    )
+    assert (entry.before, entry.after) == ({"role": "customer"}, {"role": "staff"})

@@ -63,6 +63,7 @@ class LoginRateLimiter:
                 if not await self.strategy.test(self.limit, *key):
                     stats = await self.strategy.get_window_stats(self.limit, *key)
                     retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+                    log.warning("login_rate_limited", by=key[0], retry_after=retry_after)
                     raise TooManyRequests(
                         f"Too many failed login attempts. Try again in {retry_after} seconds.",
                         headers={"Retry-After": str(retry_after)},

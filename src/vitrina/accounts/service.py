@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.accounts import security, tokens
 from vitrina.accounts.models import Role, User
+from vitrina.audit import service as audit
 from vitrina.errors import BadRequest, Conflict, NotFound, Unauthorized, Unprocessable
 from vitrina.kit.clock import utcnow
 
@@ -160,12 +161,16 @@ async def admin_update_user(
         raise NotFound("User not found.")
     if user.id == actor.id and ((role is not None and role != Role.ADMIN) or is_active is False):
         raise Conflict("You cannot remove your own admin role or deactivate yourself.")
+    before = {"role": user.role.value, "is_active": user.is_active}
     if role is not None:
         user.role = role
     if is_active is not None:
         user.is_active = is_active
         if not is_active:
             await tokens.revoke_user_refresh_tokens(session, user.id)
+    after = {"role": user.role.value, "is_active": user.is_active}
+    if after != before:
+        audit.record(session, actor, "user.update", user, before, after)
     await session.flush()
     return user
 

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import structlog
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +19,8 @@ from vitrina.accounts.models import PasswordResetToken, RefreshToken, User
 from vitrina.config import get_settings
 from vitrina.errors import BadRequest, Unauthorized
 from vitrina.kit.clock import utcnow
+
+log = structlog.get_logger(__name__)
 
 INVALID_REFRESH = "The refresh token is invalid or has expired."
 
@@ -104,6 +107,7 @@ async def rotate(session: AsyncSession, raw: str) -> TokenPair:
     if token is None or token.revoked_at is not None:
         raise Unauthorized(INVALID_REFRESH)
     if token.used_at is not None:
+        log.warning("refresh_token_reused", user_id=token.user_id, family=token.family_id)
         await revoke_family(session, token.family_id)
         raise RefreshTokenReused()
     if as_utc(token.expires_at) <= utcnow():
@@ -115,6 +119,7 @@ async def rotate(session: AsyncSession, raw: str) -> TokenPair:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # a concurrent refresh used it first
+        log.warning("refresh_token_raced", user_id=token.user_id, family=token.family_id)
         await revoke_family(session, token.family_id)
         raise RefreshTokenReused()
     user = await session.get(User, token.user_id)
