@@ -1,0 +1,112 @@
+"""Concurrent checkouts never reserve more stock, or coupon redemptions, than exist."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from vitrina.basket.models import StockReservation
+
+pytestmark = pytest.mark.postgres_only
+
+
+async def _shoppers_with(client, shopper, product, count: int, code: str | None = None):
+    everyone = []
+    for _ in range(count):
+        _, headers = await shopper()
+        r = await client.put(
+            f"/api/v1/basket/items/{product.id}", json={"quantity": 1}, headers=headers
+        )
+        assert r.status_code == 200, r.text
+        if code is not None:
+            r = await client.put("/api/v1/basket/promo", json={"code": code}, headers=headers)
+            assert r.status_code == 200, r.text
+        everyone.append(headers)
+    return everyone
+
+
+async def test_fifty_customers_ten_in_stock(client, shopper, make_product, emulator, session):
+    product = await make_product(name="Limited print", price=2500, stock=10)
+    everyone = await _shoppers_with(client, shopper, product, 50)
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/checkout", headers=headers) for headers in everyone)
+    )
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 10, 409: 40}
+    assert {r.json()["detail"] for r in responses if r.status_code == 409} == {
+        "“Limited print” is out of stock."
+    }
+    reserved = await session.scalar(
+        select(func.sum(StockReservation.quantity)).where(StockReservation.product_id == product.id)
+    )
+    assert reserved == 10
+    assert product.stock - reserved >= 0
+    assert (
+        len([c for c in await emulator.calls("/v1/checkout/sessions") if c["status"] == 200]) == 10
+    )
+    session_ids = {r.json()["session_id"] for r in responses if r.status_code == 200}
+    assert len(session_ids) == 10
+    for session_id in session_ids:
+        assert (await emulator.session(session_id)).status == "open"
+
+
+async def test_coupon_total_limit_holds_under_concurrency(
+    client, shopper, make_product, make_coupon, emulator
+):
+    product = await make_product(price=1000, stock=100)
+    await make_coupon(number="FIRST3", discount="50", max_redemptions=3)
+    everyone = await _shoppers_with(client, shopper, product, 12, code="first3")
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/checkout", headers=headers) for headers in everyone)
+    )
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 3, 409: 9}
+    assert {r.json()["detail"] for r in responses if r.status_code == 409} == {
+        "Promo code FIRST3 has been used up."
+    }
+    for r in responses:
+        if r.status_code == 200:
+            assert (
+                await emulator.session(r.json()["session_id"])
+            ).total_details.amount_discount == 500
+
+
+async def test_one_customer_many_clicks_one_session(client, shopper, make_product, emulator):
+    product = await make_product(stock=5)
+    [headers] = await _shoppers_with(client, shopper, product, 1)
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/checkout", headers=headers) for _ in range(8))
+    )
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.json()["session_id"] for r in responses}) == 1
+    assert len(await emulator.calls("/v1/checkout/sessions")) == 1
+
+
+async def test_concurrent_edit_and_checkout_leave_one_consistent_state(
+    client, shopper, make_product, emulator, session
+):
+    product = await make_product(stock=5)
+    [headers] = await _shoppers_with(client, shopper, product, 1)
+    url = f"/api/v1/basket/items/{product.id}"
+    results = await asyncio.gather(
+        client.post("/api/v1/checkout", headers=headers),
+        client.put(url, json={"quantity": 2}, headers=headers),
+        client.post("/api/v1/checkout", headers=headers),
+        client.put(url, json={"quantity": 3}, headers=headers),
+    )
+    assert all(r.status_code == 200 for r in results), [r.text for r in results]
+    view = (await client.get("/api/v1/basket", headers=headers)).json()
+    opened = await emulator.control("GET", "calls?path=/v1/checkout/sessions&method=POST")
+    assert opened["data"]
+    rows = await session.execute(
+        select(StockReservation.checkout_session_id, StockReservation.quantity)
+    )
+    held = list(rows)
+    if view["checkout"] is None:
+        assert held == []
+    else:
+        assert held == [(view["checkout"]["session_id"], view["items"][0]["quantity"])]
+        assert (await emulator.session(view["checkout"]["session_id"])).status == "open"
