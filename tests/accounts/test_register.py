@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from sqlalchemy import select
@@ -74,3 +76,14 @@ async def test_malformed_json_is_422_not_500(client: httpx.AsyncClient) -> None:
         REGISTER, content=b"{not json", headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
+
+
+@pytest.mark.postgres_only
+async def test_concurrent_registrations_of_one_email_create_one_user(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    emails = ["race@example.com", "RACE@example.com", "Race@Example.com"] * 2
+    bodies = [{"email": email, "password": "s3cret-enough"} for email in emails[:5]]
+    responses = await asyncio.gather(*(client.post(REGISTER, json=body) for body in bodies))
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
+    assert len((await session.scalars(select(User))).all()) == 1
