@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 import stripe
 
 from vitrina.stripe_emulator.testing import EmulatorServer
@@ -23,24 +24,25 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def browser() -> AsyncIterator[Any]:
+    """Playwright's async API: the sync one would clash with the suite's running loop."""
+    from playwright.async_api import async_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
         yield chromium
-        chromium.close()
+        await chromium.close()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context()
-    tab = context.new_page()
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(browser: Any) -> AsyncIterator[Any]:
+    context = await browser.new_context()
+    tab = await context.new_page()
     yield tab
-    context.close()
+    await context.close()
 
 
 def _session(sc: stripe.StripeClient, receiver: Receiver, **extra: Any) -> stripe.checkout.Session:
@@ -59,51 +61,51 @@ def _session(sc: stripe.StripeClient, receiver: Receiver, **extra: Any) -> strip
 
 
 @pytest.mark.browser
-def test_pay_with_4242_lands_on_success_url(
+async def test_pay_with_4242_lands_on_success_url(
     page: Any, sc: stripe.StripeClient, receiver: Receiver, emulator: EmulatorServer
 ) -> None:
     session = _session(sc, receiver)
     assert session.url is not None
-    page.goto(session.url)
-    assert page.locator("#total").inner_text() == "40.00 USD"
-    assert page.locator("#discount").inner_text() == "−10.00 USD"
-    assert page.locator("#email").input_value() == "buyer@example.com"
-    page.fill("#cardNumber", "4242 4242 4242 4242")
-    page.click("#submit")
-    page.wait_for_url(f"**/success?session_id={session.id}")
+    await page.goto(session.url)
+    assert await page.locator("#total").inner_text() == "40.00 USD"
+    assert await page.locator("#discount").inner_text() == "−10.00 USD"
+    assert await page.locator("#email").input_value() == "buyer@example.com"
+    await page.fill("#cardNumber", "4242 4242 4242 4242")
+    await page.click("#submit")
+    await page.wait_for_url(f"**/success?session_id={session.id}")
     done = sc.v1.checkout.sessions.retrieve(session.id)
     assert (done.status, done.payment_status) == ("complete", "paid")
     wait_for(lambda: receiver.of_type("checkout.session.completed"))
 
 
 @pytest.mark.browser
-def test_declined_card_shows_stripes_message_and_stays_open(
+async def test_declined_card_shows_stripes_message_and_stays_open(
     page: Any, sc: stripe.StripeClient, receiver: Receiver, emulator: EmulatorServer
 ) -> None:
     session = _session(sc, receiver)
-    page.goto(str(session.url))
-    page.fill("#cardNumber", "4000 0000 0000 0002")
-    page.click("#submit")
-    assert page.locator("#error").inner_text() == "Your card was declined."
+    await page.goto(str(session.url))
+    await page.fill("#cardNumber", "4000 0000 0000 0002")
+    await page.click("#submit")
+    assert await page.locator("#error").inner_text() == "Your card was declined."
     assert sc.v1.checkout.sessions.retrieve(session.id).status == "open"
-    page.fill("#cardNumber", "1234 5678 9012 3456")
-    page.click("#submit")
-    assert page.locator("#error").inner_text() == "Your card number is invalid."
+    await page.fill("#cardNumber", "1234 5678 9012 3456")
+    await page.click("#submit")
+    assert await page.locator("#error").inner_text() == "Your card number is invalid."
 
 
 @pytest.mark.browser
-def test_cancel_link_returns_to_cancel_url(
+async def test_cancel_link_returns_to_cancel_url(
     page: Any, sc: stripe.StripeClient, receiver: Receiver, emulator: EmulatorServer
 ) -> None:
     session = _session(sc, receiver)
-    page.goto(str(session.url))
-    page.click("#cancel")
-    page.wait_for_url("**/cancel")
+    await page.goto(str(session.url))
+    await page.click("#cancel")
+    await page.wait_for_url("**/cancel")
     assert sc.v1.checkout.sessions.retrieve(session.id).status == "open"
 
 
 @pytest.mark.browser
-def test_shipping_address_and_delayed_payment(
+async def test_shipping_address_and_delayed_payment(
     page: Any, sc: stripe.StripeClient, receiver: Receiver, emulator: EmulatorServer
 ) -> None:
     session = _session(
@@ -120,18 +122,18 @@ def test_shipping_address_and_delayed_payment(
             }
         ],
     )
-    page.goto(str(session.url))
-    assert page.locator("#shipping").inner_text() == "5.00 USD"
-    assert page.locator("#total").inner_text() == "45.00 USD"
-    page.fill("#shippingName", "Anna Muster")
-    page.fill("#shippingLine1", "Hauptstr. 1")
-    page.fill("#shippingCity", "Berlin")
-    page.fill("#shippingPostalCode", "10115")
-    page.select_option("#shippingCountry", "DE")
-    page.fill("#cardNumber", "4242424242424242")
-    page.check("#delayedPayment")
-    page.click("#submit")
-    page.wait_for_url("**/success?**")
+    await page.goto(str(session.url))
+    assert await page.locator("#shipping").inner_text() == "5.00 USD"
+    assert await page.locator("#total").inner_text() == "45.00 USD"
+    await page.fill("#shippingName", "Anna Muster")
+    await page.fill("#shippingLine1", "Hauptstr. 1")
+    await page.fill("#shippingCity", "Berlin")
+    await page.fill("#shippingPostalCode", "10115")
+    await page.select_option("#shippingCountry", "DE")
+    await page.fill("#cardNumber", "4242424242424242")
+    await page.check("#delayedPayment")
+    await page.click("#submit")
+    await page.wait_for_url("**/success?**")
     done = sc.v1.checkout.sessions.retrieve(session.id)
     assert (done.status, done.payment_status) == ("complete", "unpaid")
     assert done.collected_information is not None
