@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vitrina.config import get_settings
-from vitrina.db import db_helper
+from vitrina.db import DataBaseHelper, db_helper
 from vitrina.orders.notifications import wait_for_outgoing_mail
 from vitrina.orders.reconcile import Difference, reconcile
 
@@ -35,12 +35,12 @@ def _configure() -> None:
 
 
 async def _reconcile(since: datetime | None, until: datetime | None) -> list[Difference]:
-    _configure()
+    database = DataBaseHelper(get_settings().database_url, pool_size=1)
     try:
-        async with db_helper.session_factory() as session:
+        async with database.session_factory() as session:
             return await reconcile(session, since=since, until=until)
     finally:
-        await db_helper.dispose()
+        await database.dispose()
 
 
 def differences_table(differences: list[Difference]) -> Table:
