@@ -1,0 +1,95 @@
+"""A real store server and a real Chromium, for the browser tests.
+
+The server is uvicorn running the test app on the suite's own event loop (pytest-asyncio's
+session loop): the app's database pool then lives on one loop, shared with the fixtures that
+arrange data. While a browser test runs, PUBLIC_BASE_URL points at the server, so Stripe's
+success and cancel URLs lead the browser back to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+import uvicorn
+from fastapi import FastAPI
+
+from vitrina.config import Settings
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def live_server(app: FastAPI) -> AsyncIterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    assert server.started, "the store's server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+    sock.close()
+
+
+@pytest.fixture
+def base_url(live_server: str, settings: Settings) -> Iterator[str]:
+    """The live server's address, made the store's public address for this test."""
+    previous = settings.public_base_url
+    settings.public_base_url = live_server
+    yield live_server
+    settings.public_base_url = previous
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield chromium
+        await chromium.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(browser: Any, base_url: str) -> AsyncIterator[Any]:
+    context = await browser.new_context(base_url=base_url, viewport=DESKTOP, locale="en-US")
+    context.set_default_timeout(15_000)
+    tab = await context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    await context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+async def shot(page: Any, name: str, *, full_page: bool = True) -> Path:
+    """Save a screenshot under artifacts/screenshots (kept by CI) and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=full_page)
+    return path
