@@ -91,3 +91,57 @@ def test_session_nested_objects_are_complete(sc: stripe.StripeClient) -> None:
     for field, cls in nested.items():
         expected = declared_fields(cls) - ({"breakdown"} if field == "total_details" else set())
         assert expected <= set(session[field].to_dict().keys()), field
+
+
+def assert_nested(obj: Any, cls: type, skip: frozenset[str] = frozenset()) -> None:
+    assert obj is not None, cls.__name__
+    expected = declared_fields(cls) - skip
+    missing = expected - set(obj.to_dict().keys())
+    assert not missing, f"{cls.__name__} lacks {sorted(missing)}"
+
+
+def test_nested_objects_after_payment_are_complete(
+    sc: stripe.StripeClient, emulator: EmulatorServer
+) -> None:
+    Session = stripe.checkout.Session
+    price = make_price(sc, 800)
+    coupon = sc.v1.coupons.create({"percent_off": 10})
+    promo = sc.v1.promotion_codes.create({"promotion": {"type": "coupon", "coupon": coupon.id}})
+    assert_nested(promo.promotion, stripe.PromotionCode.Promotion)
+    assert_nested(promo.restrictions, stripe.PromotionCode.Restrictions)
+    rate = sc.v1.shipping_rates.create(
+        {"display_name": "Post", "fixed_amount": {"amount": 100, "currency": "usd"}}
+    )
+    assert_complete(rate, stripe.ShippingRate)
+    assert_nested(
+        rate.fixed_amount, stripe.ShippingRate.FixedAmount, frozenset({"currency_options"})
+    )
+    session = sc.v1.checkout.sessions.create(
+        session_params(
+            price.id,
+            discounts=[{"promotion_code": promo.id}],
+            shipping_options=[{"shipping_rate": rate.id}],
+            shipping_address_collection={"allowed_countries": ["US"]},
+        )
+    )
+    assert_nested(session.shipping_cost, Session.ShippingCost, frozenset({"taxes"}))
+    assert session.discounts
+    assert_nested(session.discounts[0], Session.Discount)
+    emulator.control("POST", f"checkout/sessions/{session.id}/complete", {"outcome": "paid"})
+    done = sc.v1.checkout.sessions.retrieve(session.id)
+    assert_nested(done.customer_details, Session.CustomerDetails)
+    assert done.customer_details is not None
+    assert_nested(done.customer_details.address, Session.CustomerDetails.Address)
+    assert_nested(done.collected_information, Session.CollectedInformation)
+    assert done.collected_information is not None
+    assert_nested(
+        done.collected_information.shipping_details, Session.CollectedInformation.ShippingDetails
+    )
+    charge = sc.v1.charges.list().data[0]
+    assert_nested(charge.outcome, stripe.Charge.Outcome)
+    assert_nested(charge.billing_details, stripe.Charge.BillingDetails)
+    refund = sc.v1.refunds.create({"charge": charge.id})
+    assert refund.destination_details is not None
+    assert_nested(refund.destination_details.card, stripe.Refund.DestinationDetails.Card)
+    event = sc.v1.events.list().data[0]
+    assert_nested(event.request, stripe.Event.Request)

@@ -68,7 +68,12 @@ def create(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
         "customer_account": None,
         "description": None,
         "destination_details": {
-            "card": {"reference_status": "pending", "type": "refund"},
+            "card": {
+                "reference": None,
+                "reference_status": "pending",
+                "reference_type": None,
+                "type": "refund",
+            },
             "type": "card",
         },
         "failure_balance_transaction": None,

@@ -119,7 +119,7 @@ def _build(
         "origin_context": None,
         "payment_intent": None,
         "payment_link": None,
-        "payment_method_collection": "if_required",
+        "payment_method_collection": "always",
         "payment_method_configuration_details": None,
         "payment_method_options": {},
         "payment_method_types": params.get("payment_method_types", ["card"]),
