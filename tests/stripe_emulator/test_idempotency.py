@@ -133,3 +133,9 @@ def test_sdk_retries_reuse_the_key(emulator: EmulatorServer) -> None:
     assert [c["status"] for c in calls] == [429, 200]
     assert calls[0]["idempotency_key"] == calls[1]["idempotency_key"]
     assert product.name == "Tea"
+
+
+def test_overlong_key_is_refused(sc: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.IdempotencyError):
+        sc.v1.products.create({"name": "Tea"}, {"idempotency_key": "k" * 256})
+    assert sc.v1.products.list().data == []

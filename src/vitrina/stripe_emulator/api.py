@@ -27,6 +27,9 @@ from vitrina.stripe_emulator.resources import sessions
 from vitrina.stripe_emulator.routes import match
 from vitrina.stripe_emulator.state import API_VERSION, Ctx, EmulatorState
 
+MAX_KEY_LENGTH = 255
+MAX_LOGGED_CALLS = 10_000
+
 
 def api_key_from(request: Request) -> str:
     """Bearer `sk_test_...`, or HTTP basic with the key as the user name."""
@@ -88,6 +91,8 @@ async def handle(request: Request) -> Response:
         "at": state.clock.now(),
     }
     state.calls.append(call)
+    if len(state.calls) > MAX_LOGGED_CALLS:
+        del state.calls[: len(state.calls) - MAX_LOGGED_CALLS]
     headers = {"Request-Id": request_id, "Stripe-Version": API_VERSION}
     if key:
         headers["Idempotency-Key"] = key
@@ -132,6 +137,13 @@ async def _process(
             stored=False,
         )
     idempotent = method == "POST" and bool(key)
+    if key is not None and len(key) > MAX_KEY_LENGTH:
+        raise StripeError(
+            400,
+            f"Idempotency keys can be at most {MAX_KEY_LENGTH} characters long.",
+            type="idempotency_error",
+            stored=False,
+        )
     if idempotent and key:
         record = state.idempotency.begin(
             api_key, key, method=method, path=path, params=raw, now=state.clock.now()

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 STALE_SIGNATURE_AGE = 3600
+MAX_LOGGED_DELIVERIES = 10_000
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 
 
@@ -132,6 +133,8 @@ class WebhookSender:
             stale_signature=stale_signature,
         )
         self.deliveries.append(delivery)
+        if len(self.deliveries) > MAX_LOGGED_DELIVERIES:
+            del self.deliveries[: len(self.deliveries) - MAX_LOGGED_DELIVERIES]
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": USER_AGENT,

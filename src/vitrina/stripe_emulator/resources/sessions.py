@@ -128,7 +128,9 @@ def _build(
         "phone_number_collection": {"enabled": False},
         "presentment_details": None,
         "recovered_from": None,
-        "redirect_on_completion": None if ui_mode == "hosted_page" else "always",
+        "redirect_on_completion": (
+            None if ui_mode == "hosted_page" else params.get("redirect_on_completion", "always")
+        ),
         "return_url": params.get("return_url"),
         "saved_payment_method_options": None,
         "setup_intent": None,
