@@ -110,7 +110,7 @@ async def test_promo_errors(client, shopper, make_coupon) -> None:
     for code in ("OLD", "GONE", "OFF"):
         r = await client.put("/api/v1/basket/promo", json={"code": code}, headers=headers)
         assert r.status_code in (409, 422), (code, r.text)
-        assert code in r.json()["detail"]
+        assert r.json()["detail"].startswith("This coupon")
     assert (await client.get("/api/v1/basket", headers=headers)).json()["coupon"] is None
 
 

@@ -34,6 +34,7 @@ from vitrina.config import Settings, get_settings
 from vitrina.errors import BadRequest, ServiceUnavailable, VitrinaError
 from vitrina.kit.clock import to_unix, utcnow
 from vitrina.payments.client import make_stripe_client
+from vitrina.payments.sync.ids import coupon_local_id
 
 
 class ProductLike(Protocol):
@@ -267,14 +268,15 @@ class StripeSession:
         return _stripe_id_of(promo)
 
 
-LOCAL_ID_KEYS = ("vitrina_coupon_id", "coupon_id", "local_id")
-
-
 def _match_local_coupon(local_id: int, coupons: Any) -> str:
-    """The newest valid Stripe coupon made for local coupon `local_id` (metadata names it)."""
+    """The newest valid Stripe coupon the sync made for local coupon `local_id` (its
+    deterministic id, or its `vitrina_coupon_id` metadata, names the local row)."""
     for coupon in coupons:
         metadata = coupon.metadata.to_dict() if coupon.metadata else {}
-        if any(metadata.get(key) == str(local_id) for key in LOCAL_ID_KEYS) and coupon.valid:
+        mine = coupon_local_id(str(coupon.id)) == local_id or metadata.get(
+            "vitrina_coupon_id"
+        ) == str(local_id)
+        if mine and coupon.valid:
             return str(coupon.id)
     raise BadRequest(f"Coupon {local_id} has no valid Stripe coupon yet; sync it first.")
 
