@@ -113,6 +113,7 @@ async def _empty_all_tables() -> None:
         if conn.dialect.name == "postgresql":
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            await conn.execute(text("PRAGMA defer_foreign_keys=ON"))
             for table in tables:
                 await conn.execute(text(f"DELETE FROM {table}"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import warnings
 
 import asyncpg
 import pytest
@@ -24,7 +25,11 @@ def _diff(connection: Connection) -> list[object]:
     context = MigrationContext.configure(
         connection, opts={"compare_type": True, "include_object": include_object}
     )
-    return list(compare_metadata(context, Base.metadata))
+    with warnings.catch_warnings():
+        # SQLite cannot reflect the case-insensitive coupon-code index; PostgreSQL checks it.
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression")
+        return list(compare_metadata(context, Base.metadata))
 
 
 async def _autogenerate_diff(url: str) -> list[object]:
