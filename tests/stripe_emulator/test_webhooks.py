@@ -225,3 +225,22 @@ def test_pending_webhooks_goes_down_after_delivery(
     wait_for(lambda: sc.v1.events.retrieve(event.id).pending_webhooks == 0)
     delivered = json.loads(receiver.of_type("coupon.created")[0].body)
     assert delivered["pending_webhooks"] == 1
+
+
+def test_signature_is_stripes_scheme(
+    sc: stripe.StripeClient, emulator: EmulatorServer, receiver: Receiver
+) -> None:
+    import hashlib
+    import hmac
+
+    sc.v1.coupons.create({"percent_off": 5})
+    wait_for(lambda: receiver.of_type("coupon.created"))
+    received = receiver.of_type("coupon.created")[0]
+    parts = dict(item.split("=", 1) for item in received.headers["stripe-signature"].split(","))
+    assert set(parts) == {"t", "v1"}
+    assert abs(int(parts["t"]) - time.time()) < 60
+    expected = hmac.new(
+        WEBHOOK_SECRET.encode(), f"{parts['t']}.{received.body}".encode(), hashlib.sha256
+    ).hexdigest()
+    assert parts["v1"] == expected
+    assert received.headers["content-type"].startswith("application/json")
