@@ -55,7 +55,7 @@ def make_stripe_client(settings: Settings | None = None) -> stripe.StripeClient:
             api_key,
             base_addresses={"api": base} if base else {},
             max_network_retries=retries,
-            http_client=stripe.HTTPXClient(timeout=timeout),
+            http_client=stripe.HTTPXClient(timeout=timeout, allow_sync_methods=True),
         )
         _clients[key] = client
     return client
