@@ -89,6 +89,7 @@ PALETTE = [
 IMAGE_LIMIT = 5000
 COPY_BATCH = 100_000
 INSERT_CHUNK = 2000
+LONG_TIMEOUT = 3600.0
 
 Progress = Callable[[int, int], None]
 
@@ -195,10 +196,22 @@ async def _with_orm(
 async def _with_copy(
     session: AsyncSession, rows: Iterator[dict[str, Any]], count: int, progress: Progress | None
 ) -> None:
-    """asyncpg COPY in batches, inside the session's transaction."""
+    """asyncpg COPY in batches, inside the session's transaction.
+
+    The table is empty, so its secondary indexes (listing b-trees, full-text GIN) are dropped
+    first and built once at the end, which is several times faster than updating them row by
+    row; it all happens in one transaction, so no one ever sees the table without them.
+    """
     connection = await session.connection()
     raw = (await connection.get_raw_connection()).driver_connection
     assert raw is not None
+    indexes = await raw.fetch(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'products' "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+    )
+    await raw.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    for index in indexes:
+        await raw.execute(f'DROP INDEX "{index["indexname"]}"')
     columns = ["name", "slug", "sku", "description", "price", "currency", "stock", "is_active",
                "category_id", "created_at", "updated_at"]  # fmt: skip
     done = 0
@@ -206,16 +219,17 @@ async def _with_copy(
     for row in rows:
         row["updated_at"] = row["created_at"]
         batch.append(tuple(row[c] for c in columns))
-        if len(batch) == COPY_BATCH:
-            await raw.copy_records_to_table("products", records=batch, columns=columns)
+        if len(batch) == COPY_BATCH or done + len(batch) == count:
+            await raw.copy_records_to_table(
+                "products", records=batch, columns=columns, timeout=LONG_TIMEOUT
+            )
             done += len(batch)
             batch = []
             if progress:
                 progress(done, count)
-    if batch:
-        await raw.copy_records_to_table("products", records=batch, columns=columns)
-        if progress:
-            progress(count, count)
+    for index in indexes:
+        await raw.execute(index["indexdef"], timeout=LONG_TIMEOUT)
+    await raw.execute("ANALYZE products", timeout=LONG_TIMEOUT)
 
 
 async def _with_inserts(
