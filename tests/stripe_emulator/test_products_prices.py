@@ -184,3 +184,13 @@ def test_price_list_filters(sc: stripe.StripeClient) -> None:
     active = sc.v1.prices.list({"product": str(tea.product), "active": True})
     assert [p.id for p in active.data] == [tea.id]
     assert coffee.id in [p.id for p in sc.v1.prices.list().data]
+
+
+def test_a_refused_update_changes_nothing(sc: stripe.StripeClient) -> None:
+    price = make_price(sc)
+    product_id = str(price.product)
+    events_before = len(sc.v1.events.list().data)
+    with pytest.raises(stripe.InvalidRequestError):
+        sc.v1.products.update(product_id, {"name": "Renamed", "default_price": "price_nope"})
+    assert sc.v1.products.retrieve(product_id).name == "Tea"
+    assert len(sc.v1.events.list().data) == events_before

@@ -12,6 +12,7 @@ import asyncio
 import base64
 import binascii
 import json
+import logging
 from typing import Any
 
 from starlette.requests import Request
@@ -20,12 +21,15 @@ from starlette.types import Receive, Scope, Send
 
 from vitrina.stripe_emulator.errors import StripeError
 from vitrina.stripe_emulator.expand import check_paths, expand
+from vitrina.stripe_emulator.faults import Fault
 from vitrina.stripe_emulator.formdata import parse_form
 from vitrina.stripe_emulator.ids import request_id as new_request_id
 from vitrina.stripe_emulator.params import validate
 from vitrina.stripe_emulator.resources import sessions
-from vitrina.stripe_emulator.routes import match
+from vitrina.stripe_emulator.routes import Endpoint, match
 from vitrina.stripe_emulator.state import API_VERSION, Ctx, EmulatorState
+
+logger = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 255
 MAX_LOGGED_CALLS = 10_000
@@ -157,6 +161,10 @@ async def _process(
         store = True
     except StripeError as error:
         status, body, store = error.status, error.body(), error.stored
+    except Exception:
+        logger.exception("emulator bug while handling %s %s", method, path)
+        crash = StripeError(500, "An unknown error occurred in the emulator.", type="api_error")
+        status, body, store = crash.status, crash.body(), True
     if idempotent and key:
         if store:
             state.idempotency.finish(api_key, key, status, body)
@@ -167,10 +175,10 @@ async def _process(
 
 async def _execute(
     state: EmulatorState,
-    route: Any,
+    route: Endpoint,
     path_args: dict[str, str],
     raw: dict[str, Any],
-    fault: Any,
+    fault: Fault | None,
     request_id: str,
     key: str | None,
 ) -> tuple[int, dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from vitrina.stripe_emulator.errors import not_found
@@ -51,6 +52,19 @@ class Collection:
 
     def clear(self) -> None:
         self._objects.clear()
+
+
+@contextmanager
+def atomic(obj: StripeObject) -> Iterator[StripeObject]:
+    """Apply an update all or nothing: on any error the object gets its old fields back.
+    Yields the snapshot taken before the update."""
+    before = snapshot(obj)
+    try:
+        yield before
+    except BaseException:
+        obj.clear()
+        obj.update(before)
+        raise
 
 
 def snapshot(obj: StripeObject) -> StripeObject:

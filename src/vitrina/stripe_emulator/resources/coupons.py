@@ -16,7 +16,7 @@ from vitrina.stripe_emulator.resources.common import (
     unset_to_none,
 )
 from vitrina.stripe_emulator.state import Ctx
-from vitrina.stripe_emulator.store import StripeObject, snapshot
+from vitrina.stripe_emulator.store import StripeObject, atomic
 
 FIVE_YEARS = 5 * 365 * 24 * 60 * 60 + 2 * 24 * 60 * 60
 NAME_LENGTH = 40
@@ -120,13 +120,15 @@ def retrieve(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
 
 def update(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
     coupon = refresh(ctx, ctx.state.coupons.get(object_id))
-    before = snapshot(coupon)
-    if "name" in params:
-        name = unset_to_none(params["name"])
-        if name is not None and len(name) > NAME_LENGTH:
-            raise invalid(f"Invalid name: must be at most {NAME_LENGTH} characters.", param="name")
-        coupon["name"] = name
-    coupon["metadata"] = merge_metadata(coupon["metadata"], params.get("metadata"))
+    with atomic(coupon) as before:
+        if "name" in params:
+            name = unset_to_none(params["name"])
+            if name is not None and len(name) > NAME_LENGTH:
+                raise invalid(
+                    f"Invalid name: must be at most {NAME_LENGTH} characters.", param="name"
+                )
+            coupon["name"] = name
+        coupon["metadata"] = merge_metadata(coupon["metadata"], params.get("metadata"))
     ctx.emit_updated("coupon.updated", before, coupon)
     return coupon
 

@@ -16,7 +16,7 @@ from vitrina.stripe_emulator.resources.common import (
     unset_to_none,
 )
 from vitrina.stripe_emulator.state import Ctx
-from vitrina.stripe_emulator.store import StripeObject, snapshot
+from vitrina.stripe_emulator.store import StripeObject, atomic
 
 
 def _amount(params: dict[str, Any], param: str) -> tuple[int, str]:
@@ -130,28 +130,28 @@ def retrieve(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
 
 def update(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
     price = ctx.state.prices.get(object_id)
-    before = snapshot(price)
-    if params.get("active") is False:
-        product = ctx.state.products.find(price["product"])
-        if product is not None and product["default_price"] == object_id:
-            raise invalid(
-                "This price cannot be archived because it is the default price of its "
-                "product. Set another default price on the product first.",
-                param="active",
-            )
-    if "active" in params:
-        price["active"] = params["active"]
-    if "nickname" in params:
-        price["nickname"] = unset_to_none(params["nickname"])
-    if "tax_behavior" in params:
-        price["tax_behavior"] = params["tax_behavior"]
-    if "lookup_key" in params:
-        key = unset_to_none(params["lookup_key"])
-        if key is None:
-            price["lookup_key"] = None
-        else:
-            _claim_lookup_key(ctx, price, key, params.get("transfer_lookup_key"))
-    price["metadata"] = merge_metadata(price["metadata"], params.get("metadata"))
+    with atomic(price) as before:
+        if params.get("active") is False:
+            product = ctx.state.products.find(price["product"])
+            if product is not None and product["default_price"] == object_id:
+                raise invalid(
+                    "This price cannot be archived because it is the default price of its "
+                    "product. Set another default price on the product first.",
+                    param="active",
+                )
+        if "active" in params:
+            price["active"] = params["active"]
+        if "nickname" in params:
+            price["nickname"] = unset_to_none(params["nickname"])
+        if "tax_behavior" in params:
+            price["tax_behavior"] = params["tax_behavior"]
+        if "lookup_key" in params:
+            key = unset_to_none(params["lookup_key"])
+            if key is None:
+                price["lookup_key"] = None
+            else:
+                _claim_lookup_key(ctx, price, key, params.get("transfer_lookup_key"))
+        price["metadata"] = merge_metadata(price["metadata"], params.get("metadata"))
     ctx.emit_updated("price.updated", before, price)
     return price
 

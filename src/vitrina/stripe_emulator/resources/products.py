@@ -16,7 +16,7 @@ from vitrina.stripe_emulator.resources.common import (
     unset_to_none,
 )
 from vitrina.stripe_emulator.state import Ctx
-from vitrina.stripe_emulator.store import StripeObject, snapshot
+from vitrina.stripe_emulator.store import StripeObject, atomic
 
 _OPTIONAL_TEXT = ("description", "statement_descriptor", "tax_code", "unit_label", "url")
 
@@ -82,27 +82,27 @@ def retrieve(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
 
 def update(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
     product = ctx.state.products.get(object_id)
-    before = snapshot(product)
-    if "name" in params:
-        if not params["name"].strip():
-            raise invalid("You must provide a name for the product.", param="name")
-        product["name"] = params["name"]
-    if "default_price" in params:
-        product["default_price"] = _default_price(ctx, product, params["default_price"])
-    for key in _OPTIONAL_TEXT:
-        if key in params:
-            product[key] = unset_to_none(params[key])
-    for key in ("active", "shippable"):
-        if key in params:
-            product[key] = params[key]
-    if "images" in params:
-        product["images"] = [] if params["images"] == UNSET else params["images"]
-    if "marketing_features" in params:
-        features = params["marketing_features"]
-        product["marketing_features"] = [] if features == UNSET else features
-    if "package_dimensions" in params:
-        product["package_dimensions"] = _dimensions(unset_to_none(params["package_dimensions"]))
-    product["metadata"] = merge_metadata(product["metadata"], params.get("metadata"))
+    with atomic(product) as before:
+        if "name" in params:
+            if not params["name"].strip():
+                raise invalid("You must provide a name for the product.", param="name")
+            product["name"] = params["name"]
+        if "default_price" in params:
+            product["default_price"] = _default_price(ctx, product, params["default_price"])
+        for key in _OPTIONAL_TEXT:
+            if key in params:
+                product[key] = unset_to_none(params[key])
+        for key in ("active", "shippable"):
+            if key in params:
+                product[key] = params[key]
+        if "images" in params:
+            product["images"] = [] if params["images"] == UNSET else params["images"]
+        if "marketing_features" in params:
+            features = params["marketing_features"]
+            product["marketing_features"] = [] if features == UNSET else features
+        if "package_dimensions" in params:
+            product["package_dimensions"] = _dimensions(unset_to_none(params["package_dimensions"]))
+        product["metadata"] = merge_metadata(product["metadata"], params.get("metadata"))
     if product != before:
         product["updated"] = ctx.now
         ctx.emit_updated("product.updated", before, product)

@@ -18,7 +18,7 @@ from vitrina.stripe_emulator.resources.common import (
     positive,
 )
 from vitrina.stripe_emulator.state import Ctx
-from vitrina.stripe_emulator.store import StripeObject, snapshot
+from vitrina.stripe_emulator.store import StripeObject, atomic
 
 _CODE = re.compile(r"^[A-Za-z0-9-]{1,500}$")
 
@@ -125,12 +125,12 @@ def retrieve(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
 
 def update(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
     promo = ctx.state.promotion_codes.get(object_id)
-    before = snapshot(promo)
-    if params.get("active") is True and not promo["active"]:
-        _check_code_free(ctx, promo["code"], except_id=promo["id"])
-    if "active" in params:
-        promo["active"] = params["active"]
-    promo["metadata"] = merge_metadata(promo["metadata"], params.get("metadata"))
+    with atomic(promo) as before:
+        if params.get("active") is True and not promo["active"]:
+            _check_code_free(ctx, promo["code"], except_id=promo["id"])
+        if "active" in params:
+            promo["active"] = params["active"]
+        promo["metadata"] = merge_metadata(promo["metadata"], params.get("metadata"))
     ctx.emit_updated("promotion_code.updated", before, promo)
     return promo
 
