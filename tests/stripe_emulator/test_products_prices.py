@@ -133,6 +133,9 @@ def test_price_with_product_data(sc: stripe.StripeClient) -> None:
         {"currency": "eur", "unit_amount": 300, "product_data": {"name": "Biscuit"}}
     )
     assert sc.v1.products.retrieve(str(price.product)).name == "Biscuit"
+    with pytest.raises(stripe.InvalidRequestError):
+        sc.v1.prices.create({"currency": "xx", "unit_amount": 3, "product_data": {"name": "Ghost"}})
+    assert [p.name for p in sc.v1.products.list().data] == ["Biscuit"]
 
 
 def test_product_update_and_metadata_rules(sc: stripe.StripeClient) -> None:

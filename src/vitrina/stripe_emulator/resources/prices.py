@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from vitrina.stripe_emulator.errors import invalid
+from vitrina.stripe_emulator.errors import already_exists, invalid
 from vitrina.stripe_emulator.ids import new_id
 from vitrina.stripe_emulator.listing import paginate
 from vitrina.stripe_emulator.resources.common import (
+    check_custom_id,
     currency,
     merge_metadata,
     missing_reference,
@@ -104,8 +105,16 @@ def create(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
         if params["product"] not in ctx.state.products:
             raise missing_reference("product", params["product"], "product")
         return create_for_product(ctx, params)
-    product = products.create(ctx, params["product_data"])
-    return create_for_product(ctx, {**params, "product": product["id"]})
+    data = params["product_data"]
+    product_id = check_custom_id(data["id"], "product_data[id]") if "id" in data else None
+    if product_id is not None and product_id in ctx.state.products:
+        raise already_exists("Product already exists.", param="product_data[id]")
+    product = products.build(ctx, data, product_id or new_id("prod", 14))
+    price = build(ctx, params, product["id"])
+    _claim_lookup_key(ctx, price, params.get("lookup_key"), params.get("transfer_lookup_key"))
+    ctx.state.products.add(product)
+    ctx.emit("product.created", product)
+    return store(ctx, price)
 
 
 def _claim_lookup_key(
