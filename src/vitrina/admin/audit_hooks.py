@@ -20,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, UOWTransaction
 
 from vitrina.audit.models import AuditEntry
-from vitrina.audit.service import SKIPPED_COLUMNS, entity_name, jsonable, record, snapshot
+from vitrina.audit.service import (
+    SKIPPED_COLUMNS,
+    entity_id,
+    entity_name,
+    jsonable,
+    record,
+    snapshot,
+)
 from vitrina.db import db_helper
 
 current_actor: ContextVar[int | None] = ContextVar("vitrina_admin_actor", default=None)
@@ -33,8 +40,7 @@ class AdminSession(Session):
 
 
 def _identity(obj: Any) -> tuple[str, str]:
-    identity = sa_inspect(obj).identity
-    return entity_name(obj), ",".join(str(part) for part in identity) if identity else "?"
+    return entity_name(obj), entity_id(obj)
 
 
 def _before(obj: Any) -> dict[str, Any]:

@@ -82,7 +82,7 @@ class ProductAdmin(StaffView, model=Product):
     )
     column_searchable_list = (Product.name, Product.sku, Product.slug)
     column_sortable_list = (Product.id, Product.name, Product.price, Product.stock)
-    column_default_sort = ((Product.id, True),)
+    column_default_sort = (Product.id, True)
     column_labels: ClassVar[dict[Any, str]] = {
         Product.price: "Price (minor units)",
         Product.synced_version: "Synced v.",
@@ -112,10 +112,14 @@ class ProductAdmin(StaffView, model=Product):
 
     async def _attach_image(self, session: Any, product: Product, data: dict[str, Any]) -> None:
         upload, alt = data.pop("image", None), str(data.pop("image_alt", "") or "")
-        if isinstance(upload, UploadFile):
+        if not isinstance(upload, UploadFile):
+            return
+        try:
             content = await upload.read()
-            if content:
-                await catalog_images.add_image(session, product, content, alt=alt or product.name)
+        finally:
+            await upload.close()  # sqladmin reads the form without closing its files
+        if content:
+            await catalog_images.add_image(session, product, content, alt=alt or product.name)
 
     async def insert_model(self, request: Request, data: dict[str, Any]) -> Any:
         fields = {key: _blank_to_none(data.get(key)) for key in PRODUCT_FIELDS}

@@ -83,7 +83,7 @@ class AuditAdmin(StaffView, model=AuditEntry):
     )
     column_searchable_list = (AuditEntry.entity_type, AuditEntry.entity_id, AuditEntry.action)
     column_sortable_list = (AuditEntry.id, AuditEntry.created_at)
-    column_default_sort = ((AuditEntry.id, True),)
+    column_default_sort = (AuditEntry.id, True)
     column_filters: ClassVar[list[Any]] = [
         AllUniqueStringValuesFilter(AuditEntry.entity_type, title="Entity"),
         AllUniqueStringValuesFilter(AuditEntry.action, title="Action"),

@@ -134,7 +134,7 @@ class OrderAdmin(StaffView, model=Order):
     )
     column_searchable_list = (Order.email, Order.stripe_session_id)
     column_sortable_list = (Order.id, Order.created_at, Order.total)
-    column_default_sort = ((Order.id, True),)
+    column_default_sort = (Order.id, True)
     column_filters: ClassVar[list[Any]] = [
         AllUniqueStringValuesFilter(Order.status, title="Status"),
         BooleanFilter(Order.needs_review, title="Needs review"),

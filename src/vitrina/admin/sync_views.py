@@ -55,7 +55,6 @@ class _SyncView(StaffView):
 
 
 class ProductSyncAdmin(_SyncView, model=Product):
-    identity = "product-sync"
     name = "Product awaiting Stripe"
     name_plural = "Products awaiting Stripe"
     icon = "fa-solid fa-arrows-rotate"
@@ -71,7 +70,6 @@ class ProductSyncAdmin(_SyncView, model=Product):
 
 
 class CouponSyncAdmin(_SyncView, model=DiscountCoupon):
-    identity = "coupon-sync"
     name = "Coupon awaiting Stripe"
     name_plural = "Coupons awaiting Stripe"
     icon = "fa-solid fa-arrows-rotate"
@@ -84,3 +82,8 @@ class CouponSyncAdmin(_SyncView, model=DiscountCoupon):
         DiscountCoupon.sync_next_attempt_at,
         DiscountCoupon.stripe_id,
     )
+
+
+# sqladmin names a view after its model; these share their models with the main views.
+ProductSyncAdmin.identity = "product-sync"
+CouponSyncAdmin.identity = "coupon-sync"

@@ -24,7 +24,7 @@ Snapshot = dict[str, Any] | None
 SKIPPED_COLUMNS = frozenset({"password_hash", "created_at", "updated_at"})
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -40,7 +40,7 @@ def snapshot(obj: Any) -> dict[str, Any]:
     """The column values of a mapped object, JSON-ready, without secrets."""
     mapper = sa_inspect(obj).mapper
     return {
-        attr.key: _jsonable(getattr(obj, attr.key))
+        attr.key: jsonable(getattr(obj, attr.key))
         for attr in mapper.column_attrs
         if attr.key not in SKIPPED_COLUMNS
     }
@@ -48,6 +48,12 @@ def snapshot(obj: Any) -> dict[str, Any]:
 
 def entity_name(obj: Any) -> str:
     return str(sa_inspect(obj).mapper.class_.__name__)
+
+
+def entity_id(obj: Any) -> str:
+    """The primary key as text; read from the attributes, so it is known right after a flush."""
+    key = sa_inspect(obj).mapper.primary_key_from_instance(obj)
+    return ",".join(str(part) for part in key)
 
 
 def record(
@@ -64,11 +70,9 @@ def record(
     or a deletion's after. Only the keys that changed are kept for updates.
     """
     if isinstance(entity, tuple):
-        entity_type, entity_id = str(entity[0]), str(entity[1])
+        entity_type, entity_key = str(entity[0]), str(entity[1])
     else:
-        entity_type = entity_name(entity)
-        identity = sa_inspect(entity).identity
-        entity_id = ",".join(str(part) for part in identity) if identity else "?"
+        entity_type, entity_key = entity_name(entity), entity_id(entity)
     if before is not None and after is not None:
         changed = {key for key in after if before.get(key) != after.get(key)}
         before = {key: before.get(key) for key in sorted(changed)}
@@ -77,7 +81,7 @@ def record(
         actor_id=actor.id if isinstance(actor, User) else actor,
         action=action,
         entity_type=entity_type,
-        entity_id=entity_id,
+        entity_id=entity_key,
         before=before,
         after=after,
         created_at=utcnow(),

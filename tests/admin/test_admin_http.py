@@ -1,0 +1,114 @@
+"""The admin over HTTP: who gets in, every view renders, writes are audited."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fixtures.accounts import MakeUser
+from vitrina.accounts.models import Role, User
+from vitrina.audit.models import AuditEntry
+
+VIEWS = (
+    "product",
+    "category",
+    "discount-coupon",
+    "order",
+    "user",
+    "product-sync",
+    "coupon-sync",
+    "audit-entry",
+)
+
+
+async def admin_login(client: httpx.AsyncClient, user: User) -> httpx.Response:
+    return await client.post(
+        "/admin/login", data={"username": user.email, "password": "Passw0rd!x"}
+    )
+
+
+async def test_customers_are_refused_and_staff_get_in(
+    client: httpx.AsyncClient, customer: User, staff: User
+) -> None:
+    assert (await client.get("/admin/product/list")).status_code == 302
+    refused = await admin_login(client, customer)
+    assert refused.status_code == 400
+    assert (await client.get("/admin/product/list")).status_code == 302
+
+    allowed = await admin_login(client, staff)
+    assert allowed.status_code == 302
+    for identity in VIEWS:
+        page = await client.get(f"/admin/{identity}/list")
+        assert page.status_code == 200, identity
+
+
+async def test_cross_site_admin_actions_are_refused(
+    client: httpx.AsyncClient, staff: User, make_product
+) -> None:
+    product = await make_product(name="Kettle")
+    await admin_login(client, staff)
+    forged = await client.get(
+        f"/admin/product/action/deactivate?pks={product.id}",
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert forged.status_code == 302 and "/admin/login" in forged.headers["location"]
+    storefront = await client.get(f"/product/{product.slug}")
+    assert storefront.status_code == 200
+
+
+async def test_category_created_in_the_admin_is_audited(
+    client: httpx.AsyncClient, staff: User, session: AsyncSession
+) -> None:
+    await admin_login(client, staff)
+    created = await client.post(
+        "/admin/category/create",
+        data={"name": "Garden", "slug": "", "parent_id": "", "description": "", "position": "0"},
+    )
+    assert created.status_code == 302, created.text[:2000]
+    entry = await session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "Category"))
+    assert entry is not None
+    assert (entry.action, entry.actor_id, entry.before) == ("create", staff.id, None)
+    assert entry.entity_id.isdigit()
+    assert entry.after is not None and entry.after["slug"] == "garden"
+
+
+async def test_product_actions_go_through_the_catalog_and_are_audited(
+    client: httpx.AsyncClient, staff: User, make_product, session: AsyncSession
+) -> None:
+    product = await make_product(name="Teapot")
+    await admin_login(client, staff)
+    response = await client.get(f"/admin/product/action/deactivate?pks={product.id}")
+    assert response.status_code == 302
+    await session.refresh(product)
+    assert product.is_active is False
+    assert product.synced_version < product.sync_version  # marked for Stripe by the service
+    entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "deactivate"))
+    assert entry is not None
+    assert entry.before == {"is_active": True, "sync_version": entry.before["sync_version"]}
+    assert entry.after is not None and entry.after["is_active"] is False
+    assert (await client.get(f"/product/{product.slug}")).status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.STAFF])
+async def test_only_admins_change_roles(
+    client: httpx.AsyncClient, make_user: MakeUser, customer: User, role: Role
+) -> None:
+    actor = await make_user(role=role)
+    await admin_login(client, actor)
+    await client.get(f"/admin/user/action/make-staff?pks={customer.id}")
+    page = await client.get(f"/admin/user/details/{customer.id}")
+    assert "customer" in page.text
+
+
+async def test_admin_changes_roles_with_an_audit_entry(
+    client: httpx.AsyncClient, admin: User, customer: User, session: AsyncSession
+) -> None:
+    await admin_login(client, admin)
+    await client.get(f"/admin/user/action/make-staff?pks={customer.id}")
+    changed = await session.get(User, customer.id, populate_existing=True)
+    assert changed is not None and changed.role is Role.STAFF
+    entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "role:staff"))
+    assert entry is not None and entry.after == {"role": "staff"}
+    assert "password_hash" not in (entry.before or {})
