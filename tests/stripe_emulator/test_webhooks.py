@@ -244,3 +244,27 @@ def test_signature_is_stripes_scheme(
     ).hexdigest()
     assert parts["v1"] == expected
     assert received.headers["content-type"].startswith("application/json")
+
+
+def test_signed_event_for_in_process_delivery(
+    sc: stripe.StripeClient, emulator: EmulatorServer
+) -> None:
+    price = make_price(sc)
+    session = sc.v1.checkout.sessions.create(session_params(price.id))
+    assert emulator.complete_session(session.id)["payment_status"] == "paid"
+    event_id = sc.v1.events.list({"type": "checkout.session.completed"}).data[0].id
+    body, header = emulator.signed_event(event_id)
+    assert stripe.Webhook.construct_event(body, header, WEBHOOK_SECRET).id == event_id
+    body, header = emulator.signed_event(event_id, "whsec_mine")
+    assert stripe.Webhook.construct_event(body, header, "whsec_mine").id == event_id
+    body, header = emulator.signed_event(event_id, stale=True)
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(body, header, WEBHOOK_SECRET)
+
+
+def test_helper_methods(sc: stripe.StripeClient, emulator: EmulatorServer) -> None:
+    emulator.add_fault("500", count=1, path_prefix="/v1/coupons")
+    with pytest.raises(stripe.APIError):
+        sc.v1.coupons.list()
+    assert [c["status"] for c in emulator.calls(path="/v1/coupons", method="GET")] == [500]
+    assert emulator.advance_clock(60)["now"] >= int(time.time()) + 59

@@ -20,6 +20,8 @@ Routes (relative to where the app is served or mounted):
     and emit `checkout.session.expired`. `GET /_emulator/clock`.
   - `POST /_emulator/events/{id}/deliver` `{"times": n, "stale_signature": bool,
     "concurrent": bool}`: extra deliveries now, one attempt each; answers their statuses.
+  - `POST /_emulator/events/{id}/sign` `{"secret"?, "stale_signature"?}`: the body and
+    `Stripe-Signature` a delivery would carry, for posting to an in-process app.
   - `POST /_emulator/faults` `{"kind": "500" | "429" | "slow" | "drop", "count"?: n,
     "seconds"?: window, "delay"?: s, "path_prefix"?: "/v1/...", "method"?: "POST"}`;
     `GET` lists, `DELETE` clears.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -15,6 +16,7 @@ from vitrina.stripe_emulator.formdata import parse_form
 from vitrina.stripe_emulator.resources import payments, sessions
 from vitrina.stripe_emulator.state import Ctx, EmulatorState
 from vitrina.stripe_emulator.store import snapshot
+from vitrina.stripe_emulator.webhooks import STALE_SIGNATURE_AGE, sign
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -106,6 +108,24 @@ async def deliver_event(request: Request) -> Response:
     return JSONResponse({"deliveries": [a.as_dict() for a in attempts]})
 
 
+async def sign_event(request: Request) -> Response:
+    """The exact body and `Stripe-Signature` header a delivery would carry, for tests that
+    post webhooks to an in-process app themselves."""
+    state = _state(request)
+    body = await _body(request)
+    try:
+        event = state.events.get(request.path_params["event_id"])
+    except StripeError as error:
+        return _error(error)
+    secret = body.get("secret") or state.webhook_secret
+    if not secret:
+        return _error(invalid("No secret given and no webhook secret configured.", param="secret"))
+    payload = json.dumps(snapshot(event), indent=2)
+    age = STALE_SIGNATURE_AGE if _flag(body.get("stale_signature", False)) else 0
+    header = sign(payload, str(secret), int(time.time()) - age)
+    return JSONResponse({"payload": payload, "signature": header})
+
+
 async def add_fault(request: Request) -> Response:
     state = _state(request)
     body = await _body(request)
@@ -165,6 +185,7 @@ CONTROL_ROUTES = [
     Route("/_emulator/clock/advance", advance_clock, methods=["POST"]),
     Route("/_emulator/clock", get_clock, methods=["GET"]),
     Route("/_emulator/events/{event_id}/deliver", deliver_event, methods=["POST"]),
+    Route("/_emulator/events/{event_id}/sign", sign_event, methods=["POST"]),
     Route("/_emulator/faults", add_fault, methods=["POST"]),
     Route("/_emulator/faults", list_faults, methods=["GET"]),
     Route("/_emulator/faults", clear_faults, methods=["DELETE"]),

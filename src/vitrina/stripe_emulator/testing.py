@@ -123,3 +123,32 @@ class EmulatorServer:
 
     def reset(self) -> None:
         self.control("POST", "reset")
+
+    def complete_session(self, session_id: str, outcome: str = "paid", **extra: Any) -> Any:
+        """Pay (or fail) a session as the hosted page would; returns the session JSON."""
+        return self.control(
+            "POST", f"checkout/sessions/{session_id}/complete", {"outcome": outcome, **extra}
+        )
+
+    def advance_clock(self, seconds: float) -> Any:
+        return self.control("POST", "clock/advance", {"seconds": seconds})
+
+    def add_fault(self, kind: str, **options: Any) -> Any:
+        return self.control("POST", "faults", {"kind": kind, **options})
+
+    def calls(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
+        query = "&".join(
+            f"{k}={v}" for k, v in (("path", path), ("method", method)) if v is not None
+        )
+        calls: list[dict[str, Any]] = self.control("GET", f"calls?{query}")["data"]
+        return calls
+
+    def signed_event(
+        self, event_id: str, secret: str | None = None, *, stale: bool = False
+    ) -> tuple[str, str]:
+        """(body, Stripe-Signature header) of an event, signed now with `secret` (default:
+        the configured webhook secret)."""
+        answer = self.control(
+            "POST", f"events/{event_id}/sign", {"secret": secret, "stale_signature": stale}
+        )
+        return answer["payload"], answer["signature"]
