@@ -23,6 +23,7 @@ from vitrina.accounts.schemas import (
     TokenOut,
     UserOut,
     UserPage,
+    text_problem,
 )
 from vitrina.db import SessionDep
 from vitrina.errors import ERROR_RESPONSE, Unauthorized
@@ -63,6 +64,9 @@ async def login(
     session: SessionDep,
 ) -> TokenOut:
     """OAuth2 password flow: `username` is the email. Failed attempts are rate-limited."""
+    for field, value in (("username", form.username), ("password", form.password)):
+        if (problem := text_problem(value)) is not None:
+            raise service.field_error(field, problem)
     limiter = get_login_limiter()
     address = request.client.host if request.client else None
     await limiter.check(form.username, address)

@@ -16,13 +16,35 @@ OpaqueToken = Annotated[str, Field(min_length=1, max_length=200)]
 Password = Annotated[str, Field(max_length=200)]
 
 
+def text_problem(value: str) -> str | None:
+    """Text PostgreSQL and UTF-8 cannot store: NUL characters and lone surrogates."""
+    if "\x00" in value:
+        return "Must not contain NUL characters."
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return "Must be valid Unicode text."
+    return None
+
+
+class Body(BaseModel):
+    """A request body whose strings are all storable text."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable_text(cls, value: object) -> object:
+        if isinstance(value, str) and (problem := text_problem(value)) is not None:
+            raise ValueError(problem)
+        return value
+
+
 def _strong(password: str, email: str | None = None) -> str:
     if (problem := password_weakness(password, email)) is not None:
         raise ValueError(problem)
     return password
 
 
-class RegisterIn(BaseModel):
+class RegisterIn(Body):
     email: EmailStr
     password: Password
     full_name: FullName = ""
@@ -59,16 +81,16 @@ class TokenOut(BaseModel):
     refresh_token: str
 
 
-class RefreshIn(BaseModel):
+class RefreshIn(Body):
     refresh_token: OpaqueToken
 
 
-class ProfileUpdate(BaseModel):
+class ProfileUpdate(Body):
     full_name: FullName | None = None
     locale: Locale | None = None
 
 
-class PasswordChangeIn(BaseModel):
+class PasswordChangeIn(Body):
     current_password: Password
     new_password: Password
 
@@ -78,11 +100,11 @@ class PasswordChangeIn(BaseModel):
         return _strong(value)
 
 
-class PasswordResetIn(BaseModel):
+class PasswordResetIn(Body):
     email: EmailStr
 
 
-class PasswordResetConfirmIn(BaseModel):
+class PasswordResetConfirmIn(Body):
     token: OpaqueToken
     new_password: Password
 
@@ -92,6 +114,6 @@ class PasswordResetConfirmIn(BaseModel):
         return _strong(value)
 
 
-class AdminUserUpdate(BaseModel):
+class AdminUserUpdate(Body):
     role: Role | None = None
     is_active: bool | None = None
