@@ -61,3 +61,34 @@ async def test_login_and_tokens_never_500(
 async def test_wrong_json_shapes_are_422(client: httpx.AsyncClient, body: object) -> None:
     response = await client.post("/api/v1/auth/register", json=body)
     assert response.status_code == 422
+
+
+async def test_users_endpoints_bound_their_numbers_and_text(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    for params in ({"offset": 10**20}, {"q": "a\x00b"}, {"limit": 10**20}):
+        response = await client.get("/api/v1/users", params=params, headers=admin_headers)
+        assert response.status_code == 422, (params, response.text)
+    huge = await client.patch(
+        f"/api/v1/users/{10**20}", json={"is_active": False}, headers=admin_headers
+    )
+    assert huge.status_code == 422
+
+
+async def test_openapi_documents_the_accounts_api(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    for path in (
+        "/api/v1/auth/register",
+        "/api/v1/auth/token",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/auth/password-reset",
+        "/api/v1/auth/password-reset/confirm",
+        "/api/v1/users/me",
+        "/api/v1/users/me/password",
+        "/api/v1/users",
+        "/api/v1/users/{user_id}",
+    ):
+        assert path in schema["paths"], path
+    flows = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]
+    assert flows["password"]["tokenUrl"] == "/api/v1/auth/token"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
@@ -26,9 +26,11 @@ from vitrina.accounts.schemas import (
     text_problem,
 )
 from vitrina.db import SessionDep
-from vitrina.errors import ERROR_RESPONSE, Unauthorized
+from vitrina.errors import ERROR_RESPONSE, Unauthorized, Unprocessable
 
 router = APIRouter(tags=["accounts"])
+
+MAX_ID = 2**31 - 1
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -145,10 +147,12 @@ async def list_users(
     _staff: StaffUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     q: Annotated[str | None, Query(max_length=320, description="Part of the email.")] = None,
     role: Role | None = None,
 ) -> UserPage:
+    if q is not None and (problem := text_problem(q)) is not None:
+        raise Unprocessable([{"loc": ["query", "q"], "msg": problem, "type": "value_error"}])
     users, total = await service.list_users(session, limit=limit, offset=offset, q=q, role=role)
     return UserPage(
         items=[UserOut.model_validate(u) for u in users], total=total, limit=limit, offset=offset
@@ -161,7 +165,10 @@ async def list_users(
     responses=errors(401, 403, 404, 409),
 )
 async def admin_update_user(
-    user_id: int, body: AdminUserUpdate, admin: AdminUser, session: SessionDep
+    user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    body: AdminUserUpdate,
+    admin: AdminUser,
+    session: SessionDep,
 ) -> User:
     return await service.admin_update_user(
         session, admin, user_id, role=body.role, is_active=body.is_active

@@ -104,11 +104,12 @@ def decode_access_token(token: str) -> AccessClaims:
     if claims["type"] != ACCESS_TOKEN_TYPE:
         raise InvalidToken("not an access token")
     try:
-        return AccessClaims(
-            user_id=int(claims["sub"]), issued_at=float(claims["iat"]), jti=str(claims["jti"])
-        )
+        user_id, issued_at = int(claims["sub"]), float(claims["iat"])
     except (TypeError, ValueError) as exc:
         raise InvalidToken("malformed claims") from exc
+    if not 0 < user_id < 2**31:
+        raise InvalidToken("malformed claims")
+    return AccessClaims(user_id=user_id, issued_at=issued_at, jti=str(claims["jti"]))
 
 
 def new_opaque_token() -> tuple[str, str]:
