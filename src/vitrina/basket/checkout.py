@@ -60,19 +60,18 @@ from vitrina.config import Settings
 from vitrina.coupons.models import CouponRedemption, DiscountCoupon
 from vitrina.errors import Conflict, ServiceUnavailable, Unprocessable
 from vitrina.kit.clock import utcnow
-from vitrina.payments.checkout_session import StripeSession, stripe_error, was_replayed
+from vitrina.payments.checkout_session import (
+    StripeSession,
+    session_expiry,
+    stripe_error,
+    was_replayed,
+)
 from vitrina.payments.client import make_stripe_client
 
 log = structlog.get_logger(__name__)
 
 REUSE_MARGIN = timedelta(minutes=2)
 """An open session closer than this to its expiry is replaced rather than handed out."""
-
-
-def session_expiry(settings: Settings) -> datetime:
-    """now + checkout_session_minutes, rounded up to the minute (stable across quick retries)."""
-    start = utcnow().replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return start + timedelta(minutes=settings.checkout_session_minutes)
 
 
 def _unchanged(checkout: CheckoutSession, priced: Quote) -> bool:

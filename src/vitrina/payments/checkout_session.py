@@ -93,6 +93,16 @@ def cancel_url(settings: Settings) -> str:
     return f"{settings.public_base_url}/basket?checkout=cancelled"
 
 
+def session_expiry(settings: Settings) -> datetime:
+    """now + `checkout_session_minutes`, rounded up to the next minute.
+
+    Stripe refuses an `expires_at` less than 30 minutes after the session's creation, which
+    happens a little after this is computed; the rounding gives that margin, and keeps the
+    parameters identical for quick retries with the same idempotency key."""
+    start = utcnow().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return start + timedelta(minutes=settings.checkout_session_minutes)
+
+
 def checkout_idempotency_key(basket_id: int, unique_code: str) -> str:
     return f"vitrina:checkout:{basket_id}:{unique_code}"
 
@@ -155,9 +165,7 @@ class StripeSession:
         self.promo = promo
         self.basket_id = basket_id
         self.settings = settings or get_settings()
-        self.expires_at = expires_at or utcnow() + timedelta(
-            minutes=self.settings.checkout_session_minutes
-        )
+        self.expires_at = expires_at or session_expiry(self.settings)
         self.idempotency_key = idempotency_key or (
             checkout_idempotency_key(basket_id, unique_code) if basket_id is not None else None
         )
