@@ -16,7 +16,7 @@ from vitrina.stripe_emulator.formdata import parse_form
 from vitrina.stripe_emulator.resources import payments, sessions
 from vitrina.stripe_emulator.state import Ctx, EmulatorState
 from vitrina.stripe_emulator.store import snapshot
-from vitrina.stripe_emulator.webhooks import STALE_SIGNATURE_AGE, sign
+from vitrina.stripe_emulator.webhooks import STALE_SIGNATURE_AGE, event_payload, sign
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -120,7 +120,7 @@ async def sign_event(request: Request) -> Response:
     secret = body.get("secret") or state.webhook_secret
     if not secret:
         return _error(invalid("No secret given and no webhook secret configured.", param="secret"))
-    payload = json.dumps(snapshot(event), indent=2)
+    payload = event_payload(snapshot(event))
     age = STALE_SIGNATURE_AGE if _flag(body.get("stale_signature", False)) else 0
     header = sign(payload, str(secret), int(time.time()) - age)
     return JSONResponse({"payload": payload, "signature": header})

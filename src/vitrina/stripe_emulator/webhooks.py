@@ -26,6 +26,11 @@ MAX_LOGGED_DELIVERIES = 10_000
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 
 
+def event_payload(event: dict[str, Any]) -> str:
+    """The delivered body: pretty JSON like Stripe's (decimals as numbers)."""
+    return json.dumps(event, indent=2, default=float)
+
+
 def sign(payload: str, secret: str, timestamp: int) -> str:
     mac = hmac.new(secret.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256)
     return f"t={timestamp},v1={mac.hexdigest()}"
@@ -89,7 +94,7 @@ class WebhookSender:
     ) -> None:
         """Start background delivery with retries; returns at once. `on_delivered` runs after
         each destination's first 2xx (the event's `pending_webhooks` goes down)."""
-        payload = json.dumps(event, indent=2)
+        payload = event_payload(event)
         for destination in destinations:
             task = asyncio.get_running_loop().create_task(
                 self._deliver_with_retries(event, payload, destination, on_delivered)
@@ -157,7 +162,7 @@ class WebhookSender:
         concurrent: bool,
     ) -> list[Delivery]:
         """Deliver extra copies now (test control): one attempt each, no retries."""
-        payload = json.dumps(event, indent=2)
+        payload = event_payload(event)
         jobs = [(destination, n) for n in range(1, times + 1) for destination in destinations]
         if concurrent:
             return list(
