@@ -1,31 +1,33 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from fastapi import FastAPI
 from structlog.testing import CapturingLogger
 
+from accounts.conftest import SmtpInbox
 from vitrina.config import Settings, get_settings, set_settings
 from vitrina.mail import MailError, backends, clear_outbox, outbox, send_mail
 
+UseMail = Callable[..., None]
+
 
 @pytest.fixture
-def mail_settings(settings: Settings) -> Iterator[dict[str, object]]:
-    """Change mail settings for one test (`mail_settings.update(...)` then send)."""
+def use_mail(app: FastAPI, settings: Settings) -> Iterator[UseMail]:
+    """`use_mail(mail_backend="smtp", ...)`: the settings with these changes, for one test."""
     previous = get_settings()
-    overrides: dict[str, object] = {}
 
-    class Updater(dict[str, object]):
-        def update(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
-            super().update(*args, **kwargs)
-            set_settings(settings.model_copy(update=dict(self)))
+    def use(**changes: object) -> None:
+        set_settings(settings.model_copy(update=changes))
 
-    updater = Updater(overrides)
-    yield updater
+    yield use
     set_settings(previous)
 
 
-async def test_memory_backend_keeps_messages_until_cleared(settings: Settings) -> None:
+async def test_memory_backend_keeps_messages_until_cleared(
+    app: FastAPI, settings: Settings
+) -> None:
     await send_mail("a@example.com", "Hello", "Body", html="<p>Body</p>")
     (message,) = outbox()
     assert (message.to, message.subject, message.body, message.html) == (
@@ -40,9 +42,9 @@ async def test_memory_backend_keeps_messages_until_cleared(settings: Settings) -
 
 
 async def test_console_backend_logs_the_message(
-    mail_settings: dict[str, object], monkeypatch: pytest.MonkeyPatch
+    use_mail: UseMail, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mail_settings.update(mail_backend="console")
+    use_mail(mail_backend="console")
     captured = CapturingLogger()
     monkeypatch.setattr(backends, "log", captured)
     await send_mail("b@example.com", "Your order", "Thanks for your order #12.")
@@ -54,7 +56,18 @@ async def test_console_backend_logs_the_message(
     assert outbox() == []
 
 
-async def test_smtp_failure_is_a_mail_error(mail_settings: dict[str, object]) -> None:
-    mail_settings.update(mail_backend="smtp", smtp_host="127.0.0.1", smtp_port=9)
+async def test_smtp_failure_is_a_mail_error(use_mail: UseMail) -> None:
+    use_mail(mail_backend="smtp", smtp_host="127.0.0.1", smtp_port=9)
     with pytest.raises(MailError, match=r"c@example\.com"):
         await send_mail("c@example.com", "Subject", "Body")
+
+
+async def test_smtp_backend_sends_text_and_html_alternatives(smtp_inbox: SmtpInbox) -> None:
+    await send_mail("d@example.com", "Order #7", "Plain body", html="<p>Rich body</p>")
+    ((recipients, message),) = smtp_inbox.messages
+    assert recipients == ["d@example.com"]
+    assert message["Subject"] == "Order #7"
+    assert message.get_content_type() == "multipart/alternative"
+    parts = {part.get_content_type(): part.get_payload(decode=True) for part in message.walk()}
+    assert parts["text/plain"].splitlines() == [b"Plain body"]
+    assert parts["text/html"].splitlines() == [b"<p>Rich body</p>"]

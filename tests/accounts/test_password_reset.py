@@ -1,23 +1,15 @@
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
 from datetime import timedelta
-from email import message_from_bytes
-from email.message import Message
 
 import httpx
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accounts.conftest import Login
+from accounts.conftest import Login, SmtpInbox
 from vitrina.accounts.models import PasswordResetToken, User
 from vitrina.accounts.security import hash_opaque_token
-from vitrina.config import Settings, get_settings, set_settings
 from vitrina.kit.clock import utcnow
 from vitrina.mail import outbox
 
@@ -124,43 +116,8 @@ async def test_confirm_validates_its_input(client: httpx.AsyncClient, customer: 
     assert (await client.post(RESET, json={"email": "nope"})).status_code == 422
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        assert isinstance(envelope.content, bytes)
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_inbox(settings: Settings) -> Iterator[_Inbox]:
-    """A real SMTP server on localhost; the store's settings point the smtp backend at it."""
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    previous = get_settings()
-    set_settings(
-        settings.model_copy(
-            update={"mail_backend": "smtp", "smtp_host": "127.0.0.1", "smtp_port": controller.port}
-        )
-    )
-    try:
-        yield inbox
-    finally:
-        set_settings(previous)
-        controller.stop()
-
-
 async def test_reset_message_arrives_over_real_smtp(
-    client: httpx.AsyncClient, customer: User, smtp_inbox: _Inbox
+    client: httpx.AsyncClient, customer: User, smtp_inbox: SmtpInbox
 ) -> None:
     response = await client.post(RESET, json={"email": "customer@example.com"})
     assert response.status_code == 202
