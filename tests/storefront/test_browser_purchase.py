@@ -47,6 +47,15 @@ async def test_whole_purchase_as_a_person_does_it(
     await shot(page, "01-home-phone")
     await page.set_viewport_size({"width": 1280, "height": 900})
 
+    await page.click("main >> text=Kitchen")
+    await page.wait_for_url(f"**/category/{shop.kitchen.slug}")
+    await page.select_option("#sort", "price_asc")
+    await page.click("text=Apply")
+    await page.wait_for_url("**sort=price_asc**")
+    prices = await page.locator(".product-card .price").all_inner_texts()
+    assert prices == ["$12.50", "$18.00", "$64.00"]
+    await shot(page, "01-category-desktop")
+
     await page.fill("#site-search", "mug")
     await page.press("#site-search", "Enter")
     await page.wait_for_url("**/search?q=mug")
