@@ -1,10 +1,11 @@
 """`POST /checkout`: validate the basket, reserve its stock, open one Stripe Checkout Session.
 
 Transaction design (chosen deliberately). Everything happens in the request's one
-transaction: lock the basket row, then the coupon row, then the product rows
-(`lock_products`: `SELECT ... FOR UPDATE` in id order, so lockers never deadlock); sum the
-unexpired reservations; create the Checkout Session in Stripe; insert the `CheckoutSession`
-row and its `StockReservation` rows; flush. The reservation rows are written right after
+transaction: lock the basket row, then the product rows (`lock_products`: `SELECT ... FOR
+UPDATE` in id order, so lockers never deadlock), then the coupon row (products before the
+coupon: the order fulfilment takes them in that order too); sum the unexpired reservations;
+create the Checkout Session in Stripe; insert the `CheckoutSession` row and its
+`StockReservation` rows; flush. The reservation rows are written right after
 Stripe answers rather than before, because their key is Stripe's session id; the product
 locks make that equivalent: no other checkout can read those products' availability until
 this transaction ends. If Stripe fails, the exception rolls the transaction back and nothing
@@ -97,11 +98,13 @@ async def start_checkout(session: AsyncSession, user: User, settings: Settings) 
     await close_checkout(session, basket)
     stripe_coupon_id: str | None = None
     if coupon is not None:
+        await deps.validate_coupon_for(session, coupon, user)
+        stripe_coupon_id = await deps.ensure_coupon_in_stripe(session, coupon)
+    products = await _lock_and_check_stock(session, items, settings)
+    if coupon is not None:
         coupon = await _lock_coupon(session, coupon.id)
         await deps.validate_coupon_for(session, coupon, user)
         await _check_coupon_holds(session, coupon, user)
-        stripe_coupon_id = await deps.ensure_coupon_in_stripe(session, coupon)
-    products = await _lock_and_check_stock(session, items, settings)
     lines = [(products[i.product_id], i.quantity) for i in items]
     priced = quote(
         lines,

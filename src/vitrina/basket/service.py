@@ -3,7 +3,7 @@
 Every change to the contents or the coupon while a Checkout Session is open first expires that
 session in Stripe (`ExpireSession`), releases its stock and replaces the basket's
 `unique_code`, so the old payment page can no longer be paid and its success link no longer
-matches the basket. Mutations lock the basket row first (lock order: basket, coupon, products).
+matches the basket. Mutations lock the basket row first (lock order: basket, products, coupon).
 """
 
 from __future__ import annotations
@@ -20,7 +20,11 @@ from vitrina.accounts.models import User
 from vitrina.basket import deps
 from vitrina.basket.codes import new_unique_code
 from vitrina.basket.models import Basket, BasketItem, CheckoutSession, CheckoutStatus
-from vitrina.basket.reservations import release_reservations, reserved_quantities
+from vitrina.basket.reservations import (
+    purge_expired_reservations,
+    release_reservations,
+    reserved_quantities,
+)
 from vitrina.catalog.models import Product
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.errors import Conflict, NotFound, Unprocessable
@@ -199,3 +203,18 @@ async def remove_promo(session: AsyncSession, user: User) -> None:
     basket.coupon_id = None
     basket.updated_at = utcnow()
     await session.flush()
+
+
+__all__ = [
+    "apply_promo",
+    "available_stock",
+    "basket_lines",
+    "close_checkout",
+    "get_basket",
+    "new_unique_code",
+    "purge_expired_reservations",
+    "release_reservations",
+    "remove_item",
+    "remove_promo",
+    "set_quantity",
+]
