@@ -140,7 +140,7 @@ def make_price(
     return sc.v1.prices.retrieve(created.default_price)
 
 
-def session_params(price_id: str, quantity: int = 1, **extra: Any) -> dict[str, Any]:
+def session_params(price_id: str, quantity: int = 1, **extra: Any) -> Any:
     params: dict[str, Any] = {
         "mode": "payment",
         "success_url": "http://127.0.0.1:9/success?session_id={CHECKOUT_SESSION_ID}",

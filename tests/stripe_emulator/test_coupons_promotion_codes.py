@@ -65,7 +65,7 @@ def test_redeem_by_limits(sc: stripe.StripeClient) -> None:
 def test_coupon_fields_are_immutable(sc: stripe.StripeClient, field: str, value: object) -> None:
     coupon = sc.v1.coupons.create({"percent_off": 10})
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        sc.v1.coupons.update(coupon.id, {field: value})  # type: ignore[misc]
+        sc.v1.coupons.update(coupon.id, {field: value})
     assert raised.value.code == "parameter_unknown"
     assert raised.value.param == field
     assert sc.v1.coupons.retrieve(coupon.id).percent_off == 10
@@ -135,9 +135,9 @@ def test_promotion_code_create_find_and_uniqueness(sc: stripe.StripeClient) -> N
 def test_promotion_code_deactivate_frees_the_code(sc: stripe.StripeClient) -> None:
     coupon = sc.v1.coupons.create({"percent_off": 15})
     promotion = {"type": "coupon", "coupon": coupon.id}
-    old = sc.v1.promotion_codes.create({"promotion": promotion, "code": "WELCOME"})  # type: ignore[typeddict-item]
+    old = sc.v1.promotion_codes.create({"promotion": promotion, "code": "WELCOME"})
     assert sc.v1.promotion_codes.update(old.id, {"active": False}).active is False
-    new = sc.v1.promotion_codes.create({"promotion": promotion, "code": "welcome"})  # type: ignore[typeddict-item]
+    new = sc.v1.promotion_codes.create({"promotion": promotion, "code": "welcome"})
     assert new.active
     with pytest.raises(stripe.InvalidRequestError):
         sc.v1.promotion_codes.update(old.id, {"active": True})
@@ -149,5 +149,5 @@ def test_promotion_code_requires_existing_coupon(sc: stripe.StripeClient) -> Non
         sc.v1.promotion_codes.create({"promotion": {"type": "coupon", "coupon": "nope"}})
     assert raised.value.param == "promotion[coupon]"
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        sc.v1.promotion_codes.create({})  # type: ignore[typeddict-item]
+        sc.v1.promotion_codes.create({})
     assert (raised.value.code, raised.value.param) == ("parameter_missing", "promotion")

@@ -57,7 +57,7 @@ def _session(sc: stripe.StripeClient, receiver: Receiver, **extra: Any) -> strip
         "customer_email": "buyer@example.com",
         **extra,
     }
-    return sc.v1.checkout.sessions.create(params)  # type: ignore[arg-type]
+    return sc.v1.checkout.sessions.create(params)
 
 
 @pytest.mark.browser

@@ -63,7 +63,7 @@ def test_errors_after_validation_are_stored(sc: stripe.StripeClient) -> None:
 
 def test_nothing_stored_when_parameters_fail_validation(sc: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        sc.v1.products.create({"name": "Tea", "colour": "green"}, {"idempotency_key": "k-4"})  # type: ignore[typeddict-unknown-key]
+        sc.v1.products.create({"name": "Tea", "colour": "green"}, {"idempotency_key": "k-4"})
     assert raised.value.code == "parameter_unknown"
     fixed = sc.v1.products.create({"name": "Tea"}, {"idempotency_key": "k-4"})
     assert fixed.name == "Tea"

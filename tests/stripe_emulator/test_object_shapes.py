@@ -34,7 +34,7 @@ def assert_complete(obj: Any, cls: type) -> None:
     expected = declared_fields(cls) - NOT_SENT_BY_STRIPE.get(cls, set())
     missing = expected - set(obj.to_dict().keys())
     assert not missing, f"{cls.__name__} lacks {sorted(missing)}"
-    assert obj["object"] == cls.OBJECT_NAME  # type: ignore[attr-defined]
+    assert obj["object"] == cls.OBJECT_NAME
 
 
 def test_every_resource_has_every_declared_field(

@@ -60,7 +60,7 @@ def test_unknown_nested_parameter(sc: stripe.StripeClient) -> None:
                 "mode": "payment",
                 "success_url": "http://x/s",
                 "line_items": [{"price": "p", "quantity": 1, "colour": "red"}],
-            }  # type: ignore[typeddict-unknown-key]
+            }
         )
     assert raised.value.code == "parameter_unknown"
     assert raised.value.param == "line_items[0][colour]"
@@ -76,19 +76,19 @@ def test_idempotency_key_sent_as_a_param_is_unknown(sc: stripe.StripeClient) -> 
 
 def test_missing_required_parameter(sc: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        sc.v1.products.create({})  # type: ignore[typeddict-item]
+        sc.v1.products.create({})
     assert (raised.value.code, raised.value.param) == ("parameter_missing", "name")
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        sc.v1.webhook_endpoints.create({"url": "http://x/hook"})  # type: ignore[typeddict-item]
+        sc.v1.webhook_endpoints.create({"url": "http://x/hook"})
     assert raised.value.param == "enabled_events"
 
 
 def test_type_errors(sc: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        sc.v1.products.list({"limit": "many"})  # type: ignore[typeddict-item]
+        sc.v1.products.list({"limit": "many"})
     assert raised.value.code == "parameter_invalid_integer"
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        sc.v1.products.create({"name": "Tea", "active": "maybe"})  # type: ignore[typeddict-item]
+        sc.v1.products.create({"name": "Tea", "active": "maybe"})
     assert raised.value.param == "active"
     with pytest.raises(stripe.InvalidRequestError) as raised:
         sc.v1.products.create({"name": "Tea", "type": "gadget"})

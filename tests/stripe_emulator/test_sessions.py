@@ -16,7 +16,7 @@ from .conftest import make_price, session_params
 
 def _refused(sc: stripe.StripeClient, params: dict[str, Any]) -> stripe.InvalidRequestError:
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        sc.v1.checkout.sessions.create(params)  # type: ignore[arg-type]
+        sc.v1.checkout.sessions.create(params)
     assert raised.value.http_status == 400
     return raised.value
 
@@ -74,7 +74,7 @@ def test_price_data_with_product_data_and_product(sc: stripe.StripeClient) -> No
             "quantity": 1,
         },
     ]
-    session = sc.v1.checkout.sessions.create(params)  # type: ignore[arg-type]
+    session = sc.v1.checkout.sessions.create(params)
     assert session.amount_total == 500
     items = sc.v1.checkout.sessions.line_items.list(session.id).data
     assert [i.description for i in items] == ["Tea", "Gift"]
@@ -127,7 +127,7 @@ def test_line_item_count_bounds(sc: stripe.StripeClient) -> None:
     many = {**session_params(price.id), "line_items": [{"price": price.id, "quantity": 1}] * 101}
     assert _refused(sc, many).param == "line_items"
     hundred = {**session_params(price.id), "line_items": [{"price": price.id, "quantity": 1}] * 100}
-    assert sc.v1.checkout.sessions.create(hundred).amount_total == 100  # type: ignore[arg-type]
+    assert sc.v1.checkout.sessions.create(hundred).amount_total == 100
 
 
 def test_archived_price_and_archived_product_are_refused(sc: stripe.StripeClient) -> None:

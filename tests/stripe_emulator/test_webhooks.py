@@ -15,8 +15,8 @@ from vitrina.stripe_emulator.testing import EmulatorServer, ThreadedServer
 from .conftest import WEBHOOK_SECRET, Receiver, make_price, session_params, wait_for
 
 
-def _complete(emulator: EmulatorServer, session_id: str, outcome: str = "paid") -> dict:  # type: ignore[type-arg]
-    return emulator.control(  # type: ignore[no-any-return]
+def _complete(emulator: EmulatorServer, session_id: str, outcome: str = "paid") -> dict:
+    return emulator.control(
         "POST", f"checkout/sessions/{session_id}/complete", {"outcome": outcome}
     )
 
