@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from admin.helpers import admin_login
 from fixtures.accounts import MakeUser
 from vitrina.accounts.models import Role, User
 from vitrina.audit.models import AuditEntry
@@ -21,12 +22,6 @@ VIEWS = (
     "coupon-sync",
     "audit-entry",
 )
-
-
-async def admin_login(client: httpx.AsyncClient, user: User) -> httpx.Response:
-    return await client.post(
-        "/admin/login", data={"username": user.email, "password": "Passw0rd!x"}
-    )
 
 
 async def test_customers_are_refused_and_staff_get_in(

@@ -190,3 +190,21 @@ async def test_language_from_accept_language_and_switcher(
 
     refused = await client.get("/lang/ru", params={"next": "https://evil.example/"})
     assert refused.headers["location"] == "/"
+
+
+async def test_a_crash_is_a_friendly_page_for_pages_and_json_for_the_api(
+    app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vitrina.catalog import service as catalog_service
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the catalog fell over")
+
+    monkeypatch.setattr(catalog_service, "search_products", broken)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        page = await c.get("/")
+        api = await c.get("/api/v1/products")
+    assert page.status_code == 500 and "text/html" in page.headers["content-type"]
+    assert "Something went wrong" in page.text and "fell over" not in page.text
+    assert api.status_code == 500 and api.json() == {"detail": "Internal server error."}

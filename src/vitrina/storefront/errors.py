@@ -74,8 +74,21 @@ async def _login_required(_request: Request, exc: Exception) -> Response:
     return RedirectResponse(login_url(exc.next_path), status_code=303)
 
 
+def _crash_page(json_handler: Handler | None) -> Handler:
+    """The app's handler still logs the crash; a page shows it as a page."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        answer = await json_handler(request, exc) if json_handler is not None else None
+        if is_page(request) or answer is None:
+            return error_page(request, 500)
+        return answer
+
+    return handler
+
+
 def install_page_errors(app: FastAPI) -> None:
     handlers = app.exception_handlers
     for kind in (VitrinaError, StarletteHTTPException):
         app.add_exception_handler(kind, _html_for_pages(handlers.get(kind)))  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _crash_page(handlers.get(Exception)))  # type: ignore[arg-type]
     app.add_exception_handler(LoginRequired, _login_required)
