@@ -63,3 +63,4 @@ async def test_controls_can_be_switched_off() -> None:
     ) as http:
         assert (await http.post("/_emulator/reset")).status_code == 404
         assert (await http.get("/v1/products", headers=auth())).status_code == 200
+    await app.state.emulator.aclose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -9,9 +10,10 @@ from typing import Any
 import pytest
 import stripe
 
+from vitrina.stripe_emulator import Clock
 from vitrina.stripe_emulator.testing import EmulatorServer
 
-from .conftest import make_price, session_params
+from .conftest import WEBHOOK_SECRET, Receiver, make_price, session_params, wait_for
 
 
 def _refused(sc: stripe.StripeClient, params: dict[str, Any]) -> stripe.InvalidRequestError:
@@ -349,3 +351,22 @@ def test_session_list_filters(sc: stripe.StripeClient, emulator: EmulatorServer)
     assert [s.id for s in by_intent.data] == [first.id]
     created = sc.v1.checkout.sessions.list({"created": {"gte": second.created}}).data
     assert second.id in [s.id for s in created]
+
+
+def test_sessions_expire_on_time_without_api_calls(receiver: Receiver) -> None:
+    clock = Clock()
+    with EmulatorServer(
+        webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET, clock=clock
+    ) as emulator:
+        emulator.app.state.emulator.sweep_interval = 0.05
+        sc = emulator.client()
+        price = make_price(sc)
+        session = sc.v1.checkout.sessions.create(
+            session_params(price.id, expires_at=clock.timestamp() + 1800)
+        )
+        receiver.clear()
+        clock.advance(1801)
+        wait_for(lambda: receiver.of_type("checkout.session.expired"))
+        event = json.loads(receiver.of_type("checkout.session.expired")[0].body)
+        assert event["data"]["object"]["id"] == session.id
+        assert event["request"] == {"id": None, "idempotency_key": None}

@@ -77,7 +77,9 @@ class DroppedResponse(Response):
 
 
 async def handle(request: Request) -> Response:
-    state: EmulatorState = request.app.state.emulator.state
+    emulator = request.app.state.emulator
+    emulator.ensure_sweeper()
+    state: EmulatorState = emulator.state
     request_id = new_request_id()
     path = request.url.path[len(request.scope.get("root_path", "")) :]
     if not path.startswith("/v1"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,7 +20,8 @@ from vitrina.stripe_emulator.clock import Clock
 from vitrina.stripe_emulator.controls import CONTROL_ROUTES
 from vitrina.stripe_emulator.ids import request_id
 from vitrina.stripe_emulator.page import PAGE_ROUTES
-from vitrina.stripe_emulator.state import EmulatorState
+from vitrina.stripe_emulator.resources import sessions
+from vitrina.stripe_emulator.state import Ctx, EmulatorState
 from vitrina.stripe_emulator.webhooks import WebhookSender
 
 
@@ -26,11 +29,27 @@ class Emulator:
     """What `app.state.emulator` holds: the state, its clock and the webhook sender.
 
     Mounted inside another app, the emulator's lifespan does not run: the host should
-    `await app.state.emulator.aclose()` at shutdown (it closes the delivery HTTP client).
+    `await app.state.emulator.aclose()` at shutdown (it stops the expiry sweeper and closes
+    the delivery HTTP client).
     """
+
+    sweep_interval = 1.0
 
     def __init__(self, state: EmulatorState) -> None:
         self.state = state
+        self._sweeper: asyncio.Task[None] | None = None
+
+    def ensure_sweeper(self) -> None:
+        """Expire open sessions on time even when nobody calls the API (started lazily on
+        the running loop, so it also works when mounted)."""
+        loop = asyncio.get_running_loop()
+        if self._sweeper is None or self._sweeper.done() or self._sweeper.get_loop() is not loop:
+            self._sweeper = loop.create_task(self._sweep())
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_interval)
+            sessions.expire_due(Ctx(self.state))
 
     @property
     def clock(self) -> Clock:
@@ -44,6 +63,11 @@ class Emulator:
         await self.state.reset()
 
     async def aclose(self) -> None:
+        sweeper, self._sweeper = self._sweeper, None
+        if sweeper is not None and sweeper.get_loop() is asyncio.get_running_loop():
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
         await self.state.sender.aclose()
 
 
@@ -108,6 +132,7 @@ def create_emulator_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        emulator.ensure_sweeper()
         yield
         await emulator.aclose()
 
