@@ -192,7 +192,8 @@ def _stripe_percent(subtotal: int, percent: str) -> int:
 
 
 @pytest.mark.parametrize(
-    "unit,quantity,percent", [(1999, 1, "22.5"), (333, 3, "33.3"), (50000, 1, "22.0"), (5, 1, "50")]
+    "unit,quantity,percent",
+    [(1999, 1, "22.5"), (333, 3, "33.3"), (50000, 1, "22.0"), (105, 1, "50")],
 )
 def test_percent_discount_totals(
     sc: stripe.StripeClient, unit: int, quantity: int, percent: str
@@ -370,3 +371,18 @@ def test_sessions_expire_on_time_without_api_calls(receiver: Receiver) -> None:
         event = json.loads(receiver.of_type("checkout.session.expired")[0].body)
         assert event["data"]["object"]["id"] == session.id
         assert event["request"] == {"id": None, "idempotency_key": None}
+
+
+def test_minimum_charge_amount(sc: stripe.StripeClient) -> None:
+    cheap = make_price(sc, 49)
+    assert _refused(sc, session_params(cheap.id)).param == "line_items"
+    assert sc.v1.checkout.sessions.create(session_params(cheap.id, quantity=2)).amount_total == 98
+    pricey = make_price(sc, 100, name="Discounted")
+    coupon = sc.v1.coupons.create({"percent_off": 75})
+    leaves_25 = session_params(pricey.id, discounts=[{"coupon": coupon.id}])
+    assert _refused(sc, leaves_25).param == "line_items"
+    free = sc.v1.coupons.create({"percent_off": 100})
+    gift = sc.v1.checkout.sessions.create(
+        session_params(pricey.id, discounts=[{"coupon": free.id}])
+    )
+    assert gift.payment_status == "no_payment_required"

@@ -18,6 +18,13 @@ MIN_EXPIRY = 30 * 60
 MAX_EXPIRY = 24 * 60 * 60
 MAX_LINE_ITEMS = 100
 MAX_QUANTITY = 999_999
+MINIMUM_CHARGE = {
+    "usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50,
+    "czk": 1500, "dkk": 250, "eur": 50, "gbp": 30, "hkd": 400, "huf": 17500, "inr": 50,
+    "jpy": 50, "mxn": 1000, "myr": 200, "nok": 300, "nzd": 50, "pln": 200, "ron": 200,
+    "sek": 300, "sgd": 50, "thb": 1000,
+}  # fmt: skip
+"""Stripe's minimum charge amounts (minor units) for the currencies it lists."""
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -99,7 +106,21 @@ def plan(ctx: Ctx, params: dict[str, Any]) -> Plan:
     if result.discount is not None:
         result.discount.amount = _discount_amount(ctx, result)
         _check_minimum(result)
+    _check_minimum_charge(result)
     return result
+
+
+def _check_minimum_charge(result: Plan) -> None:
+    """Stripe refuses a payment below the currency's minimum charge (zero is free, fine)."""
+    total = result.subtotal - (result.discount.amount if result.discount else 0)
+    total += result.shipping_amount
+    minimum = MINIMUM_CHARGE.get(result.currency)
+    if minimum is not None and 0 < total < minimum:
+        raise invalid(
+            "The Checkout Session's total amount due must add up to at least "
+            f"{minimum} (in {result.currency} minor units); this one is {total}.",
+            param="line_items",
+        )
 
 
 def _check_urls(params: dict[str, Any]) -> None:
