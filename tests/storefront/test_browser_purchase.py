@@ -75,7 +75,9 @@ async def test_whole_purchase_as_a_person_does_it(
     await page.wait_for_url(f"**/product/{shop.mug.slug}")
     await page.fill("#quantity", "2")
     await page.click("text=Add to basket")
-    await page.get_by_text("Added to your basket.").wait_for()
+    await page.locator("#basket-status").get_by_text("Added to your basket.").wait_for()
+    assert page.url.endswith(f"/product/{shop.mug.slug}")  # htmx: no reload, no redirect
+    await shot(page, "04-added-without-reload")
 
     await page.goto(f"/product/{shop.lamp.slug}")
     await page.click("text=Add to basket")

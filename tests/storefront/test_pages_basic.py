@@ -208,3 +208,36 @@ async def test_a_crash_is_a_friendly_page_for_pages_and_json_for_the_api(
     assert page.status_code == 500 and "text/html" in page.headers["content-type"]
     assert "Something went wrong" in page.text and "fell over" not in page.text
     assert api.status_code == 500 and api.json() == {"detail": "Internal server error."}
+
+
+async def test_add_to_basket_without_reload_for_htmx(
+    client: httpx.AsyncClient, make_product: MakeProduct, customer: User
+) -> None:
+    product = await make_product(name="Tea cosy", stock=2)
+    page = await client.get(f"/product/{product.slug}")
+    assert 'hx-post="/basket/items"' in page.text
+    assert '<script src="/static/vendor/htmx-2.0.11.min.js" defer></script>' in page.text
+    form = {
+        "product_id": product.id,
+        "quantity": 1,
+        "next": f"/product/{product.slug}",
+        "csrf_token": csrf_from(page.text),
+    }
+    guest = await client.post("/basket/items", data=form, headers={"HX-Request": "true"})
+    assert guest.headers["HX-Redirect"] == f"/login?next=/product/{product.slug}"
+
+    await web_login(client, customer.email)
+    page = await client.get(f"/product/{product.slug}")
+    form["csrf_token"] = csrf_from(page.text)
+    added = await client.post("/basket/items", data=form, headers={"HX-Request": "true"})
+    assert added.status_code == 200 and "Added to your basket." in added.text
+    assert "<html" not in added.text
+    too_many = await client.post(
+        "/basket/items", data={**form, "quantity": 5}, headers={"HX-Request": "true"}
+    )
+    assert 'class="alert alert-error"' in too_many.text
+    basket = await client.get("/basket")
+    assert 'value="1"' in basket.text and "Tea cosy" in basket.text
+
+    bad = await client.post("/basket/items", data={**form, "quantity": "lots"})
+    assert bad.status_code == 422 and "text/html" in bad.headers["content-type"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -63,6 +64,8 @@ def _html_for_pages(json_handler: Handler | None, fallback_status: int = 500) ->
     async def handler(request: Request, exc: Exception) -> Response:
         if is_page(request) or json_handler is None:
             status = getattr(exc, "status_code", fallback_status)
+            if isinstance(exc, RequestValidationError):
+                status = 422
             return error_page(request, int(status))
         return await json_handler(request, exc)
 
@@ -88,7 +91,7 @@ def _crash_page(json_handler: Handler | None) -> Handler:
 
 def install_page_errors(app: FastAPI) -> None:
     handlers = app.exception_handlers
-    for kind in (VitrinaError, StarletteHTTPException):
+    for kind in (VitrinaError, StarletteHTTPException, RequestValidationError):
         app.add_exception_handler(kind, _html_for_pages(handlers.get(kind)))  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _crash_page(handlers.get(Exception)))  # type: ignore[arg-type]
     app.add_exception_handler(LoginRequired, _login_required)

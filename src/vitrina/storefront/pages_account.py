@@ -1,13 +1,14 @@
-"""Register, log in, log out, switch language."""
+"""Register, log in, log out, switch language; the favicon."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Form
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from vitrina.accounts import service as accounts_service
 from vitrina.accounts.rate_limit import get_login_limiter
@@ -20,6 +21,7 @@ from vitrina.storefront.templating import N_, flash, render, translate
 from vitrina.storefront.web import login_user, logout_user, safe_next
 
 router = APIRouter()
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def _login_failed(request: Request, context: dict[str, str], message: str, status: int) -> Response:
@@ -116,6 +118,12 @@ async def register(
     remember(request, user)
     flash(request, translate(request, N_("Welcome! Your account is ready.")))
     return RedirectResponse(target, status_code=303)
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """Browsers ask for /favicon.ico on pages that name no icon (the emulator's page)."""
+    return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
 
 @router.get("/lang/{code}")

@@ -16,7 +16,7 @@ from vitrina.config import SettingsDep
 from vitrina.db import SessionDep
 from vitrina.errors import Conflict, NotFound, VitrinaError
 from vitrina.payments.fulfilment import fulfil_for_customer
-from vitrina.storefront.deps import WebUser, require_user
+from vitrina.storefront.deps import WebUser, login_url, require_user
 from vitrina.storefront.templating import N_, flash, render, translate
 from vitrina.storefront.web import safe_next
 
@@ -59,6 +59,9 @@ async def add_to_basket(
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     back = safe_next(next)
+    partial = request.headers.get("hx-request") == "true"
+    if partial and user is None:
+        return Response(headers={"HX-Redirect": login_url(back)})
     customer = require_user(request, user, next_path=back)
     current = await basket_view(session, customer, settings)
     in_basket = 0
@@ -69,8 +72,12 @@ async def add_to_basket(
     try:
         await basket_service.set_quantity(session, customer, product_id, next_quantity)
     except VitrinaError as error:
+        if partial:
+            return render(request, "storefront/_basket_status.html", {"error": error.detail})
         flash(request, str(error.detail))
         return RedirectResponse(back, status_code=303)
+    if partial:
+        return render(request, "storefront/_basket_status.html")
     flash(request, translate(request, N_("Added to your basket.")))
     return RedirectResponse(back, status_code=303)
 
