@@ -88,7 +88,7 @@ async def start_checkout(session: AsyncSession, user: User, settings: Settings) 
     """The basket's open Checkout Session: the current one if the basket is unchanged, else
     a new one with its stock reserved. Raises 409/422 for a basket that cannot be bought."""
     basket = await get_basket(session, user, lock=True)
-    items = await basket_lines(session, basket)
+    items = await basket_lines(session, basket, with_images=False)
     if not items:
         raise Unprocessable("Your basket is empty.")
     coupon = await basket_coupon(session, basket)

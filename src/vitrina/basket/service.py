@@ -60,14 +60,16 @@ async def get_basket(session: AsyncSession, user: User, *, lock: bool = False) -
     return basket
 
 
-async def basket_lines(session: AsyncSession, basket: Basket) -> list[BasketItem]:
-    rows = await session.scalars(
-        select(BasketItem)
-        .where(BasketItem.basket_id == basket.id)
-        .options(selectinload(BasketItem.product).selectinload(Product.images))
-        .order_by(BasketItem.id)
-    )
-    return list(rows)
+async def basket_lines(
+    session: AsyncSession, basket: Basket, *, with_images: bool = True
+) -> list[BasketItem]:
+    product = selectinload(BasketItem.product)
+    query = select(BasketItem).where(BasketItem.basket_id == basket.id).order_by(BasketItem.id)
+    if with_images:
+        query = query.options(product.selectinload(Product.images))
+    else:
+        query = query.options(product)
+    return list(await session.scalars(query))
 
 
 async def basket_coupon(session: AsyncSession, basket: Basket) -> DiscountCoupon | None:
