@@ -107,3 +107,65 @@ async def test_admin_changes_roles_with_an_audit_entry(
     entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "role:staff"))
     assert entry is not None and entry.after == {"role": "staff"}
     assert "password_hash" not in (entry.before or {})
+
+
+async def test_stock_is_adjusted_with_a_reason_and_audited(
+    client: httpx.AsyncClient, staff: User, make_product, session: AsyncSession
+) -> None:
+    product = await make_product(name="Jug", stock=4)
+    await admin_login(client, staff)
+    started = await client.get(f"/admin/product/action/adjust-stock?pks={product.id}")
+    assert started.status_code == 302
+    page = await client.get(started.headers["location"])
+    assert page.status_code == 200 and 'id="current-stock">4<' in page.text
+
+    received = await client.post(
+        started.headers["location"], data={"delta": "3", "reason": "Delivery 12"}
+    )
+    assert received.status_code == 302
+    refused = await client.post(
+        started.headers["location"], data={"delta": "-100", "reason": "Typo"}
+    )
+    assert refused.status_code == 400 and 'id="stock-error"' in refused.text
+
+    current = await session.get(type(product), product.id, populate_existing=True)
+    assert current is not None and current.stock == 7
+    entries = (
+        await session.scalars(select(AuditEntry).where(AuditEntry.action == "stock:adjust"))
+    ).all()
+    assert [(e.before, e.after) for e in entries] == [
+        ({"stock": 4, "reason": None}, {"stock": 7, "reason": "Delivery 12"})
+    ]
+
+
+async def test_product_edit_form_goes_through_the_catalog(
+    client: httpx.AsyncClient, staff: User, make_product, session: AsyncSession
+) -> None:
+    product = await make_product(name="Bowl", price=1500, stock=2)
+    await admin_login(client, staff)
+    form = await client.get(f"/admin/product/edit/{product.id}")
+    assert form.status_code == 200 and 'value="Bowl"' in form.text
+    saved = await client.post(
+        f"/admin/product/edit/{product.id}",
+        data={
+            "name": "Big bowl",
+            "slug": product.slug,
+            "sku": "",
+            "category_id": str(product.category_id),
+            "price": "2500",
+            "stock": "2",
+            "description": "",
+            "is_active": "y",
+            "image_alt": "",
+            "save": "Save",
+        },
+    )
+    assert saved.status_code == 302, saved.text[:3000]
+    current = await session.get(type(product), product.id, populate_existing=True)
+    assert current is not None and (current.name, current.price) == ("Big bowl", 2500)
+    assert current.synced_version < current.sync_version
+    entry = await session.scalar(
+        select(AuditEntry).where(AuditEntry.entity_type == "Product", AuditEntry.action == "update")
+    )
+    assert entry is not None and entry.before is not None and entry.after is not None
+    assert (entry.before["price"], entry.after["price"]) == (1500, 2500)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from sqladmin import Admin
 
@@ -12,6 +14,7 @@ from vitrina.admin.people_views import AuditAdmin, UserAdmin
 from vitrina.admin.sales_views import CouponAdmin, OrderAdmin
 from vitrina.admin.sync_views import CouponSyncAdmin, ProductSyncAdmin
 
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "admin"
 VIEWS = (
     ProductAdmin,
     CategoryAdmin,
@@ -32,6 +35,7 @@ def install_admin(app: FastAPI) -> Admin:
         base_url="/admin",
         title=f"{app.state.settings.store_name} admin",
         authentication_backend=StaffAuthentication(),
+        templates_dir=str(TEMPLATES_DIR),
     )
     for view in VIEWS:
         admin.add_view(view)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqladmin import action
+from sqladmin import action, expose
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from wtforms import (
     BooleanField,
     FileField,
@@ -24,6 +24,7 @@ from wtforms import (
 )
 
 from vitrina.admin.base import StaffView, audited, back_to, done, report, selected_pks
+from vitrina.audit.service import record
 from vitrina.catalog import categories as catalog_categories
 from vitrina.catalog import images as catalog_images
 from vitrina.catalog import service as catalog_service
@@ -156,6 +157,56 @@ class ProductAdmin(StaffView, model=Product):
         else:
             done(request, f"{len(pks)} product(s) {'activated' if active else 'deactivated'}.")
         return back_to(request, self, pks)
+
+    @action(name="adjust-stock", label="Adjust stock", add_in_list=False, add_in_detail=True)
+    async def adjust_stock_action(self, request: Request) -> Response:
+        pks = selected_pks(request)
+        url = request.url_for("admin:view-product-adjust_stock_page", pk=pks[0] if pks else "0")
+        return RedirectResponse(url, status_code=302)
+
+    @expose("/stock/{pk:int}", methods=["GET", "POST"])
+    async def adjust_stock_page(self, request: Request) -> Response:
+        """Receive or write off stock with a reason (catalog.adjust_stock), audited."""
+        pk = int(request.path_params["pk"])
+        context: dict[str, Any] = {"error": None, "delta": None, "reason": None}
+        if request.method == "POST":
+            form = await request.form()
+            context["delta"], context["reason"] = form.get("delta"), form.get("reason")
+            try:
+                delta = int(str(form.get("delta", "")))
+            except ValueError:
+                context["error"] = "Enter a whole number, such as 5 or -2."
+            else:
+                try:
+                    await self._adjust(request, pk, delta, str(form.get("reason", ""))[:500])
+                except VitrinaError as error:
+                    context["error"] = str(error.detail)
+                else:
+                    done(request, f"Stock changed by {delta}.")
+                    url = request.url_for("admin:details", identity=self.identity, pk=pk)
+                    return RedirectResponse(url, status_code=302)
+        async with audited() as session:
+            context["product"] = await catalog_service.get_product(session, pk, staff=True)
+        status = 400 if context["error"] else 200
+        return await self.templates.TemplateResponse(
+            request, "stock.html", context, status_code=status
+        )
+
+    async def _adjust(self, request: Request, pk: int, delta: int, reason: str) -> None:
+        staff = request.state.staff
+        async with audited() as session:
+            session.info["audit_manual"] = True
+            product = await catalog_service.get_product(session, pk, staff=True)
+            before = product.stock
+            after = await catalog_service.adjust_stock(session, product, delta, reason)
+            record(
+                session,
+                staff.id,
+                "stock:adjust",
+                product,
+                {"stock": before},
+                {"stock": after, "reason": reason},
+            )
 
     @action(name="activate", label="Activate", add_in_list=True, add_in_detail=True)
     async def activate(self, request: Request) -> Response:
