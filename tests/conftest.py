@@ -20,6 +20,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina import schema
@@ -109,6 +110,17 @@ async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
 
 async def _empty_all_tables() -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    for attempt in range(5):
+        try:
+            await _empty(tables)
+            return
+        except DBAPIError as exc:  # work the test started may still hold a lock; wait for it
+            if attempt == 4 or "deadlock" not in str(exc).lower():
+                raise
+            await asyncio.sleep(0.2 * (attempt + 1))
+
+
+async def _empty(tables: list[str]) -> None:
     async with db_helper.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
@@ -120,6 +132,10 @@ async def _empty_all_tables() -> None:
 
 @pytest.fixture(autouse=True)
 async def _isolated(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """After each test: stop and forget the emulator's state (pending webhooks included),
+    then empty every table."""
     yield
+    if "stripe_emulator" in request.fixturenames or "app" in request.fixturenames:
+        request.getfixturevalue("stripe_emulator").reset()
     if "app" in request.fixturenames:
         await _empty_all_tables()
