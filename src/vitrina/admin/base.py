@@ -15,6 +15,11 @@ from starlette.responses import RedirectResponse, Response
 from vitrina.admin.audit_hooks import admin_sessions
 from vitrina.errors import VitrinaError
 
+CONTROL = {"class": "form-control"}
+SELECT = {"class": "form-select"}
+CHECK = {"class": "form-check-input"}
+"""Bootstrap classes for hand-made WTForms fields (sqladmin adds them only to its own)."""
+
 
 @asynccontextmanager
 async def audited(action: str | None = None) -> AsyncIterator[AsyncSession]:

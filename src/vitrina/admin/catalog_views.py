@@ -23,7 +23,17 @@ from wtforms import (
     validators,
 )
 
-from vitrina.admin.base import StaffView, audited, back_to, done, report, selected_pks
+from vitrina.admin.base import (
+    CHECK,
+    CONTROL,
+    SELECT,
+    StaffView,
+    audited,
+    back_to,
+    done,
+    report,
+    selected_pks,
+)
 from vitrina.audit.service import record
 from vitrina.catalog import categories as catalog_categories
 from vitrina.catalog import images as catalog_images
@@ -95,19 +105,38 @@ class ProductAdmin(StaffView, model=Product):
         choices = await _category_choices()
 
         class ProductForm(Form):  # type: ignore[misc]
-            name = StringField("Name", [validators.InputRequired(), validators.Length(max=300)])
-            slug = StringField("Slug (empty: made from the name)", [validators.Optional()])
-            sku = StringField("SKU", [validators.Optional(), validators.Length(max=100)])
-            category_id = SelectField("Category", coerce=int, choices=choices)
+            name = StringField(
+                "Name",
+                [validators.InputRequired(), validators.Length(max=300)],
+                render_kw=CONTROL,
+            )
+            slug = StringField(
+                "Slug (empty: made from the name)",
+                [validators.Optional()],
+                render_kw=CONTROL,
+            )
+            sku = StringField(
+                "SKU",
+                [validators.Optional(), validators.Length(max=100)],
+                render_kw=CONTROL,
+            )
+            category_id = SelectField("Category", coerce=int, choices=choices, render_kw=SELECT)
             price = IntegerField(
                 "Price in minor units (50000 = 500.00)",
                 [validators.InputRequired(), validators.NumberRange(min=0)],
+                render_kw=CONTROL,
             )
-            stock = IntegerField("Stock", [validators.InputRequired(), validators.NumberRange(0)])
-            description = TextAreaField("Description")
-            is_active = BooleanField("Active (shown in the store)", default=True)
-            image = FileField("Add an image (JPEG, PNG or WebP)")
-            image_alt = StringField("Image alt text", [validators.Length(max=300)])
+            stock = IntegerField(
+                "Stock",
+                [validators.InputRequired(), validators.NumberRange(0)],
+                render_kw=CONTROL,
+            )
+            description = TextAreaField("Description", render_kw=CONTROL)
+            is_active = BooleanField("Active (shown in the store)", default=True, render_kw=CHECK)
+            image = FileField("Add an image (JPEG, PNG or WebP)", render_kw=CONTROL)
+            image_alt = StringField(
+                "Image alt text", [validators.Length(max=300)], render_kw=CONTROL
+            )
 
         return ProductForm
 
@@ -236,13 +265,24 @@ class CategoryAdmin(StaffView, model=Category):
         choices: list[tuple[Any, str]] = [("", "(top level)"), *await _category_choices()]
 
         class CategoryForm(Form):  # type: ignore[misc]
-            name = StringField("Name", [validators.InputRequired(), validators.Length(max=200)])
-            slug = StringField("Slug (empty: made from the name)", [validators.Optional()])
-            parent_id = SelectField(
-                "Parent", choices=choices, coerce=lambda v: int(v) if v not in ("", None) else None
+            name = StringField(
+                "Name",
+                [validators.InputRequired(), validators.Length(max=200)],
+                render_kw=CONTROL,
             )
-            description = TextAreaField("Description")
-            position = IntegerField("Position", default=0)
+            slug = StringField(
+                "Slug (empty: made from the name)",
+                [validators.Optional()],
+                render_kw=CONTROL,
+            )
+            parent_id = SelectField(
+                "Parent",
+                choices=choices,
+                coerce=lambda v: int(v) if v not in ("", None) else None,
+                render_kw=SELECT,
+            )
+            description = TextAreaField("Description", render_kw=CONTROL)
+            position = IntegerField("Position", default=0, render_kw=CONTROL)
 
         return CategoryForm
 

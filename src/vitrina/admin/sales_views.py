@@ -20,7 +20,16 @@ from wtforms import (
 )
 
 from vitrina.accounts.models import User
-from vitrina.admin.base import StaffView, audited, back_to, done, report, selected_pks
+from vitrina.admin.base import (
+    CHECK,
+    CONTROL,
+    StaffView,
+    audited,
+    back_to,
+    done,
+    report,
+    selected_pks,
+)
 from vitrina.audit.service import record
 from vitrina.coupons import service as coupons_service
 from vitrina.coupons.models import DiscountCoupon
@@ -40,12 +49,20 @@ COUPON_FIELDS = (
 
 
 class CouponForm(Form):  # type: ignore[misc]
-    number = StringField("Code", [validators.InputRequired(), validators.Length(max=64)])
-    discount = DecimalField("Percent off", [validators.InputRequired()], places=2)
-    end_at = DateTimeLocalField("Ends at (UTC)", [validators.InputRequired()])
-    is_active = BooleanField("Active", default=True)
-    max_redemptions = IntegerField("Max redemptions", [validators.Optional()])
-    max_redemptions_per_customer = IntegerField("Max per customer", [validators.Optional()])
+    number = StringField(
+        "Code",
+        [validators.InputRequired(), validators.Length(max=64)],
+        render_kw=CONTROL,
+    )
+    discount = DecimalField(
+        "Percent off", [validators.InputRequired()], places=2, render_kw=CONTROL
+    )
+    end_at = DateTimeLocalField("Ends at (UTC)", [validators.InputRequired()], render_kw=CONTROL)
+    is_active = BooleanField("Active", default=True, render_kw=CHECK)
+    max_redemptions = IntegerField("Max redemptions", [validators.Optional()], render_kw=CONTROL)
+    max_redemptions_per_customer = IntegerField(
+        "Max per customer", [validators.Optional()], render_kw=CONTROL
+    )
 
 
 def _coupon_fields(data: dict[str, Any]) -> dict[str, Any]:
