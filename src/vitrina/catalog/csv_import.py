@@ -5,9 +5,10 @@ is_active, currency (must be the store's) are optional; id is ignored (export wr
 updates the product with its SKU, else with its slug, else creates one. If any row is bad the
 report lists every bad line and nothing is written.
 
-Writes go in chunks of multi-row INSERTs: new rows plainly, existing rows as
-`INSERT ... ON CONFLICT (id) DO UPDATE` (PostgreSQL and SQLite share the syntax), which also
-bumps `sync_version` where a field Stripe knows changed.
+Writes are two statements compiled once and executed for chunks of rows (the driver batches
+them): new rows as plain INSERTs, existing rows as `INSERT ... ON CONFLICT (id) DO UPDATE`
+(PostgreSQL and SQLite share the syntax), which also bumps `sync_version` where a field
+Stripe knows changed.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Table, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +31,7 @@ from vitrina.kit.clock import utcnow
 REQUIRED = ("name", "price", "category")
 KNOWN = frozenset({*REQUIRED, "id", "slug", "sku", "description", "stock", "is_active", "currency"})
 TRUE, FALSE = {"1", "true", "yes", "y", "t"}, {"0", "false", "no", "n", "f"}
-CHUNK = 1000
+CHUNK = 5000
 LOOKUP_CHUNK = 5000
 MAX_INT = 2_000_000_000
 
@@ -150,21 +151,18 @@ async def _match_existing(session: AsyncSession, rows: list[Row]) -> list[Import
     slug_of: dict[int, str] = {}
     slugs = [r.slug for r in rows if r.slug]
     skus = [r.sku for r in rows if r.sku]
-    for start in range(0, max(len(slugs), len(skus)), LOOKUP_CHUNK):
-        chunk_slugs, chunk_skus = (
-            slugs[start : start + LOOKUP_CHUNK],
-            skus[start : start + LOOKUP_CHUNK],
-        )
-        found = await session.execute(
-            select(Product.id, Product.slug, Product.sku).where(
-                or_(Product.slug.in_(chunk_slugs), Product.sku.in_(chunk_skus))
+    for column, keys in ((Product.slug, slugs), (Product.sku, skus)):
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            found = await session.execute(
+                select(Product.id, Product.slug, Product.sku).where(
+                    column.in_(keys[start : start + LOOKUP_CHUNK])
+                )
             )
-        )
-        for product_id, slug, sku in found:
-            by_slug[slug] = product_id
-            slug_of[product_id] = slug
-            if sku is not None:
-                by_sku[sku] = product_id
+            for product_id, slug, sku in found:
+                by_slug[slug] = product_id
+                slug_of[product_id] = slug
+                if sku is not None:
+                    by_sku[sku] = product_id
     errors = []
     for row in rows:
         sku_owner = by_sku.get(row.sku) if row.sku else None
@@ -225,50 +223,49 @@ def _values(row: Row, currency: str, now: Any) -> dict[str, Any]:
     return values
 
 
+def _upsert(insert: Any, table: Table) -> Any:
+    """INSERT ... ON CONFLICT (id) DO UPDATE, bumping sync_version if Stripe must hear of it."""
+    statement = insert(table)
+    excluded, column = statement.excluded, table.c
+    stripe_changed = or_(
+        column.name != excluded.name,
+        column.description != excluded.description,
+        column.price != excluded.price,
+        column.is_active != excluded.is_active,
+    )
+    copied = ("name", "slug", "description", "price", "stock", "is_active", "category_id")
+    return statement.on_conflict_do_update(
+        index_elements=[column.id],
+        set_={
+            **{key: excluded[key] for key in copied},
+            "sku": func.coalesce(excluded.sku, column.sku),
+            "updated_at": excluded.updated_at,
+            "sync_version": case(
+                (stripe_changed, column.sync_version + 1), else_=column.sync_version
+            ),
+            "sync_attempts": case((stripe_changed, 0), else_=column.sync_attempts),
+            "sync_error": case((stripe_changed, None), else_=column.sync_error),
+        },
+    )
+
+
 async def _write(
     session: AsyncSession, rows: list[Row], progress: Progress | None
 ) -> tuple[int, int]:
+    """Two statements, each compiled once and executed for chunks of rows (executemany)."""
     insert = _insert(session.get_bind().dialect.name)
+    table = cast(Table, Product.__table__)
     currency, now = get_settings().store_currency, utcnow()
     new = [_values(r, currency, now) for r in rows if r.target_id is None]
     old = [_values(r, currency, now) for r in rows if r.target_id is not None]
     done = 0
-    for start in range(0, len(new), CHUNK):
-        await session.execute(insert(Product).values(new[start : start + CHUNK]))
-        done += len(new[start : start + CHUNK])
-        if progress:
-            progress(done, len(rows))
-    for start in range(0, len(old), CHUNK):
-        statement = insert(Product).values(old[start : start + CHUNK])
-        excluded = statement.excluded
-        stripe_changed = or_(
-            Product.name != excluded.name,
-            Product.description != excluded.description,
-            Product.price != excluded.price,
-            Product.is_active != excluded.is_active,
-        )
-        updated = {
-            key: excluded[key]
-            for key in ("name", "slug", "sku", "description", "price", "stock", "is_active")
-        }
-        statement = statement.on_conflict_do_update(
-            index_elements=[Product.id],
-            set_={
-                **updated,
-                "sku": func.coalesce(excluded.sku, Product.sku),
-                "category_id": excluded.category_id,
-                "updated_at": excluded.updated_at,
-                "sync_version": case(
-                    (stripe_changed, Product.sync_version + 1), else_=Product.sync_version
-                ),
-                "sync_attempts": case((stripe_changed, 0), else_=Product.sync_attempts),
-                "sync_error": case((stripe_changed, None), else_=Product.sync_error),
-            },
-        )
-        await session.execute(statement)
-        done += len(old[start : start + CHUNK])
-        if progress:
-            progress(done, len(rows))
+    for statement, values in ((insert(table), new), (_upsert(insert, table), old)):
+        for start in range(0, len(values), CHUNK):
+            chunk = values[start : start + CHUNK]
+            await session.execute(statement, chunk)
+            done += len(chunk)
+            if progress:
+                progress(done, len(rows))
     return len(new), len(old)
 
 
