@@ -118,3 +118,19 @@ async def test_paid_session_blocks_basket_changes(client, shopper, make_product,
         f"/api/v1/basket/items/{product.id}", json={"quantity": 1}, headers=headers
     )
     assert r.status_code == 409 and "paid" in r.json()["detail"]
+
+
+async def test_stripe_validation_error_is_a_clear_4xx(
+    client, shopper, make_product, emulator, session
+) -> None:
+    """Stripe refusing the request (here: an e-mail address it does not accept) is the
+    client's 400 with Stripe's reason, not a 500; nothing is left behind."""
+    user, headers, _ = await _basket(client, shopper, make_product)
+    user.email = "someone@localhost"
+    session.add(user)
+    await session.commit()
+    r = await client.post("/api/v1/checkout", headers=headers)
+    assert r.status_code == 400
+    assert "payment provider refused" in r.json()["detail"]
+    assert "email" in r.json()["detail"].lower()
+    await _nothing_left(session, user.id)

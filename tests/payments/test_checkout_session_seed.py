@@ -127,3 +127,29 @@ async def test_expire_session_async_refuses_a_closed_session(
     await ExpireSession(session_id=created.id).expire_session_async()
     with pytest.raises(stripe.InvalidRequestError):
         await ExpireSession(session_id=created.id).expire_session_async()
+
+
+async def test_stripe_session_takes_basket_items(
+    client, make_user, make_product, auth_headers, session, stripe_client, emulator
+) -> None:
+    from sqlalchemy.orm import selectinload
+
+    from vitrina.basket.models import BasketItem
+
+    user = await make_user()
+    headers = auth_headers(user)
+    mug = await make_product(name="Mug", price=1200, stock=9)
+    jar = await make_product(name="Jar", price=800, stock=9)
+    await client.put(f"/api/v1/basket/items/{mug.id}", json={"quantity": 2}, headers=headers)
+    await client.put(f"/api/v1/basket/items/{jar.id}", json={"quantity": 5}, headers=headers)
+    items = list(
+        await session.scalars(
+            select(BasketItem).options(selectinload(BasketItem.product)).order_by(BasketItem.id)
+        )
+    )
+    created = await StripeSession(
+        user=user, products=items, unique_code="items1"
+    ).get_session_payments_async()
+    assert created.amount_subtotal == 2 * 1200 + 5 * 800
+    lines = stripe_client.v1.checkout.sessions.line_items.list(created.id).data
+    assert sorted((i.description, i.quantity) for i in lines) == [("Jar", 5), ("Mug", 2)]
