@@ -169,3 +169,38 @@ async def test_product_edit_form_goes_through_the_catalog(
     )
     assert entry is not None and entry.before is not None and entry.after is not None
     assert (entry.before["price"], entry.after["price"]) == (1500, 2500)
+
+
+async def test_coupon_created_in_the_admin_goes_through_the_coupons_service(
+    client: httpx.AsyncClient, staff: User, session: AsyncSession
+) -> None:
+    from vitrina.coupons.models import DiscountCoupon
+
+    await admin_login(client, staff)
+    created = await client.post(
+        "/admin/discount-coupon/create",
+        data={
+            "number": "SPRING-15",
+            "discount": "15",
+            "end_at": "2099-05-01T12:00",
+            "is_active": "y",
+            "max_redemptions": "",
+            "max_redemptions_per_customer": "1",
+            "save": "Save",
+        },
+    )
+    assert created.status_code == 302, created.text[:3000]
+    coupon = await session.scalar(
+        select(DiscountCoupon).where(DiscountCoupon.number == "SPRING-15")
+    )
+    assert coupon is not None and coupon.max_redemptions_per_customer == 1
+    assert str(coupon.discount) == "15.00"
+    duplicate = await client.post(
+        "/admin/discount-coupon/create",
+        data={"number": "spring-15", "discount": "5", "end_at": "2099-05-01T12:00"},
+    )
+    assert duplicate.status_code == 400
+    entry = await session.scalar(
+        select(AuditEntry).where(AuditEntry.entity_type == "DiscountCoupon")
+    )
+    assert entry is not None and entry.action == "create" and entry.actor_id == staff.id
