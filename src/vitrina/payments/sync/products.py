@@ -78,12 +78,21 @@ async def _create(delivery: Delivery, target: ProductTarget) -> stripe.Product:
 
 
 async def _price_for(delivery: Delivery, target: ProductTarget) -> stripe.Price:
-    """The one Price for this (product, currency, amount): reactivated, adopted or created."""
+    """The one Price for this (product, currency, amount): reused, reactivated or created.
+
+    New prices carry a lookup key per (product, currency, amount), which Stripe keeps unique,
+    so two deliveries racing to create the same price end up with one.
+    """
     prices = delivery.client.v1.prices
     delivery.guard()
-    found = await prices.list_async({"lookup_keys": [target.lookup_key], "limit": 1})
-    if found.data and found.data[0].product == target.stripe_id:
-        price = found.data[0]
+    existing = await prices.list_async({"product": target.stripe_id, "limit": 100})
+    same = [
+        p
+        for p in existing.data
+        if p.unit_amount == target.price and p.currency.lower() == target.currency
+    ]
+    if same:
+        price = next((p for p in same if p.active), same[0])
         if not price.active:
             price = await prices.update_async(
                 price.id, {"active": True}, delivery.options(f"price-activate-{price.id}")
