@@ -224,7 +224,8 @@ def _values(row: Row, currency: str, now: Any) -> dict[str, Any]:
 
 
 def _upsert(insert: Any, table: Table) -> Any:
-    """INSERT ... ON CONFLICT (id) DO UPDATE, bumping sync_version if Stripe must hear of it."""
+    """INSERT ... ON CONFLICT (id) DO UPDATE of rows that differ (unchanged rows are not
+    rewritten), bumping sync_version if Stripe must hear of it."""
     statement = insert(table)
     excluded, column = statement.excluded, table.c
     stripe_changed = or_(
@@ -234,8 +235,13 @@ def _upsert(insert: Any, table: Table) -> Any:
         column.is_active != excluded.is_active,
     )
     copied = ("name", "slug", "description", "price", "stock", "is_active", "category_id")
+    changed = or_(
+        *(column[key] != excluded[key] for key in copied),
+        excluded.sku.is_not(None) & column.sku.is_distinct_from(excluded.sku),
+    )
     return statement.on_conflict_do_update(
         index_elements=[column.id],
+        where=changed,
         set_={
             **{key: excluded[key] for key in copied},
             "sku": func.coalesce(excluded.sku, column.sku),
