@@ -7,6 +7,8 @@ from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import func, select
 
+from vitrina.basket.checkout import RESERVATION_GRACE
+from vitrina.basket.clock import as_utc
 from vitrina.basket.models import Basket, CheckoutSession, CheckoutStatus, StockReservation
 from vitrina.basket.reservations import purge_expired_reservations, reserved_quantities
 from vitrina.kit.clock import utcnow
@@ -91,6 +93,15 @@ async def test_checkout_creates_the_session_the_store_computed(
         {"product_id": tea.id, "name": "Tea", "unit_price": 550, "quantity": 3, "line_total": 1650},
     ]
     assert await _reservations(session, row.id) == sorted([(mug.id, 2), (tea.id, 3)])
+    held_until = set(
+        await session.scalars(
+            select(StockReservation.expires_at).where(
+                StockReservation.checkout_session_id == row.id
+            )
+        )
+    )
+    assert held_until == {as_utc(row.expires_at) + RESERVATION_GRACE}
+    assert as_utc(row.expires_at).timestamp() == stripe_session.expires_at
     stored = await session.scalar(select(Basket).where(Basket.user_id == user.id))
     assert stored is not None and stored.session_id == out["session_id"]
     shown = (await client.get("/api/v1/basket", headers=headers)).json()

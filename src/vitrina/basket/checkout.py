@@ -74,6 +74,11 @@ log = structlog.get_logger(__name__)
 REUSE_MARGIN = timedelta(minutes=2)
 """An open session closer than this to its expiry is replaced rather than handed out."""
 
+RESERVATION_GRACE = timedelta(minutes=5)
+"""Stock stays held this long after the session's own `expires_at`: a payment finished in
+the session's last second may reach fulfilment (webhook or success page) a little later, and
+its stock must still be there. `checkout.session.expired` releases it sooner."""
+
 
 def _unchanged(checkout: CheckoutSession, priced: Quote) -> bool:
     return (
@@ -290,7 +295,7 @@ async def _record(
             product_id=line.product_id,
             checkout_session_id=session_id,
             quantity=line.quantity,
-            expires_at=expires_at,
+            expires_at=expires_at + RESERVATION_GRACE,
             created_at=now,
         )
         for line in priced.lines
