@@ -28,11 +28,18 @@ async def find_category(session: AsyncSession, id_or_slug: str | int) -> Categor
     return category
 
 
-async def descendant_ids(session: AsyncSession, category_id: int) -> list[int]:
-    """The category and every category below it."""
-    tree = select(Category.id).where(Category.id == category_id).cte("tree", recursive=True)
+async def descendant_ids(session: AsyncSession, category: int | str) -> list[int]:
+    """The category (by id or slug) and every category below it, in one query; 404 if none."""
+    if isinstance(category, int) or category.isdigit():
+        start = select(Category.id).where(Category.id == int(category))
+    else:
+        start = select(Category.id).where(Category.slug == category)
+    tree = start.cte("tree", recursive=True)
     tree = tree.union_all(select(Category.id).where(Category.parent_id == tree.c.id))
-    return list((await session.scalars(select(tree.c.id))).all())
+    ids = list((await session.scalars(select(tree.c.id))).all())
+    if not ids:
+        raise NotFound(f"Category {category!r} not found.")
+    return ids
 
 
 async def breadcrumb(session: AsyncSession, category_id: int) -> list[CategoryRef]:

@@ -36,7 +36,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
-from vitrina.catalog.categories import descendant_ids, find_category
+from vitrina.catalog.categories import descendant_ids
 from vitrina.catalog.models import Product
 from vitrina.catalog.schemas import (
     ImageOut,
@@ -149,8 +149,7 @@ async def _filtered(session: AsyncSession, params: ProductQuery, query: Select[A
     if not params.include_inactive:
         query = query.where(Product.is_active.is_(True))
     if params.category:
-        category = await find_category(session, params.category)
-        ids = await descendant_ids(session, category.id)
+        ids = await descendant_ids(session, params.category)
         query = query.where(
             Product.category_id == ids[0] if len(ids) == 1 else Product.category_id.in_(ids)
         )
