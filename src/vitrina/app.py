@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,8 @@ from vitrina.observability.router import router as operations_router
 from vitrina.orders.router import router as orders_router
 from vitrina.payments.client import EMULATOR_MOUNT, webhook_secret
 from vitrina.payments.router import router as payments_router
+from vitrina.payments.sync.worker import run_worker
+from vitrina.payments.sync_router import router as stripe_sync_router
 from vitrina.storefront import install_storefront
 
 
@@ -34,6 +37,7 @@ def api_router() -> APIRouter:
         basket_router,
         orders_router,
         payments_router,
+        stripe_sync_router,
     ):
         api.include_router(router)
     return api
@@ -49,9 +53,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await db_helper.dispose()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        worker = None
+        if _runs_embedded_worker(settings):
+            worker = asyncio.create_task(run_worker(stop), name="stripe-sync-worker")
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await asyncio.wait_for(worker, timeout=10)
+            emulator = getattr(app.state, "stripe_emulator", None)
+            if emulator is not None:
+                await emulator.aclose()
+            await db_helper.dispose()
 
     app = FastAPI(
         title=settings.store_name,
@@ -89,3 +105,11 @@ def mount_stripe_emulator(app: FastAPI, settings: Settings) -> None:
         webhook_secret=webhook_secret(settings),
     )
     app.mount(EMULATOR_MOUNT, emulator)
+    app.state.stripe_emulator = emulator.state.emulator
+
+
+def _runs_embedded_worker(settings: Settings) -> bool:
+    """The demo syncs Stripe from its own process; production runs `vitrina worker`."""
+    if settings.run_embedded_worker is not None:
+        return settings.run_embedded_worker
+    return settings.demo

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from vitrina import schema
 from vitrina.accounts.cli import commands as accounts_commands
+from vitrina.basket.cli import commands as basket_commands
 from vitrina.catalog.cli import commands as catalog_commands
 from vitrina.config import ConfigError, Settings, get_settings
 from vitrina.orders.cli import commands as orders_commands
@@ -22,7 +23,13 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 
-for feature in (accounts_commands, catalog_commands, payments_commands, orders_commands):
+for feature in (
+    accounts_commands,
+    catalog_commands,
+    basket_commands,
+    payments_commands,
+    orders_commands,
+):
     app.registered_commands.extend(feature.registered_commands)
 
 
