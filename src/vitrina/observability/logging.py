@@ -39,3 +39,5 @@ def configure_logging(level: int, fmt: str) -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    for chatty in ("httpx", "httpcore", "stripe"):  # one line per HTTP call; ours say more
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
