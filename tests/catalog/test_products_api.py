@@ -145,6 +145,8 @@ async def test_stock_changes_never_go_below_zero(
     negative = await client.post(url, json={"set": -1}, headers=staff_headers)
     both = await client.post(url, json={"set": 1, "delta": 1}, headers=staff_headers)
     assert negative.status_code == 422 and both.status_code == 422
+    overflow = await client.post(url, json={"delta": 2_000_000_000}, headers=staff_headers)
+    assert overflow.status_code == 409 and "exceed" in overflow.json()["detail"]
     assert (await client.get(f"/api/v1/products/{product.id}")).json()["stock"] == 5
 
 

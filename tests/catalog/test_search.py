@@ -176,3 +176,44 @@ async def test_all_pages_cover_the_catalog(client: httpx.AsyncClient, make_produ
     made = {(await make_product()).id for _ in range(7)}
     pages = await _all_pages(client, limit=2, sort="price_asc")
     assert sorted(pages) == sorted(made)
+
+
+_any_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40)
+_params = st.fixed_dictionaries(
+    {},
+    optional={
+        "q": _any_text,
+        "category": st.one_of(_any_text, st.integers(min_value=-(2**70), max_value=2**70).map(str)),
+        "min_price": st.one_of(
+            st.integers(min_value=-(2**70), max_value=2**70).map(str), _any_text
+        ),
+        "max_price": st.integers(min_value=-(2**40), max_value=2**40).map(str),
+        "in_stock": st.sampled_from(["true", "false", "maybe", ""]),
+        "sort": st.sampled_from(["relevance", "price_asc", "price_desc", "name", "newest", "x"]),
+        "cursor": st.one_of(
+            _any_text,
+            st.binary(max_size=60).map(
+                lambda b: __import__("base64").urlsafe_b64encode(b).decode()
+            ),
+        ),
+        "limit": st.integers(min_value=-5, max_value=200).map(str),
+    },
+)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(params=_params)
+async def test_no_list_parameters_make_a_server_error(
+    client: httpx.AsyncClient, params: dict[str, str]
+) -> None:
+    response = await client.get(LIST, params=params)
+    assert response.status_code in (200, 404, 422), (params, response.text)
+
+
+@pytest.mark.parametrize("key", ["99999999999", "0", "²", "-1"])
+async def test_odd_ids_are_404_not_errors(client: httpx.AsyncClient, key: str) -> None:
+    assert (await client.get(f"/api/v1/products/{key}")).status_code == 404
+    assert (await client.get(f"/api/v1/categories/{key}")).status_code == 404

@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.catalog.models import Category, Product
 from vitrina.catalog.schemas import CategoryCreate, CategoryNode, CategoryRef, CategoryUpdate
-from vitrina.catalog.slugs import check_slug, slugify, unique_slug
+from vitrina.catalog.slugs import as_id, check_slug, slugify, unique_slug
 from vitrina.errors import Conflict, NotFound, Unprocessable
 
 
 async def find_category(session: AsyncSession, id_or_slug: str | int) -> Category:
-    if isinstance(id_or_slug, int) or id_or_slug.isdigit():
-        category = await session.get(Category, int(id_or_slug))
+    category_id = as_id(id_or_slug)
+    if category_id is not None:
+        category = await session.get(Category, category_id) if category_id else None
     else:
         category = await session.scalar(select(Category).where(Category.slug == id_or_slug))
     if category is None:
@@ -30,8 +31,9 @@ async def find_category(session: AsyncSession, id_or_slug: str | int) -> Categor
 
 async def descendant_ids(session: AsyncSession, category: int | str) -> list[int]:
     """The category (by id or slug) and every category below it, in one query; 404 if none."""
-    if isinstance(category, int) or category.isdigit():
-        start = select(Category.id).where(Category.id == int(category))
+    category_id = as_id(category)
+    if category_id is not None:
+        start = select(Category.id).where(Category.id == category_id)
     else:
         start = select(Category.id).where(Category.slug == category)
     tree = start.cte("tree", recursive=True)

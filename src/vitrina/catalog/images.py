@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.catalog.models import Product, ProductImage
+from vitrina.catalog.slugs import as_id
 from vitrina.config import get_settings
 from vitrina.errors import NotFound, PayloadTooLarge, Unprocessable, VitrinaError
 
@@ -96,7 +97,7 @@ async def add_image(
 
 
 async def get_image(session: AsyncSession, product: Product, image_id: int) -> ProductImage:
-    image = await session.get(ProductImage, image_id)
+    image = await session.get(ProductImage, image_id) if as_id(image_id) else None
     if image is None or image.product_id != product.id:
         raise NotFound(f"Image {image_id} of product {product.id} not found.")
     return image

@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from vitrina.catalog.models import ProductImage
 from vitrina.kit.stripe_sync import SyncState
 
+MAX_INT = 2**31 - 1
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_INT)]
+Position = Annotated[int, Field(strict=True, ge=-MAX_INT, le=MAX_INT)]
 MinorUnits = Annotated[int, Field(strict=True, ge=0, le=2_000_000_000)]
 Quantity = Annotated[int, Field(strict=True, ge=0, le=2_000_000_000)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
@@ -33,8 +36,8 @@ class ProductQuery(BaseModel):
 
     q: str | None = Field(default=None, max_length=200)
     category: str | None = None
-    min_price: Annotated[int, Field(ge=0)] | None = None
-    max_price: Annotated[int, Field(ge=0)] | None = None
+    min_price: Annotated[int, Field(ge=0, le=MAX_INT)] | None = None
+    max_price: Annotated[int, Field(ge=0, le=MAX_INT)] | None = None
     in_stock: bool = False
     sort: ProductSort | None = None
     cursor: str | None = Field(default=None, max_length=1000)
@@ -88,22 +91,22 @@ class CategoryOut(CategoryNode):
 class CategoryCreate(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     slug: str | None = None
-    parent_id: Annotated[int, Field(strict=True)] | None = None
+    parent_id: Id | None = None
     description: str = ""
-    position: Annotated[int, Field(strict=True)] = 0
+    position: Position = 0
 
 
 class CategoryUpdate(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     slug: str | None = None
-    parent_id: Annotated[int, Field(strict=True)] | None = None
+    parent_id: Id | None = None
     description: str | None = None
-    position: Annotated[int, Field(strict=True)] | None = None
+    position: Position | None = None
 
 
 class ProductCreate(BaseModel):
     name: Name
-    category_id: Annotated[int, Field(strict=True)]
+    category_id: Id
     price: MinorUnits
     slug: str | None = None
     sku: Annotated[str, Field(max_length=100)] | None = None
@@ -116,7 +119,7 @@ class ProductUpdate(BaseModel):
     """PATCH: only the fields sent are changed."""
 
     name: Name | None = None
-    category_id: Annotated[int, Field(strict=True)] | None = None
+    category_id: Id | None = None
     price: MinorUnits | None = None
     slug: str | None = None
     sku: Annotated[str, Field(max_length=100)] | None = None

@@ -39,6 +39,7 @@ from sqlalchemy.orm import InstrumentedAttribute, selectinload
 from vitrina.catalog.categories import descendant_ids
 from vitrina.catalog.models import Product
 from vitrina.catalog.schemas import (
+    MAX_INT,
     ImageOut,
     ProductListItem,
     ProductPage,
@@ -133,6 +134,10 @@ def _check_types(sort: ProductSort, values: list[Any]) -> None:
         raise ValueError("bad cursor key")
     if not isinstance(values[1], int) or isinstance(values[1], bool):
         raise ValueError("bad cursor id")
+    if any(isinstance(v, int) and not -MAX_INT <= v <= MAX_INT for v in values):
+        raise ValueError("number out of range")
+    if isinstance(first, str) and "\x00" in first:
+        raise ValueError("NUL in text")
     if isinstance(first, datetime) and first.tzinfo is None:
         raise ValueError("naive time")
 

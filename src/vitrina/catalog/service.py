@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import structlog
-from sqlalchemy import exists, select, update
+from sqlalchemy import BigInteger, cast, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -27,7 +27,7 @@ from vitrina.catalog.schemas import (
     StaffProductOut,
 )
 from vitrina.catalog.search import search_products
-from vitrina.catalog.slugs import check_slug, slugify, unique_slug
+from vitrina.catalog.slugs import as_id, check_slug, slugify, unique_slug
 from vitrina.config import get_settings
 from vitrina.errors import Conflict, NotFound, Unprocessable
 from vitrina.orders.models import OrderItem
@@ -48,6 +48,7 @@ __all__ = [
     "update_product",
 ]
 
+MAX_STOCK = 2_000_000_000
 SYNCED_FIELDS = frozenset({"name", "description", "price", "is_active"})
 
 
@@ -56,8 +57,9 @@ async def get_product(
 ) -> Product:
     """A product by id or slug, with its images. Inactive products exist only for staff."""
     query = select(Product).options(selectinload(Product.images))
-    if isinstance(id_or_slug, int) or id_or_slug.isdigit():
-        query = query.where(Product.id == int(id_or_slug))
+    product_id = as_id(id_or_slug)
+    if product_id is not None:
+        query = query.where(Product.id == product_id)
     else:
         query = query.where(Product.slug == id_or_slug)
     product = await session.scalar(query)
@@ -104,13 +106,16 @@ async def adjust_stock(session: AsyncSession, product: Product, delta: int, reas
     The check and the change are one UPDATE, so concurrent adjustments cannot oversell.
     Returns the new quantity, also set on `product`.
     """
+    after = cast(Product.stock, BigInteger) + delta
     new_stock = await session.scalar(
         update(Product)
-        .where(Product.id == product.id, Product.stock + delta >= 0)
+        .where(Product.id == product.id, after >= 0, after <= MAX_STOCK)
         .values(stock=Product.stock + delta)
         .returning(Product.stock)
         .execution_options(synchronize_session=False)
     )
+    if new_stock is None and delta > 0:
+        raise Conflict(f"Stock of {product.name!r} cannot exceed {MAX_STOCK}.")
     if new_stock is None:
         raise Conflict(
             f"Not enough stock of {product.name!r}: cannot take {-delta} "

@@ -17,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from vitrina.errors import Unprocessable
 
 MAX_SLUG = 200
+MAX_ID = 2**31 - 1
 _NON_WORD = re.compile(r"[^\w]+|_+")
 _VALID = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
 
@@ -42,6 +43,15 @@ def check_slug(slug: str) -> str:
     if slug != slug.lower():
         raise Unprocessable(f"Slug {slug!r} must be lower-case.")
     return slug
+
+
+def as_id(value: int | str) -> int | None:
+    """The id `value` names (ASCII digits), else None: then it is a slug. 0 if out of range."""
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit()):
+            return None
+        value = int(value)
+    return value if 0 < value <= MAX_ID else 0
 
 
 def _escape_like(value: str) -> str:
