@@ -59,13 +59,14 @@ def default_price_of(product: stripe.Product) -> stripe.Price | None:
 
 async def _create(delivery: Delivery, target: ProductTarget) -> stripe.Product:
     try:
-        await delivery.client.v1.products.create_async(
+        return await delivery.client.v1.products.create_async(
             {
                 "id": target.stripe_id,
                 "name": target.name,
                 "active": target.active,
                 "default_price_data": {"currency": target.currency, "unit_amount": target.price},
                 "metadata": _metadata(target),
+                "expand": ["default_price"],
             },
             delivery.options("create"),
         )
