@@ -1,0 +1,378 @@
+"""`make bench`: the store on PostgreSQL under wrk, against a floor measured in the same run.
+
+    .venv/bin/python -m bench.run                      # quick: 10k products, short runs
+    .venv/bin/python -m bench.run --products 100000 --seconds 10 --soak-seconds 600
+    .venv/bin/python -m bench.run --scaling 10000,100000,1000000   # the 1M step loads for minutes
+    .venv/bin/python -m bench.run --faults             # kill -9 a server, emulator faults
+    .venv/bin/python -m bench.run --write-docs         # also rewrite docs/benchmarks.md
+
+It starts, in their own process groups (all stopped on exit): the Stripe emulator
+(`vitrina stripe-emulator`), the store (`uvicorn vitrina.main:app --workers N`), the floor
+(`uvicorn bench.floor:app --workers N`) and a sync worker (`vitrina worker`), then drives
+load with wrk from its own process on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import statistics
+import threading
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from bench import prepare, report, wrk
+from bench.machine import describe
+from bench.postgres import Cluster, private_cluster
+from bench.stack import ROOT, Service, Stack, free_port, running_stack, uvicorn_command
+from bench.stack import vitrina_command as vitrina
+
+console = Console(width=160)
+API_KEY = "sk_test_vitrina_bench"
+WEBHOOK_SECRET = "whsec_vitrina_bench"
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--products", type=int, default=10_000, help="Main run's catalog.")
+    parser.add_argument("--workers", type=int, default=2, help="Server processes.")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=10,
+        help="DATABASE_POOL_SIZE per process (the pool may overflow to twice that).",
+    )
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads.")
+    parser.add_argument("--seconds", type=float, default=5, help="Each wrk run.")
+    parser.add_argument("--soak-seconds", type=float, default=30)
+    parser.add_argument("--scaling", default="10000,100000", help="Catalog sizes; '' for none.")
+    parser.add_argument("--checkout-users", type=int, default=1500)
+    parser.add_argument("--no-worker", action="store_true", help="Run no sync worker.")
+    parser.add_argument("--faults", action="store_true", help="Run the fault scenarios too.")
+    parser.add_argument("--fresh", action="store_true", help="Reload the catalogs.")
+    parser.add_argument(
+        "--shared-pg",
+        action="store_true",
+        help="Use the machine's PostgreSQL (VITRINA_BENCH_PG) instead of a private cluster.",
+    )
+    parser.add_argument("--write-docs", action="store_true", help="Rewrite docs/benchmarks.md.")
+    parser.add_argument("--out", type=Path, default=None, help="Where logs and results go.")
+    return parser.parse_args()
+
+
+def server_env(
+    url: str, emulator_url: str, public_url: str, jwt_secret: str, pool_size: int
+) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "JWT_SECRET": jwt_secret,
+        "ACCESS_TOKEN_MINUTES": "240",
+        "STRIPE_API_KEY": API_KEY,
+        "STRIPE_API_BASE": emulator_url,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "PUBLIC_BASE_URL": public_url,
+        "LOG_LEVEL": "WARNING",
+        "MAIL_BACKEND": "memory",
+        "RUN_EMBEDDED_WORKER": "false",
+        "DATABASE_POOL_SIZE": str(pool_size),
+        "FLOOR_POOL_SIZE": str(2 * pool_size),
+    }
+
+
+def start_store(stack: Stack, name: str, env: dict[str, str], workers: int) -> Service:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    return stack.start(
+        name,
+        uvicorn_command("vitrina.main:app", port, workers),
+        {**env, "PUBLIC_BASE_URL": url},
+        ready_url=f"{url}/readyz",
+        url=url,
+    )
+
+
+class RssSampler:
+    """RSS of a service's process group, sampled every second in a thread."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.samples: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            self.samples.append(self.service.rss_bytes())
+
+    def __enter__(self) -> RssSampler:
+        self.samples.append(self.service.rss_bytes())
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append(self.service.rss_bytes())
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, stack: Stack, out: Path) -> None:
+        self.args = args
+        self.stack = stack
+        self.out = out
+        self.jwt_secret = secrets.token_urlsafe(48)
+        self.cluster: Cluster | None = None
+        self.emulator_url = ""
+        self.env: dict[str, str] = {}
+        self.report = report.Report(
+            machine=describe(prepare.ADMIN_DSN),
+            settings={
+                "products": args.products,
+                "workers": args.workers,
+                "pool_size": args.pool_size,
+                "connections": args.connections,
+                "seconds": args.seconds,
+                "wrk_threads": args.threads,
+                "sync_worker": not args.no_worker,
+                "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            },
+        )
+
+    def wrk(self, url: str, **options: Any) -> wrk.WrkResult:
+        options.setdefault("seconds", self.args.seconds)
+        options.setdefault("connections", self.args.connections)
+        options.setdefault("threads", self.args.threads)
+        return wrk.run(url, **options)
+
+    def peak(self, store: Service, floor: Service, workload: prepare.Workload) -> None:
+        a, f = store.url, floor.url
+        console.print("[bold]Warming up[/bold]")
+        for url in (f"{a}/api/v1/products", f"{a}{workload.detail_path}", f"{f}/sql/list"):
+            self.wrk(url, seconds=2)
+        rows = self.report.rows
+        const = self.wrk(f"{f}/const")
+        rows.append(report.Row("floor: constant JSON, bare ASGI", const))
+        rows.append(report.Row("GET /healthz", self.wrk(f"{a}/healthz"), "constant JSON", const))
+        reads = {
+            "product list": ("/api/v1/products", "list"),
+            "product detail": (workload.detail_path, "detail"),
+            "search": (f"/api/v1/products?q={prepare.SEARCH_PARAM}", "search"),
+        }
+        for label, (path, sql) in reads.items():
+            console.print(f"[bold]{label}[/bold]")
+            bare = self.wrk(f"{f}/sql/{sql}")
+            rows.append(report.Row(f"floor: {label}, same SQL via asyncpg", bare))
+            row = report.Row(f"GET {path} ({label})", self.wrk(f"{a}{path}"))
+            row.floor, row.floor_result = f"same SQL via asyncpg ({sql})", bare
+            if sql in ("list", "detail"):
+                report.judge_read(row)
+            rows.append(row)
+        console.print("[bold]basket update[/bold]")
+        basket = self.wrk(f"{a}/", requests_file=workload.basket_file)
+        rows.append(report.Row("PUT /api/v1/basket/items/{id}", basket, note="200 customers"))
+        self.checkout_and_webhook(store, workload)
+
+    def checkout_and_webhook(self, store: Service, workload: prepare.Workload) -> None:
+        url = prepare.database_url("vitrina_bench")
+        console.print("[bold]checkout[/bold]")
+        before = asyncio.run(prepare.count_rows(url, "checkout_sessions"))
+        result = self.wrk(f"{store.url}/", requests_file=workload.checkout_file, connections=16)
+        created = asyncio.run(prepare.count_rows(url, "checkout_sessions")) - before
+        note = f"16 conn.; {created} sessions created, the rest reused"
+        self.report.rows.append(report.Row("POST /api/v1/checkout", result, note=note))
+        sessions = asyncio.run(prepare.open_sessions(url))
+        events_file = self.out / "webhook.tsv"
+        signed = asyncio.run(
+            prepare.complete_and_sign(
+                self.emulator_url, API_KEY, sessions, WEBHOOK_SECRET, events_file
+            )
+        )
+        if not signed:
+            self.report.notes.append("webhook: no completed session to deliver; not measured")
+            return
+        console.print(f"[bold]webhook ({signed} signed events)[/bold]")
+        orders_before = asyncio.run(prepare.count_rows(url, "orders"))
+        result = self.wrk(f"{store.url}/", requests_file=events_file, connections=16)
+        orders = asyncio.run(prepare.count_rows(url, "orders")) - orders_before
+        note = f"16 conn.; {orders} orders from {signed} events, then replays"
+        self.report.rows.append(report.Row("POST /api/v1/stripe/webhook", result, note=note))
+
+    def soak(self, store: Service, workload: prepare.Workload) -> None:
+        reads = [r.result for r in self.report.rows if r.name.startswith("GET /api/v1/products")]
+        if len(reads) < 3:
+            return
+        mix_peak = len(reads) / sum(1 / r.rps for r in reads)
+        target = 0.7 * mix_peak
+        connections = 16
+        p50 = statistics.mean(r.p50_ms for r in reads)
+        pause = max(1.0, connections * 1000 / target - p50)
+        seconds = self.args.soak_seconds
+        console.print(f"[bold]Soak {seconds:.0f} s at ~{target:,.0f} req/s[/bold]")
+        with RssSampler(store) as rss:
+            result = self.wrk(
+                f"{store.url}/",
+                requests_file=workload.soak_file,
+                connections=connections,
+                seconds=seconds,
+                pause_ms=pause,
+            )
+        warm = rss.samples[min(len(rss.samples) - 1, max(1, len(rss.samples) // 10))]
+        growth = (rss.samples[-1] - warm) / warm
+        self.report.soak = {
+            "seconds": seconds,
+            "target_rps": target,
+            "share_of_peak": result.rps / mix_peak,
+            "rps": result.rps,
+            "p50_ms": result.p50_ms,
+            "p99_ms": result.p99_ms,
+            "errors": result.errors,
+            "rss_start": warm,
+            "rss_end": rss.samples[-1],
+            "rss_max": max(rss.samples),
+            "growth": growth,
+            "verdict": growth < report.RSS_GROWTH and result.errors == 0,
+        }
+
+    def scaling(self, env: dict[str, str]) -> None:
+        sizes = [int(s) for s in self.args.scaling.split(",") if s.strip()]
+        for size in sizes:
+            name = prepare.database_name(size, self.args.products)
+            console.print(f"[bold]Scaling step: {size:,} products ({name})[/bold]")
+            loaded = prepare.ensure_catalog(name, size, env, fresh=self.args.fresh)
+            if loaded:
+                self.report.notes.append(f"loaded {size:,} products in {loaded:.0f} s (COPY)")
+            url = prepare.database_url(name)
+            store = start_store(
+                self.stack, f"store-{size}", {**env, "DATABASE_URL": url}, self.args.workers
+            )
+            try:
+                paths = {"list": "/api/v1/products", "search": "/api/v1/products?q=walnut+chair"}
+                for endpoint, path in paths.items():
+                    self.wrk(f"{store.url}{path}", seconds=2)
+                    r = self.wrk(f"{store.url}{path}")
+                    step: dict[str, Any] = {
+                        "products": size,
+                        "endpoint": f"{endpoint} ({path})",
+                        "rps": r.rps,
+                        "p50_ms": r.p50_ms,
+                        "p99_ms": r.p99_ms,
+                        "errors": r.errors,
+                    }
+                    if endpoint == "search" and size >= 1_000_000:
+                        step["target"] = f"p99 < {report.P99_SEARCH_1M_MS:.0f} ms"
+                        step["verdict"] = r.p99_ms < report.P99_SEARCH_1M_MS and r.errors == 0
+                    elif endpoint == "list":
+                        step["target"] = f"p99 < {report.P99_LIST_MS:.0f} ms"
+                        step["verdict"] = r.p99_ms < report.P99_LIST_MS and r.errors == 0
+                    self.report.scaling.append(step)
+            finally:
+                self.stack.stop(store)
+
+    def run(self) -> None:
+        args = self.args
+        emulator_port = free_port()
+        self.emulator_url = f"http://127.0.0.1:{emulator_port}"
+        url = prepare.database_url("vitrina_bench")
+        env = server_env(
+            url, self.emulator_url, "http://127.0.0.1:8000", self.jwt_secret, args.pool_size
+        )
+        console.print(f"[bold]Catalog: {args.products:,} products in vitrina_bench[/bold]")
+        loaded = prepare.ensure_catalog("vitrina_bench", args.products, env, fresh=args.fresh)
+        if loaded:
+            self.report.notes.append(f"loaded {args.products:,} products in {loaded:.0f} s (COPY)")
+        self.env = env
+        asyncio.run(prepare.reset_activity(url))
+        settings = prepare.bench_settings(url, env)
+        workload = asyncio.run(
+            prepare.prepare_workload(
+                settings, self.out, basket_users=200, checkout_users=args.checkout_users
+            )
+        )
+        sql_file = self.out / "floor.pickle"
+        queries = asyncio.run(
+            prepare.capture_sql(
+                settings,
+                {
+                    "list": "/api/v1/products",
+                    "detail": workload.detail_path,
+                    "search": f"/api/v1/products?q={prepare.SEARCH_PARAM}",
+                },
+                sql_file,
+            )
+        )
+        self.report.settings["queries_per_request"] = queries
+        self.stack.start(
+            "emulator",
+            vitrina("stripe-emulator", "--port", str(emulator_port)),
+            env,
+            ready_url=f"{self.emulator_url}/_emulator/clock",
+        )
+        store = start_store(self.stack, "store", env, args.workers)
+        floor_port = free_port()
+        floor = self.stack.start(
+            "floor",
+            uvicorn_command("bench.floor:app", floor_port, args.workers),
+            {**env, "FLOOR_DSN": prepare.asyncpg_dsn(url), "FLOOR_SQL": str(sql_file)},
+            ready_url=f"http://127.0.0.1:{floor_port}/const",
+            url=f"http://127.0.0.1:{floor_port}",
+        )
+        if not args.no_worker:
+            self.stack.start("worker", vitrina("worker"), env)
+        self.peak(store, floor, workload)
+        self.soak(store, workload)
+        self.stack.stop(floor)
+        if not args.no_worker:
+            synced = asyncio.run(prepare.count_synced(url))
+            self.report.notes.append(f"sync worker pushed {synced:,} products to the emulator")
+        if args.faults:
+            from bench import faults
+
+            self.report.faults = faults.run_all(self)
+        self.stack.stop(store)
+        self.scaling(env)
+
+
+def main() -> None:
+    args = arguments()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    out = args.out or Path(f"/tmp/vitrina-bench-{stamp}")
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with ExitStack() as resources:
+        if not args.shared_pg:
+            cluster = resources.enter_context(private_cluster())
+            prepare.ADMIN_DSN = cluster.admin_dsn
+        stack = resources.enter_context(running_stack(out / "logs"))
+        bench = Bench(args, stack, out)
+        bench.cluster = None if args.shared_pg else cluster
+        try:
+            bench.run()
+        finally:
+            bench.report.settings["elapsed_seconds"] = round(time.monotonic() - started)
+            report.print_report(bench.report, console)
+            (out / "results.json").write_text(json.dumps(bench.report.as_json(), indent=2))
+            console.print(f"Results and logs: {out}")
+    if args.write_docs:
+        from bench.docs import write_benchmarks_md
+
+        write_benchmarks_md(bench.report, ROOT / "docs" / "benchmarks.md", sys_argv())
+
+
+def sys_argv() -> str:
+    import sys
+
+    return " ".join([".venv/bin/python -m bench.run", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()
