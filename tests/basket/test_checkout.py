@@ -226,3 +226,19 @@ async def test_reservations_hold_stock_until_they_expire(
     await session.commit()
     count = await session.scalar(select(func.count()).select_from(StockReservation))
     assert count == 1
+
+
+async def test_total_below_stripes_minimum_charge_is_refused(
+    client, shopper, make_product, settings
+) -> None:
+    _, headers = await shopper()
+    sweet = await make_product(name="Sweet", price=10, stock=100)
+    r = await client.put(f"/api/v1/basket/items/{sweet.id}", json={"quantity": 2}, headers=headers)
+    assert settings.store_currency == "usd" and settings.shipping_rate_amount < 30
+    total = 20 + settings.shipping_rate_amount
+    warning = f"The minimum order is 0.50 USD; this basket comes to {total / 100:.2f} USD."
+    assert {"product_id": None, "message": warning} in r.json()["warnings"]
+    r = await client.post("/api/v1/checkout", headers=headers)
+    assert r.status_code == 422 and r.json()["detail"] == warning
+    r = await client.put(f"/api/v1/basket/items/{sweet.id}", json={"quantity": 5}, headers=headers)
+    assert (await client.post("/api/v1/checkout", headers=headers)).status_code == 200

@@ -117,6 +117,9 @@ async def start_checkout(session: AsyncSession, user: User, settings: Settings) 
         currency=settings.store_currency,
         shipping_amount=settings.shipping_rate_amount,
     )
+    too_small = priced.below_minimum_charge()
+    if too_small:
+        raise Unprocessable(too_small)
     expires_at = session_expiry(settings)
     created = await _create_in_stripe(basket, user, lines, stripe_coupon_id, expires_at, settings)
     if created.amount_total != priced.total:

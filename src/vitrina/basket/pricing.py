@@ -14,7 +14,16 @@ from typing import Any
 
 from vitrina.catalog.models import Product
 from vitrina.coupons.models import DiscountCoupon
-from vitrina.kit.money import percent_of
+from vitrina.kit.money import percent_of, to_decimal
+
+MINIMUM_CHARGE = {
+    "usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50,
+    "czk": 1500, "dkk": 250, "eur": 50, "gbp": 30, "hkd": 400, "huf": 17500, "inr": 50,
+    "jpy": 50, "mxn": 1000, "myr": 200, "nok": 300, "nzd": 50, "pln": 200, "ron": 200,
+    "sek": 300, "sgd": 50, "thb": 1000,
+}  # fmt: skip
+"""Stripe's minimum charge per currency (minor units): it refuses a payment between zero and
+this; a zero total (a 100 % coupon) is fine."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,17 @@ class Quote:
     @property
     def total(self) -> int:
         return self.subtotal - self.discount + self.shipping
+
+    def below_minimum_charge(self) -> str | None:
+        """A message for a total Stripe would refuse as too small, else None."""
+        minimum = MINIMUM_CHARGE.get(self.currency)
+        if minimum is None or not 0 < self.total < minimum:
+            return None
+        code = self.currency.upper()
+        return (
+            f"The minimum order is {to_decimal(minimum, self.currency)} {code}; "
+            f"this basket comes to {to_decimal(self.total, self.currency)} {code}."
+        )
 
     def items_snapshot(self) -> list[dict[str, Any]]:
         return [line.snapshot() for line in self.lines]

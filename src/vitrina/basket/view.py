@@ -94,6 +94,9 @@ async def basket_view(session: AsyncSession, user: User, settings: Settings) -> 
         currency=settings.store_currency,
         shipping_amount=settings.shipping_rate_amount,
     )
+    too_small = priced.below_minimum_charge()
+    if too_small:
+        warnings.append(StockWarning(product_id=None, message=too_small))
     checkout = await current_checkout(session, basket)
     is_open = (
         checkout is not None
