@@ -7,8 +7,11 @@ from urllib.parse import quote_from_bytes
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from vitrina.accounts import service
 from vitrina.accounts.models import User
+from vitrina.errors import Unprocessable
 
 
 async def post_json(client: httpx.AsyncClient, path: str, body: object) -> httpx.Response:
@@ -92,3 +95,15 @@ async def test_openapi_documents_the_accounts_api(client: httpx.AsyncClient) -> 
         assert path in schema["paths"], path
     flows = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]
     assert flows["password"]["tokenUrl"] == "/api/v1/auth/token"
+
+
+async def test_services_refuse_unstorable_text_for_every_caller(
+    session: AsyncSession, customer: User
+) -> None:
+    """The storefront and admin call these services directly, without the API's schemas."""
+    with pytest.raises(Unprocessable):
+        await service.create_user(session, email="a\x00@example.com", password="s3cret-enough")
+    with pytest.raises(Unprocessable):
+        await service.create_user(session, email="b@example.com", password="s3cret\ud800-x")
+    assert await service.authenticate(session, "customer@example.com\x00", "x") is None
+    assert await service.authenticate(session, "customer@example.com", "\ud800abc1") is None

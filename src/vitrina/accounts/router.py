@@ -23,8 +23,8 @@ from vitrina.accounts.schemas import (
     TokenOut,
     UserOut,
     UserPage,
-    text_problem,
 )
+from vitrina.accounts.security import text_problem
 from vitrina.db import SessionDep
 from vitrina.errors import ERROR_RESPONSE, Unauthorized, Unprocessable
 

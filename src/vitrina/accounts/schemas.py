@@ -8,23 +8,12 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 from vitrina.accounts.models import Role
-from vitrina.accounts.security import password_weakness
+from vitrina.accounts.security import password_weakness, text_problem
 
 FullName = Annotated[str, Field(max_length=200)]
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2,3}([-_][A-Za-z]{2,4})?$", max_length=10)]
 OpaqueToken = Annotated[str, Field(min_length=1, max_length=200)]
 Password = Annotated[str, Field(max_length=200)]
-
-
-def text_problem(value: str) -> str | None:
-    """Text PostgreSQL and UTF-8 cannot store: NUL characters and lone surrogates."""
-    if "\x00" in value:
-        return "Must not contain NUL characters."
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return "Must be valid Unicode text."
-    return None
 
 
 class Body(BaseModel):

@@ -54,7 +54,7 @@ def _dummy_hash(rounds: int) -> bytes:
 
 
 def _verify_sync(password: str, password_hash: str | None, rounds: int) -> bool:
-    candidate = password.encode()
+    candidate = password.encode("utf-8", "surrogatepass")
     if password_hash is None or len(candidate) > BCRYPT_MAX_BYTES:
         bcrypt.checkpw(candidate[:BCRYPT_MAX_BYTES], _dummy_hash(rounds))
         return False
@@ -127,6 +127,8 @@ MIN_PASSWORD_LENGTH = 8
 
 def password_weakness(password: str, email: str | None = None) -> str | None:
     """Why `password` is not acceptable, or None. Shared by the API, the CLI and the services."""
+    if (problem := text_problem(password)) is not None:
+        return problem
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Password must be at least {MIN_PASSWORD_LENGTH} characters long."
     if password_too_long(password):
@@ -137,4 +139,15 @@ def password_weakness(password: str, email: str | None = None) -> str | None:
         return "Password must not consist of letters only."
     if email and password.strip().lower() == email.strip().lower():
         return "Password must not be the same as the email address."
+    return None
+
+
+def text_problem(value: str) -> str | None:
+    """Text PostgreSQL and UTF-8 cannot store: NUL characters and lone surrogates."""
+    if "\x00" in value:
+        return "Must not contain NUL characters."
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return "Must be valid Unicode text."
     return None

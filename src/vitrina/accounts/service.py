@@ -53,6 +53,9 @@ async def create_user(
 ) -> User:
     """A new user with a bcrypt-hashed password; 409 if the email (any case) is taken."""
     email = normalize_email(email)
+    for field, value in (("email", email), ("password", password), ("full_name", full_name)):
+        if (problem := security.text_problem(value)) is not None:
+            raise field_error(field, problem)
     if await get_user_by_email(session, email) is not None:
         raise Conflict(DUPLICATE_EMAIL)
     if (problem := security.password_weakness(password, email)) is not None:
@@ -73,7 +76,7 @@ async def create_user(
 
 async def authenticate(session: AsyncSession, email: str, password: str) -> User | None:
     """The active user with these credentials, or None. Always runs one bcrypt check."""
-    user = await get_user_by_email(session, email)
+    user = None if security.text_problem(email) else await get_user_by_email(session, email)
     password_hash = user.password_hash if user is not None else None
     if not await security.verify_password(password, password_hash):
         return None
