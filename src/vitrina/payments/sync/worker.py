@@ -79,8 +79,13 @@ def due_condition(model: type[Product] | type[DiscountCoupon]) -> list[object]:
     ]
 
 
-async def claim(kind: Kind, limit: int, config: WorkerConfig) -> list[int]:
-    """Lease up to `limit` due rows of one kind to this worker; commit at once."""
+async def claim(kind: Kind, limit: int, config: WorkerConfig) -> tuple[list[int], float]:
+    """Lease up to `limit` due rows of one kind to this worker; commit at once.
+
+    Returns the ids and the monotonic time by which this worker must have stopped calling
+    Stripe for them (measured before the leases were written, so never late).
+    """
+    deadline = time.monotonic() + config.lease_seconds
     model = MODELS[kind]
     now = utcnow()
     leased = exists().where(
@@ -98,7 +103,7 @@ async def claim(kind: Kind, limit: int, config: WorkerConfig) -> list[int]:
         ids = list(await session.scalars(query))
         claimed = [i for i in ids if await _take_lease(session, kind, i, config)]
         await session.commit()
-    return claimed
+    return claimed, deadline
 
 
 async def _take_lease(session: AsyncSession, kind: Kind, row_id: int, config: WorkerConfig) -> bool:
@@ -131,9 +136,8 @@ async def _release(session: AsyncSession, kind: Kind, row_id: int, owner: str) -
     )
 
 
-async def deliver(kind: Kind, row_id: int, config: WorkerConfig) -> bool:
+async def deliver(kind: Kind, row_id: int, config: WorkerConfig, deadline: float) -> bool:
     """Deliver one leased row. True when Stripe now matches the version that was read."""
-    deadline = time.monotonic() + config.lease_seconds
     model = MODELS[kind]
     async with db_helper.session_factory() as session:
         row: Product | DiscountCoupon | None = await session.get(model, row_id)
@@ -251,8 +255,9 @@ async def sync_due_once(limit: int = 20, *, config: WorkerConfig | None = None) 
     for kind in kinds:
         if tried >= limit:
             break
-        for row_id in await claim(kind, limit - tried, config):
-            await deliver(kind, row_id, config)
+        claimed, deadline = await claim(kind, limit - tried, config)
+        for row_id in claimed:
+            await deliver(kind, row_id, config, deadline)
             tried += 1
     return tried
 
