@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from vitrina.basket.models import StockReservation
+from vitrina.basket.reservations import reserved_quantities
+from vitrina.db import db_helper
 
 pytestmark = pytest.mark.postgres_only
 
@@ -31,9 +33,28 @@ async def _shoppers_with(client, shopper, product, count: int, code: str | None 
 async def test_fifty_customers_ten_in_stock(client, shopper, make_product, emulator, session):
     product = await make_product(name="Limited print", price=2500, stock=10)
     everyone = await _shoppers_with(client, shopper, product, 50)
+    done = asyncio.Event()
+    seen_available: list[int] = []
+
+    async def watch_available_stock() -> None:
+        async with db_helper.session_factory() as watcher:
+            while True:
+                finished = done.is_set()
+                reserved = await reserved_quantities(watcher, [product.id])
+                seen_available.append(product.stock - reserved.get(product.id, 0))
+                await watcher.rollback()
+                if finished:
+                    return
+                await asyncio.sleep(0.005)
+
+    watcher = asyncio.create_task(watch_available_stock())
     responses = await asyncio.gather(
         *(client.post("/api/v1/checkout", headers=headers) for headers in everyone)
     )
+    done.set()
+    await watcher
+    assert len(seen_available) > 3 and min(seen_available) == 0
+    assert all(available >= 0 for available in seen_available)
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {200: 10, 409: 40}
     assert {r.json()["detail"] for r in responses if r.status_code == 409} == {
