@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -241,3 +242,21 @@ async def test_add_to_basket_without_reload_for_htmx(
 
     bad = await client.post("/basket/items", data={**form, "quantity": "lots"})
     assert bad.status_code == 422 and "text/html" in bad.headers["content-type"]
+
+
+async def test_category_pages_follow_the_catalogs_cursor(
+    client: httpx.AsyncClient, make_product: MakeProduct, make_category
+) -> None:
+    shelves = await make_category(name="Shelves")
+    for number in range(15):
+        await make_product(name=f"Shelf {number:02d}", price=1000 + number, category=shelves)
+    first = await client.get("/category/shelves", params={"sort": "price_asc"})
+    assert first.text.count('class="card product-card"') == 12
+    assert "Shelf 00" in first.text and "Shelf 12" not in first.text
+    next_link = re.search(r'href="(/category/shelves\?[^"]+)" rel="next"', first.text)
+    assert next_link is not None
+    second = await client.get(next_link.group(1).replace("&amp;", "&"))
+    assert second.text.count('class="card product-card"') == 3
+    assert "Shelf 12" in second.text and "Shelf 00" not in second.text
+    assert 'rel="next"' not in second.text and 'rel="first"' in second.text
+    assert "Page 2" in second.text
