@@ -63,6 +63,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     name = f"vitrina_test_{secrets.token_hex(4)}"
     asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    # A test database need not survive a power cut: commits don't wait for the disk.
+    asyncio.run(_pg_admin(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     url = f"{base}/{name}"
     try:
@@ -115,15 +117,23 @@ async def _empty_all_tables() -> None:
             await _empty(tables)
             return
         except DBAPIError as exc:  # work the test started may still hold a lock; wait for it
-            if attempt == 4 or "deadlock" not in str(exc).lower():
+            if attempt == 4 or not any(w in str(exc).lower() for w in ("deadlock", "lock timeout")):
                 raise
             await asyncio.sleep(0.2 * (attempt + 1))
 
 
 async def _empty(tables: list[str]) -> None:
+    """DELETE, not TRUNCATE: on a few rows it is ~50x faster (TRUNCATE rewrites every table)."""
     async with db_helper.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            await conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+            for table in tables:
+                await conn.execute(text(f"DELETE FROM {table}"))
+            sequences = await conn.scalars(
+                text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+            )
+            for sequence in sequences.all():
+                await conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
         else:
             await conn.execute(text("PRAGMA defer_foreign_keys=ON"))
             for table in tables:

@@ -113,6 +113,33 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "The request conflicts with existing data."}, status_code=409)
 
 
+async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot hold (NUL or a lone surrogate in text, an integer out of
+    range) is the client's mistake: 422, and the request's transaction is rolled back."""
+    log.info("unstorable_value", path=request.url.path, error_type=type(exc).__name__)
+    return JSONResponse(
+        {
+            "detail": "A value in the request cannot be stored: it is out of range or "
+            "contains characters that are not allowed (such as NUL)."
+        },
+        status_code=422,
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """Sort a driver error by its SQLSTATE class: 22 bad data (422), 08/57 lost connection or
+    shutdown (503), 23 constraint (409); anything else is ours (500)."""
+    assert isinstance(exc, sa_exc.DBAPIError)
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    if sqlstate.startswith("22"):
+        return await _unstorable_value(request, exc)
+    if exc.connection_invalidated or sqlstate[:2] in ("08", "57"):
+        return await _database_unavailable(request, exc)
+    if sqlstate.startswith("23"):
+        return await _integrity_error(request, exc)
+    return await _unexpected_error(request, exc)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     return JSONResponse({"detail": "Internal server error."}, status_code=500)
@@ -123,6 +150,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(sa_exc.IntegrityError, _integrity_error)
+    app.add_exception_handler(sa_exc.DataError, _unstorable_value)
+    app.add_exception_handler(UnicodeEncodeError, _unstorable_value)
+    app.add_exception_handler(sa_exc.DBAPIError, _database_error)
     for unavailable in (
         sa_exc.OperationalError,
         sa_exc.InterfaceError,
