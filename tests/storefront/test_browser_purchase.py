@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixtures.accounts import MakeUser
-from storefront.browser_fixtures import PHONE, shot
+from storefront.browser_fixtures import DESKTOP, PHONE, shot
 from storefront.shop_data import COUPON, stock_the_shop
 from vitrina.orders.models import Order
 
@@ -45,7 +45,7 @@ async def test_whole_purchase_as_a_person_does_it(
     await shot(page, "01-home")
     await page.set_viewport_size(PHONE)
     await shot(page, "01-home-phone")
-    await page.set_viewport_size({"width": 1280, "height": 900})
+    await page.set_viewport_size(DESKTOP)
 
     await page.click("main >> text=Kitchen")
     await page.wait_for_url(f"**/category/{shop.kitchen.slug}")
@@ -91,6 +91,9 @@ async def test_whole_purchase_as_a_person_does_it(
     await page.get_by_text("Promo code applied.").wait_for()
     assert await page.locator("#basket-total").inner_text() == "$112.50"
     await shot(page, "05-basket-with-coupon")
+    await page.set_viewport_size(PHONE)
+    await shot(page, "05-basket-phone")
+    await page.set_viewport_size(DESKTOP)
 
     await page.click("text=Checkout")
     await page.wait_for_selector("#cardNumber")
