@@ -239,3 +239,35 @@ async def test_drift_is_reported_and_repaired(
     await assert_stripe_matches_store()
     assert not v1.products.retrieve("vitrina_prod_999").active
     assert v1.products.retrieve(f"vitrina_prod_{renamed.id}").name == renamed.name
+
+
+async def test_lost_responses_and_rate_limits_make_no_twins(
+    client: httpx.AsyncClient,
+    staff_headers: dict[str, str],
+    make_category: Any,
+    emulator: EmulatorControls,
+    stripe_client: stripe.StripeClient,
+) -> None:
+    """Stripe did the work but the answer was lost (`drop`), or it said 429: retries adopt."""
+    h = staff_headers
+    category = await make_category()
+    tea = await _post(
+        client, "/api/v1/products", h, name="Tea", price=1250, category_id=category.id
+    )
+    await _post(client, "/api/v1/coupons", h, number="DROP", discount=10, end_at=FAR)
+    emulator.fault("drop", count=1, path_prefix="/v1/products", method="POST")
+    emulator.fault("drop", count=1, path_prefix="/v1/coupons", method="POST")
+    emulator.fault("drop", count=1, path_prefix="/v1/promotion_codes", method="POST")
+    emulator.fault("429", count=2)
+    await drain()
+    await _patch(client, f"/api/v1/products/{tea['id']}", h, price=1500)
+    emulator.fault("drop", count=2, path_prefix="/v1/prices", method="POST")
+    await drain()
+
+    await assert_stripe_matches_store()
+    assert len(stripe_client.v1.products.list().data) == 1
+    assert len(stripe_client.v1.prices.list().data) == 2
+    assert len(stripe_client.v1.coupons.list().data) == 1
+    assert len(stripe_client.v1.promotion_codes.list().data) == 1
+    faults = emulator._request("GET", "faults")["data"]
+    assert [f["remaining"] for f in faults] == [0, 0, 0, 0, 0]  # every fault was hit
