@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from vitrina.stripe_emulator.errors import invalid, param_error
-from vitrina.stripe_emulator.store import StripeObject, snapshot
+from vitrina.stripe_emulator.store import StripeObject
 
 
 def list_object(data: list[StripeObject], url: str, *, has_more: bool = False) -> StripeObject:
@@ -35,7 +35,10 @@ def paginate(
     *,
     kind: str,
 ) -> StripeObject:
-    """Apply `created`, cursors and `limit` to objects already filtered, newest first."""
+    """Apply `created`, cursors and `limit` to objects already filtered, newest first.
+
+    The page holds the live objects: the dispatcher serialises (or `expand` copies) them
+    before anything else can run."""
     rows = [o for o in items if matches_created(o.get("created", 0), params.get("created"))]
     limit = params.get("limit", 10)
     if not 1 <= limit <= 100:
@@ -64,7 +67,7 @@ def paginate(
     else:
         page = rows[:limit]
         has_more = len(rows) > limit
-    return list_object([snapshot(o) for o in page], url, has_more=has_more)
+    return list_object(page, url, has_more=has_more)
 
 
 def _position(ids: list[str], cursor: str, kind: str, param: str) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -68,5 +68,7 @@ def atomic(obj: StripeObject) -> Iterator[StripeObject]:
 
 
 def snapshot(obj: StripeObject) -> StripeObject:
-    """A deep copy: what a response or an event carries must not change afterwards."""
-    return copy.deepcopy(obj)
+    """A deep copy: what a response or an event carries must not change afterwards. Objects
+    are JSON data, and a JSON round trip copies them several times faster than deepcopy."""
+    copied: StripeObject = json.loads(json.dumps(obj))
+    return copied

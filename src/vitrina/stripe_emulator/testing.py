@@ -68,7 +68,7 @@ class EmulatorServer:
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         webhook_retry_base_delay: float = 0.05,
-        webhook_max_attempts: int = 4,
+        webhook_max_attempts: int = 8,
         clock: Clock | None = None,
         api_key: str = DEFAULT_API_KEY,
         startup_timeout: float = 10.0,

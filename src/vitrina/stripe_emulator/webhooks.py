@@ -77,7 +77,10 @@ class WebhookSender:
     base_delay: float = 1.0
     max_attempts: int = 8
     timeout: float = 10.0
+    per_destination: int = 8
+    """At most this many requests in flight to one URL (Stripe throttles delivery too)."""
     deliveries: list[Delivery] = field(default_factory=list)
+    _gates: dict[str, asyncio.Semaphore] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _client: httpx.AsyncClient | None = None
 
@@ -127,29 +130,33 @@ class WebhookSender:
         attempt: int,
         stale_signature: bool = False,
     ) -> Delivery:
-        timestamp = int(time.time()) - (STALE_SIGNATURE_AGE if stale_signature else 0)
-        delivery = Delivery(
-            event_id=event["id"],
-            event_type=event["type"],
-            url=destination.url,
-            endpoint_id=destination.endpoint_id,
-            attempt=attempt,
-            at=time.time(),
-            stale_signature=stale_signature,
-        )
-        self.deliveries.append(delivery)
-        if len(self.deliveries) > MAX_LOGGED_DELIVERIES:
-            del self.deliveries[: len(self.deliveries) - MAX_LOGGED_DELIVERIES]
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": USER_AGENT,
-            "Stripe-Signature": sign(payload, destination.secret, timestamp),
-        }
-        try:
-            response = await self._http().post(destination.url, content=payload, headers=headers)
-            delivery.status = response.status_code
-        except httpx.HTTPError as exc:
-            delivery.error = f"{type(exc).__name__}: {exc}"
+        gate = self._gates.setdefault(destination.url, asyncio.Semaphore(self.per_destination))
+        async with gate:
+            delivery = Delivery(
+                event_id=event["id"],
+                event_type=event["type"],
+                url=destination.url,
+                endpoint_id=destination.endpoint_id,
+                attempt=attempt,
+                at=time.time(),
+                stale_signature=stale_signature,
+            )
+            self.deliveries.append(delivery)
+            if len(self.deliveries) > MAX_LOGGED_DELIVERIES:
+                del self.deliveries[: len(self.deliveries) - MAX_LOGGED_DELIVERIES]
+            timestamp = int(time.time()) - (STALE_SIGNATURE_AGE if stale_signature else 0)
+            headers = {
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": USER_AGENT,
+                "Stripe-Signature": sign(payload, destination.secret, timestamp),
+            }
+            try:
+                response = await self._http().post(
+                    destination.url, content=payload, headers=headers
+                )
+                delivery.status = response.status_code
+            except httpx.HTTPError as exc:
+                delivery.error = f"{type(exc).__name__}: {exc}"
         return delivery
 
     async def deliver_now(
@@ -184,6 +191,7 @@ class WebhookSender:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.deliveries.clear()
+        self._gates.clear()
 
     async def aclose(self) -> None:
         await self.cancel_all()
