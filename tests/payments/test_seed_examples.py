@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 from stripe import StripeClient
 
+from payments.conftest import drain
 from vitrina.payments.seed_items import (
     ActivateStipeItem,
     ActivateStripeItem,
@@ -131,14 +132,16 @@ async def test_activate_stipe_item(stripe_client: StripeClient) -> None:
     assert ActivateStripeItem is ActivateStipeItem
 
 
-async def test_stripe_items(make_product: Any, session: Any) -> None:
-    product_1 = await make_product(name="Tea", price=1250)
-    product_2 = await make_product(name="Cup", price=900)
+async def test_stripe_items(make_product: Any, session: Any, stripe_client: StripeClient) -> None:
+    product_1 = await make_product(name="Tea", price=1000)
     product_3 = await make_product(name="Pot", price=4000)
-    product_1.stripe_id = f"vitrina_prod_{product_1.id}"
-    product_1.synced_version = product_1.sync_version
-    await CreateStripeItem(dict(id=product_1.id, name="Tea", price=1000)).action()
-    product_1.price = 1250  # the store's price moved on; Stripe still says 1000
+    await drain()
+    product_2 = await make_product(name="Cup", price=900)  # not in Stripe yet
+    await session.refresh(product_1)
+    await session.refresh(product_3)
+    product_1.price = 1250  # the store's price moved on; Stripe's default price is still 1000
+    product_1.mark_for_sync()
+    await session.commit()
 
     # fmt: off
     list_items = [
@@ -160,7 +163,14 @@ async def test_stripe_items(make_product: Any, session: Any) -> None:
     assert [i["price_data"]["unit_amount"] for i in items] == [1250, 900, 4000]
     assert items[0]["price_data"]["product"] == f"vitrina_prod_{product_1.id}"
     assert items[1]["price_data"]["product_data"]["name"] == "Cup"
+    assert items[2]["price_data"]["product"] == f"vitrina_prod_{product_3.id}"
     assert all(i["quantity"] == 1 for i in items)
+    assert StripeItems(products=[product_1, product_1]).line_items()[0]["quantity"] == 2
+
+    checkout = stripe_client.v1.checkout.sessions.create(
+        {"mode": "payment", "line_items": items, "success_url": "http://testserver/ok"}
+    )
+    assert checkout.amount_total == 1250 + 900 + 4000
 
 
 async def test_create_discount_coupon(stripe_client: StripeClient) -> None:

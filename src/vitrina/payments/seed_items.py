@@ -154,7 +154,7 @@ class StripeItems:
     """Local products as Checkout Session line items, at the store's CURRENT prices.
 
     Each line carries `price_data` with the store's price; it names the Stripe product
-    (`product`) when the product is synced, else describes it (`product_data`). A product
+    (`product`) once the product exists in Stripe, else describes it (`product_data`). A product
     listed twice counts twice; an object with a `quantity` counts that many. `add_key=True`
     is for manual use: the instance makes its own client from the environment (the API key
     goes with every request) and checks that the named Stripe products can be sold.
@@ -195,8 +195,7 @@ class StripeItems:
     ) -> stripe.params.checkout.SessionCreateParamsLineItemPriceData:
         currency = (self.currency or product.currency or get_settings().store_currency).lower()
         stripe_id = getattr(product, "stripe_id", None)
-        synced = getattr(product, "synced_version", 0) >= getattr(product, "sync_version", 1)
-        if stripe_id and synced and (sellable is None or stripe_id in sellable):
+        if stripe_id and (sellable is None or stripe_id in sellable):
             return {"currency": currency, "unit_amount": int(product.price), "product": stripe_id}
         return {
             "currency": currency,
