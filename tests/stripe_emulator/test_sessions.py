@@ -386,3 +386,38 @@ def test_minimum_charge_amount(sc: stripe.StripeClient) -> None:
         session_params(pricey.id, discounts=[{"coupon": free.id}])
     )
     assert gift.payment_status == "no_payment_required"
+
+
+def test_coupon_limited_to_products(sc: stripe.StripeClient) -> None:
+    tea, cup = make_price(sc, 1000), make_price(sc, 3000, name="Cup")
+    coupon = sc.v1.coupons.create(
+        {"percent_off": 50, "applies_to": {"products": [str(tea.product)]}}
+    )
+    params = session_params(tea.id, discounts=[{"coupon": coupon.id}])
+    params["line_items"].append({"price": cup.id, "quantity": 1})
+    session = sc.v1.checkout.sessions.create(params)
+    assert session.total_details is not None
+    assert (session.total_details.amount_discount, session.amount_total) == (500, 3500)
+    items = sc.v1.checkout.sessions.line_items.list(session.id).data
+    assert [i.amount_discount for i in items] == [500, 0]
+
+
+def test_promotion_code_expiry_and_redemption_limit(
+    sc: stripe.StripeClient, emulator: EmulatorServer
+) -> None:
+    price = make_price(sc)
+    coupon = sc.v1.coupons.create({"percent_off": 10})
+    now = emulator.control("GET", "clock")["now"]
+    promotion = {"type": "coupon", "coupon": coupon.id}
+    soon = sc.v1.promotion_codes.create({"promotion": promotion, "expires_at": now + 3600})
+    once = sc.v1.promotion_codes.create({"promotion": promotion, "max_redemptions": 1})
+    first = sc.v1.checkout.sessions.create(
+        session_params(price.id, discounts=[{"promotion_code": once.id}])
+    )
+    emulator.complete_session(first.id)
+    assert sc.v1.promotion_codes.retrieve(once.id).times_redeemed == 1
+    used_up = session_params(price.id, discounts=[{"promotion_code": once.id}])
+    assert _refused(sc, used_up).param == "discounts[0][promotion_code]"
+    emulator.advance_clock(3601)
+    expired = session_params(price.id, discounts=[{"promotion_code": soon.id}])
+    assert _refused(sc, expired).param == "discounts[0][promotion_code]"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, cast
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from vitrina.stripe_emulator.errors import StripeError, invalid
-from vitrina.stripe_emulator.faults import KINDS
+from vitrina.stripe_emulator.faults import KINDS, FaultKind
 from vitrina.stripe_emulator.formdata import parse_form
 from vitrina.stripe_emulator.resources import payments, sessions
 from vitrina.stripe_emulator.state import Ctx, EmulatorState
@@ -133,7 +133,7 @@ async def add_fault(request: Request) -> Response:
     if kind not in KINDS:
         return _error(invalid(f"kind must be one of {', '.join(KINDS)}", param="kind"))
     fault = state.faults.add(
-        kind,  # type: ignore[arg-type]
+        cast(FaultKind, kind),
         count=int(body["count"]) if "count" in body else None,
         seconds=float(body["seconds"]) if "seconds" in body else None,
         delay=float(body.get("delay", 1.0)),
