@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +42,10 @@ async def test_order_details_and_status_actions(
     order = await paid_order(session, customer)
     await admin_login(client, staff)
 
+    dashboard = await client.get("/admin/")
+    assert dashboard.status_code == 200
+    for card in ("to-process", "review"):
+        assert re.search(rf'id="card-{card}".*?<div class="h1 mb-0">1</div>', dashboard.text, re.S)
     listed = await client.get("/admin/order/list", params={"needs_review": "true"})
     assert listed.status_code == 200 and customer.email in listed.text
     details = await client.get(f"/admin/order/details/{order.id}")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from sqladmin import Admin
 
 from vitrina.admin.audit_hooks import admin_sessions
 from vitrina.admin.auth import StaffAuthentication
 from vitrina.admin.catalog_views import CategoryAdmin, ProductAdmin
+from vitrina.admin.dashboard import VitrinaAdmin
 from vitrina.admin.people_views import AuditAdmin, UserAdmin
 from vitrina.admin.sales_views import CouponAdmin, OrderAdmin
 from vitrina.admin.sync_views import CouponSyncAdmin, ProductSyncAdmin
@@ -27,9 +27,9 @@ VIEWS = (
 )
 
 
-def install_admin(app: FastAPI) -> Admin:
+def install_admin(app: FastAPI) -> VitrinaAdmin:
     """Mount the admin at /admin. Needs the storefront's SessionMiddleware (install_storefront)."""
-    admin = Admin(
+    admin = VitrinaAdmin(
         app,
         session_maker=admin_sessions(),
         base_url="/admin",
