@@ -84,7 +84,8 @@ def render(
         **(context or {}),
     }
     html = page.render(full_context)
-    return HTMLResponse(html, status_code=status_code, headers={"Content-Language": language})
+    headers = {"Content-Language": language, "Vary": "Accept-Language, Cookie"}
+    return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
 def flash(request: Request, message: str) -> None:
