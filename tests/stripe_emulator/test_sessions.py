@@ -381,6 +381,9 @@ def test_minimum_charge_amount(sc: stripe.StripeClient) -> None:
     coupon = sc.v1.coupons.create({"percent_off": 75})
     leaves_25 = session_params(pricey.id, discounts=[{"coupon": coupon.id}])
     assert _refused(sc, leaves_25).param == "line_items"
+    huge = make_price(sc, 50_000_000, name="Yacht")
+    error = _refused(sc, session_params(huge.id, quantity=2))
+    assert (error.param, error.code) == ("line_items", "amount_too_large")
     free = sc.v1.coupons.create({"percent_off": 100})
     gift = sc.v1.checkout.sessions.create(
         session_params(pricey.id, discounts=[{"coupon": free.id}])

@@ -25,6 +25,8 @@ MINIMUM_CHARGE = {
     "sek": 300, "sgd": 50, "thb": 1000,
 }  # fmt: skip
 """Stripe's minimum charge amounts (minor units) for the currencies it lists."""
+MAXIMUM_CHARGE = 99_999_999
+"""Stripe's 8-digit ceiling on an amount (999,999.99 in a two-decimal currency)."""
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -120,6 +122,13 @@ def _check_minimum_charge(result: Plan) -> None:
             "The Checkout Session's total amount due must add up to at least "
             f"{minimum} (in {result.currency} minor units); this one is {total}.",
             param="line_items",
+        )
+    if total > MAXIMUM_CHARGE:
+        raise invalid(
+            f"Amount must be no more than {MAXIMUM_CHARGE} (in {result.currency} minor units); "
+            f"this session's total is {total}.",
+            param="line_items",
+            code="amount_too_large",
         )
 
 
