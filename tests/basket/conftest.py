@@ -22,7 +22,9 @@ Headers = dict[str, str]
 
 
 class Emulator:
-    """The Stripe emulator the app talks to: its `/_emulator` controls and a client."""
+    """The Stripe emulator the app talks to: its `/_emulator` controls and a client (async).
+
+    tests/conftest.py resets it (state, faults, call log) after every test."""
 
     def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
         self.settings = settings
@@ -53,16 +55,6 @@ async def emulator(settings: Settings) -> AsyncIterator[Emulator]:
     assert settings.stripe_api_base
     async with httpx.AsyncClient(base_url=settings.stripe_api_base, timeout=30) as http:
         yield Emulator(settings, http)
-
-
-@pytest.fixture(autouse=True)
-async def _fresh_emulator(settings: Settings) -> AsyncIterator[None]:
-    """Each test starts on an empty emulator (ids of local rows restart at 1 in each test)."""
-    assert settings.stripe_api_base
-    async with httpx.AsyncClient(base_url=settings.stripe_api_base, timeout=30) as http:
-        await http.post("/_emulator/reset")
-        yield
-        await http.delete("/_emulator/faults")
 
 
 @pytest.fixture
