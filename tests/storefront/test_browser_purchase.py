@@ -111,6 +111,12 @@ async def test_whole_purchase_as_a_person_does_it(
     assert await page.get_by_role("link", name=number).count() == 1
     assert await page.locator(".badge").first.inner_text() == "Paid"
     await shot(page, "08-account-orders")
+    await page.get_by_role("link", name=number).click()
+    await page.wait_for_url(f"**/account/orders/{number.lstrip('#')}")
+    assert await page.get_by_text("2 × Stoneware mug").count() == 1
+    assert "Russia" in await page.locator("address").inner_text()
+    await shot(page, "08-order-page")
+    await page.go_back()
 
     await page.go_back()  # the success link again: still exactly one order
     await page.reload()

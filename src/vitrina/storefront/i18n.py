@@ -87,5 +87,10 @@ def money(amount: int, currency: str, language: str) -> str:
     return format_currency(to_decimal(amount, currency), currency.upper(), locale=language)
 
 
+def country(code: str, language: str) -> str:
+    """An ISO country code as the locale names it: RU -> "Russia" / "Россия"."""
+    return str(Locale.parse(language).territories.get(code.upper(), code))
+
+
 def moment(value: datetime, language: str, timezone: str) -> str:
     return format_datetime(value, "medium", tzinfo=ZoneInfo(timezone), locale=language)

@@ -39,6 +39,7 @@ def environment(language: str) -> Environment:
 
     env.filters["money"] = money
     env.filters["moment"] = moment
+    env.filters["country"] = lambda code: i18n.country(code, language)
     env.filters["highlight"] = highlight
     env.globals["store_name"] = settings.store_name
     env.globals["languages"] = i18n.LANGUAGES
