@@ -6,6 +6,7 @@ import asyncio
 import signal
 from typing import Annotated
 
+import stripe
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -16,6 +17,7 @@ from vitrina.db import db_helper
 from vitrina.observability.logging import configure_logging
 from vitrina.payments.client import make_stripe_client
 from vitrina.payments.sync.drift import Drift, find_drift, load_stripe, repair
+from vitrina.payments.sync.stripe_io import describe
 from vitrina.payments.sync.worker import WorkerConfig, run_worker, sync_due_once
 
 commands = typer.Typer()
@@ -116,7 +118,11 @@ def stripe_sync(
 ) -> None:
     """Compare the store's products and coupons with Stripe; exit 1 when they drift."""
     _prepare()
-    drift = asyncio.run(_check(fix))
+    try:
+        drift = asyncio.run(_check(fix))
+    except stripe.StripeError as exc:
+        console.print(f"[red]Stripe did not answer as expected:[/red] {describe(exc)}")
+        raise typer.Exit(2) from exc
     if not drift:
         console.print("[green]Stripe matches the store.[/green]")
         return
