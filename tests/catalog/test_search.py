@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 
+from vitrina.catalog import search
 from vitrina.db import db_helper
 
 LIST = "/api/v1/products"
@@ -47,6 +48,20 @@ async def test_search_finds_words_in_name_and_description_name_hits_first(
     assert await _ids(client, q="walnut tray") == [in_name.id, in_description.id]
     assert await _ids(client, q="dishwasher") != []
     assert await _ids(client, q="porcelain") == []
+
+
+async def test_relevance_ranks_a_window_of_recent_matches_then_lists_older_ones(
+    client: httpx.AsyncClient, make_product, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "RELEVANCE_WINDOW", 3)
+    old_name_hit = await make_product(name="Copper Kettle")
+    old_description_hit = await make_product(name="Jug", description="copper handle")
+    described = [await make_product(name=f"Pot {n}", description="copper") for n in range(2)]
+    newest_name_hit = await make_product(name="Copper Pan")
+    ranked = [newest_name_hit.id, described[1].id, described[0].id]
+    older = [old_description_hit.id, old_name_hit.id]
+    assert await _all_pages(client, q="copper", limit=2) == ranked + older
+    assert await _ids(client, q="copper", limit=10) == ranked + older
 
 
 async def test_empty_and_punctuation_only_queries_list_everything(
@@ -96,10 +111,26 @@ async def test_filters_and_sorts_combine(
     assert await _ids(client, q="kite", category="tools") == []
 
 
-@pytest.mark.parametrize("sort", ["newest", "price_asc", "price_desc", "name", "relevance"])
+@pytest.mark.parametrize(
+    ("sort", "window"),
+    [
+        ("newest", 0),
+        ("price_asc", 0),
+        ("price_desc", 0),
+        ("name", 0),
+        ("relevance", 1000),
+        ("relevance", 4),
+    ],
+)
 async def test_pages_return_every_product_exactly_once_while_products_are_added(
-    client: httpx.AsyncClient, make_product, make_category, sort: str
+    client: httpx.AsyncClient,
+    make_product,
+    make_category,
+    sort: str,
+    window: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(search, "RELEVANCE_WINDOW", window)
     category = await make_category()
     prices = [700, 300, 300, 500, 300, 900, 100, 500, 300, 200, 800]
     existing = [

@@ -7,7 +7,8 @@ relevance puts name hits first.
 
 Pages are keyset-paginated: the opaque cursor holds the sort key of the last row shown, so a
 deep page costs what the first does and rows added meanwhile never shift or repeat a page.
-No COUNT(*) is run: `total` is left out.
+No COUNT(*) is run: `total` is left out. Relevance ranks a bounded window of matches (see
+`_relevance_page`) so that a broad word does not score half the catalog on every request.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -50,6 +52,10 @@ from vitrina.errors import Unprocessable
 
 TEXT_SEARCH_CONFIG = "english"
 SEARCH_VECTOR = literal_column("products.search_vector", type_=TSVECTOR)
+RELEVANCE_WINDOW = 1000
+CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
+"""A text search matches one product or half the catalog: plan each with its own values
+(a cached generic plan would guess, and scan a million rows for a rare word)."""
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -82,9 +88,7 @@ def _text_filter(dialect: str, q: str) -> tuple[ColumnElement[bool], ColumnEleme
     return and_(*conditions), sum(name_hits, literal(0))
 
 
-def _order_for(sort: ProductSort, rank: ColumnElement[Any] | None) -> _Order:
-    if sort is ProductSort.RELEVANCE and rank is not None:
-        return _Order((rank, Product.id), descending=True)
+def _order_for(sort: ProductSort) -> _Order:
     if sort is ProductSort.PRICE_ASC:
         return _Order((Product.price, Product.id), descending=False)
     if sort is ProductSort.PRICE_DESC:
@@ -111,7 +115,8 @@ def decode_cursor(cursor: str, sort: ProductSort) -> list[Any]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
         values = data["v"]
-        if data["s"] != sort.value or not isinstance(values, list) or len(values) != 2:
+        size = 4 if sort is ProductSort.RELEVANCE else 2
+        if data["s"] != sort.value or not isinstance(values, list) or len(values) != size:
             raise ValueError("cursor for another sort")
         if sort is ProductSort.NEWEST:
             values[0] = datetime.fromisoformat(values[0])
@@ -130,9 +135,12 @@ def _check_types(sort: ProductSort, values: list[Any]) -> None:
         ProductSort.RELEVANCE: (int, float),
     }
     first: Any = values[0]
-    if not isinstance(first, key_types.get(sort, (int,))) or isinstance(first, bool):
+    tail_phase = sort is ProductSort.RELEVANCE and first is None
+    if not tail_phase and (
+        not isinstance(first, key_types.get(sort, (int,))) or isinstance(first, bool)
+    ):
         raise ValueError("bad cursor key")
-    if not isinstance(values[1], int) or isinstance(values[1], bool):
+    if any(not isinstance(v, int) or isinstance(v, bool) for v in values[1:]):
         raise ValueError("bad cursor id")
     if any(isinstance(v, int) and not -MAX_INT <= v <= MAX_INT for v in values):
         raise ValueError("number out of range")
@@ -175,12 +183,16 @@ async def search_products(session: AsyncSession, params: ProductQuery) -> Produc
     query: Select[Any] = select(Product)
     if q is not None:
         condition, rank = _text_filter(dialect, q)
-        query = select(Product, rank.label("rank")).where(condition)
+        query = query.where(condition)
+        if dialect == "postgresql":
+            await session.execute(CUSTOM_PLANS)
     sort = params.sort or (ProductSort.RELEVANCE if q is not None else ProductSort.NEWEST)
     if sort is ProductSort.RELEVANCE and rank is None:
         sort = ProductSort.NEWEST
-    order = _order_for(sort, rank)
     query = await _filtered(session, params, query)
+    if sort is ProductSort.RELEVANCE and rank is not None:
+        return await _relevance_page(session, params, query, rank)
+    order = _order_for(sort)
     if params.cursor:
         values = decode_cursor(params.cursor, sort)
         row, after = tuple_(*order.keys), tuple_(*(literal(v) for v in values))
@@ -192,14 +204,79 @@ async def search_products(session: AsyncSession, params: ProductQuery) -> Produc
     next_cursor = None
     if len(rows) > params.limit:
         last = page[-1]
-        values = _key_values(sort, last[0], last[1] if rank is not None else None)
-        next_cursor = encode_cursor(sort, values)
+        next_cursor = encode_cursor(sort, _key_values(sort, last[0]))
     return ProductPage(items=[list_item(r[0]) for r in page], next_cursor=next_cursor)
 
 
-def _key_values(sort: ProductSort, product: Product, rank: Any) -> list[Any]:
+async def _relevance_page(
+    session: AsyncSession, params: ProductQuery, base: Select[Any], rank: ColumnElement[Any]
+) -> ProductPage:
+    """Best matches first, ranked among the RELEVANCE_WINDOW most recent matches, then the
+    older matches newest first.
+
+    Ranking every match of a broad word ("oak" in 60,000 of a million products) means reading
+    and scoring them all, hundreds of milliseconds; the window bounds that work. The window
+    (lowest and highest id) is fixed by the first page and carried in the cursor, so paging
+    stays exact: every match present at the first page is listed once.
+    """
+    limit = params.limit
+    rows: list[tuple[Product, Any]] = []
+    if params.cursor:
+        rank_after, id_after, low, high = decode_cursor(params.cursor, ProductSort.RELEVANCE)
+        if rank_after is not None:
+            ranked = base.add_columns(rank.label("rank")).where(
+                Product.id.between(low, high),
+                tuple_(rank, Product.id) < tuple_(literal(rank_after), literal(id_after)),
+            )
+            rows = await _ranked(session, ranked, rank, limit)
+    else:
+        rank_after, id_after = None, None
+        window = (
+            base.with_only_columns(Product.id)
+            .order_by(Product.id.desc())
+            .limit(RELEVANCE_WINDOW)
+            .subquery("window")
+        )
+        first = select(
+            Product,
+            rank.label("rank"),
+            func.min(window.c.id).over().label("low"),
+            func.max(window.c.id).over().label("high"),
+        ).join(window, window.c.id == Product.id)
+        result = await session.execute(
+            first.order_by(rank.desc(), Product.id.desc())
+            .limit(limit + 1)
+            .options(selectinload(Product.images))
+        )
+        found = result.all()
+        if not found:
+            return ProductPage(items=[], next_cursor=None)
+        low, high = found[0].low, found[0].high
+        rows = [(row[0], row[1]) for row in found]
+    if len(rows) <= limit:
+        older_than = id_after if id_after is not None and rank_after is None else low
+        older = base.where(Product.id < older_than).order_by(Product.id.desc())
+        older = older.limit(limit + 1 - len(rows)).options(selectinload(Product.images))
+        rows += [(product, None) for product in await session.scalars(older)]
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        product, product_rank = page[-1]
+        values = [product_rank, product.id, low, high]
+        next_cursor = encode_cursor(ProductSort.RELEVANCE, values)
+    return ProductPage(items=[list_item(p) for p, _ in page], next_cursor=next_cursor)
+
+
+async def _ranked(
+    session: AsyncSession, query: Select[Any], rank: ColumnElement[Any], limit: int
+) -> list[tuple[Product, Any]]:
+    query = query.order_by(rank.desc(), Product.id.desc()).limit(limit + 1)
+    result = await session.execute(query.options(selectinload(Product.images)))
+    return [(row[0], row[1]) for row in result]
+
+
+def _key_values(sort: ProductSort, product: Product) -> list[Any]:
     first: Any = {
-        ProductSort.RELEVANCE: rank,
         ProductSort.PRICE_ASC: product.price,
         ProductSort.PRICE_DESC: product.price,
         ProductSort.NAME: product.name,
