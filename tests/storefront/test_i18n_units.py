@@ -76,3 +76,23 @@ def test_next_is_a_local_path() -> None:
     assert safe_next("/basket?x=1") == "/basket?x=1"
     for bad in ("https://evil.example", "//evil.example", "/\\evil", "evil", "/a\nb", None):
         assert safe_next(bad) == "/"
+
+
+def test_service_messages_in_the_pages_language() -> None:
+    from starlette.requests import Request
+
+    from vitrina.storefront.messages import shown
+
+    def request(language: str) -> Request:
+        scope = {"type": "http", "headers": [], "state": {"language": language}}
+        return Request(scope)
+
+    russian, english = request("ru"), request("en")
+    assert shown(russian, "This coupon has expired.") == "Срок действия промокода истёк."
+    assert shown(russian, "Promo code “NOPE” does not exist.") == "Промокода «NOPE» не существует."
+    both = "“Mug” is out of stock. Only 2 of “Lamp” left in stock; you have 3."
+    assert shown(russian, both) == (
+        "«Mug» нет в наличии. «Lamp» осталось только 2 шт., а у вас в корзине 3."
+    )
+    assert shown(english, both) == both
+    assert shown(russian, "Something new.") == "Something new."

@@ -17,6 +17,7 @@ from vitrina.db import SessionDep
 from vitrina.errors import Conflict, NotFound, VitrinaError
 from vitrina.payments.fulfilment import fulfil_for_customer
 from vitrina.storefront.deps import WebUser, login_url, require_user
+from vitrina.storefront.messages import shown
 from vitrina.storefront.templating import N_, flash, render, translate
 from vitrina.storefront.web import safe_next
 
@@ -42,6 +43,7 @@ async def basket_page(
     basket = await basket_view(session, customer, settings)
     context = {
         "basket": basket,
+        "warnings": [shown(request, warning.message) for warning in basket.warnings],
         "cancelled": checkout == "cancelled",
         "promo_error": request.session.pop("promo_error", None),
     }
@@ -72,9 +74,10 @@ async def add_to_basket(
     try:
         await basket_service.set_quantity(session, customer, product_id, next_quantity)
     except VitrinaError as error:
+        message = shown(request, error.detail)
         if partial:
-            return render(request, "storefront/_basket_status.html", {"error": error.detail})
-        flash(request, str(error.detail))
+            return render(request, "storefront/_basket_status.html", {"error": message})
+        flash(request, message)
         return RedirectResponse(back, status_code=303)
     if partial:
         return render(request, "storefront/_basket_status.html")
@@ -94,7 +97,7 @@ async def update_quantity(
     try:
         await basket_service.set_quantity(session, customer, product_id, quantity)
     except VitrinaError as error:
-        flash(request, str(error.detail))
+        flash(request, shown(request, error.detail))
     return _to_basket()
 
 
@@ -123,7 +126,7 @@ async def apply_promo(
     try:
         await basket_service.apply_promo(session, customer, code)
     except VitrinaError as error:
-        request.session["promo_error"] = str(error.detail)
+        request.session["promo_error"] = shown(request, error.detail)
         return _to_basket("#promo")
     flash(request, translate(request, N_("Promo code applied.")))
     return _to_basket()
@@ -146,7 +149,7 @@ async def checkout(
     except VitrinaError as error:
         if error.status_code >= 500:
             raise
-        flash(request, str(error.detail))
+        flash(request, shown(request, error.detail))
         return _to_basket()
     if not opened.url:
         flash(request, translate(request, N_("Checkout is not available right now.")))
