@@ -139,3 +139,32 @@ async def drain_once() -> None:
     from vitrina.payments.sync import sync_due_once
 
     await sync_due_once(10, config=FAST)
+
+
+async def test_a_change_that_kept_the_version_is_still_delivered(
+    make_product: Any, session: AsyncSession, emulator: EmulatorControls
+) -> None:
+    """Two unlocked edits can write the same next version; the worker must not take the
+    second one for delivered just because the version matches."""
+    import asyncio
+
+    from sqlalchemy import update
+
+    from payments.conftest import FAST
+    from vitrina.payments.sync import sync_due_once
+
+    product = await make_product(name="Tea", price=1250)
+    emulator.fault("slow", count=1, delay=1.0, path_prefix="/v1/products", method="POST")
+    delivery = asyncio.create_task(sync_due_once(5, config=FAST))
+    for _ in range(500):
+        if emulator.calls("/v1/products", "POST"):
+            break
+        await asyncio.sleep(0.02)
+    await session.execute(update(Product).where(Product.id == product.id).values(name="Oolong"))
+    await session.commit()
+    await delivery
+
+    await session.refresh(product)
+    assert product.synced_version < product.sync_version
+    await drain()
+    await assert_stripe_matches_store()

@@ -21,7 +21,7 @@ from typing import Literal
 
 import stripe
 import structlog
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -146,6 +146,7 @@ async def deliver(kind: Kind, row_id: int, config: WorkerConfig, deadline: float
             await session.commit()
             return False
         version, attempts = row.sync_version, row.sync_attempts
+        unchanged = _unchanged(row)
         push: Callable[[Delivery], Awaitable[dict[str, object]]]
         if isinstance(row, Product):
             push = partial(_push_product, target=product_target(row))
@@ -170,7 +171,30 @@ async def deliver(kind: Kind, row_id: int, config: WorkerConfig, deadline: float
         log.exception("stripe_sync_crashed", kind=kind, row_id=row_id, version=version)
         await _record_failure(kind, row_id, version, attempts, describe(error), config)
         return False
-    return await _record_success(kind, row_id, version, values, config)
+    return await _record_success(kind, row_id, version, values, config, unchanged)
+
+
+def _unchanged(row: Product | DiscountCoupon) -> list[ColumnElement[bool]]:
+    """Conditions that hold while the row still shows the state being pushed.
+
+    The version check alone trusts every writer to bump `sync_version` under a row lock; two
+    unlocked edits could both write the same next version. Comparing the synced fields too
+    means such a change is never marked delivered: the row stays due and goes out next.
+    """
+    if isinstance(row, Product):
+        return [
+            Product.name == row.name,
+            Product.price == row.price,
+            Product.currency == row.currency,
+            Product.is_active == row.is_active,
+        ]
+    return [
+        DiscountCoupon.number == row.number,
+        DiscountCoupon.is_active == row.is_active,
+        DiscountCoupon.deleted_at.is_(None)
+        if row.deleted_at is None
+        else DiscountCoupon.deleted_at.is_not(None),
+    ]
 
 
 async def _push_product(delivery: Delivery, *, target: ProductTarget) -> dict[str, object]:
@@ -193,7 +217,12 @@ async def _push_coupon(
 
 
 async def _record_success(
-    kind: Kind, row_id: int, version: int, values: dict[str, object], config: WorkerConfig
+    kind: Kind,
+    row_id: int,
+    version: int,
+    values: dict[str, object],
+    config: WorkerConfig,
+    unchanged: list[ColumnElement[bool]],
 ) -> bool:
     model = MODELS[kind]
     now = utcnow()
@@ -206,7 +235,7 @@ async def _record_success(
         )
         result = await session.execute(
             update(model)
-            .where(model.id == row_id, model.sync_version == version)
+            .where(model.id == row_id, model.sync_version == version, *unchanged)
             .values(
                 synced_version=version,
                 sync_attempts=0,
@@ -216,9 +245,16 @@ async def _record_success(
             )
             .execution_options(synchronize_session=False)
         )
+        done = bool(getattr(result, "rowcount", 0))
+        if not done:  # changed meanwhile under the same version: next time, fresh keys
+            await session.execute(
+                update(model)
+                .where(model.id == row_id, model.sync_version == version)
+                .values(sync_attempts=model.sync_attempts + 1, updated_at=model.updated_at)
+                .execution_options(synchronize_session=False)
+            )
         await _release(session, kind, row_id, config.owner)
         await session.commit()
-    done = bool(getattr(result, "rowcount", 0))
     log.info("stripe_synced", kind=kind, row_id=row_id, version=version, current=done)
     return done
 
