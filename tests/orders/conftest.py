@@ -42,6 +42,7 @@ from vitrina.kit.money import percent_of
 from vitrina.orders.models import Order
 from vitrina.orders.notifications import wait_for_outgoing_mail
 from vitrina.payments.client import make_stripe_client
+from vitrina.payments.webhooks import HANDLERS
 
 WEBHOOK_PATH = "/api/v1/stripe/webhook"
 
@@ -78,10 +79,10 @@ class Emulator:
         assert settings.stripe_api_base
         self.base_url = settings.stripe_api_base
         self.stripe = make_stripe_client(settings)
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=60)
 
     async def control(self, method: str, path: str, body: Any = None) -> Any:
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=60) as http:
-            response = await http.request(method, f"/_emulator/{path}", json=body)
+        response = await self.http.request(method, f"/_emulator/{path}", json=body)
         response.raise_for_status()
         return response.json()
 
@@ -117,15 +118,15 @@ class Emulator:
         return rows
 
     async def settle(self, within: float = 15.0) -> None:
-        """Wait until no background delivery is pending (each answered or given up)."""
+        """Wait until no delivery attempt is in flight (each answered, failed or given up)."""
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             rows = await self.deliveries()
-            done = {(d["event"], d["url"]) for d in rows if d["ok"]}
-            failed = [d for d in rows if not d["ok"] and (d["event"], d["url"]) not in done]
-            pending = [d for d in rows if d["status"] is None and d["error"] is None]
-            if not pending and not failed:
-                return
+            if not any(d["status"] is None and d["error"] is None for d in rows):
+                await asyncio.sleep(0.05)  # a retry scheduled by a failure starts a new row
+                rows = await self.deliveries()
+                if not any(d["status"] is None and d["error"] is None for d in rows):
+                    return
             await asyncio.sleep(0.05)
 
 
@@ -134,6 +135,7 @@ async def emulator(settings: Settings) -> AsyncIterator[Emulator]:
     controls = Emulator(settings)
     yield controls
     await controls.control("POST", "reset")
+    await controls.http.aclose()
     await wait_for_outgoing_mail()
 
 
@@ -144,12 +146,13 @@ Listen = Callable[[], Awaitable[str]]
 def listen(
     emulator: Emulator, live_server: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> Listen:
-    """`await listen()`: from now on Stripe delivers every event to the live store, signed with
-    the endpoint's secret, which the store is set to verify with."""
+    """`await listen()`: from now on Stripe delivers the events the store handles to the live
+    store (as production's endpoint is configured), signed with the endpoint's secret, which the
+    store is set to verify with."""
 
     async def start() -> str:
         endpoint = await emulator.stripe.v1.webhook_endpoints.create_async(
-            {"url": live_server + WEBHOOK_PATH, "enabled_events": ["*"]}
+            {"url": live_server + WEBHOOK_PATH, "enabled_events": list(HANDLERS)}
         )
         assert endpoint.secret
         monkeypatch.setattr(settings, "stripe_webhook_secret", SecretStr(endpoint.secret))
@@ -196,6 +199,45 @@ class Arranged:
 
 
 ArrangeCheckout = Callable[..., Awaitable[Arranged]]
+
+
+def session_params(
+    settings: Settings, basket_id: int, code: str, user: User, lines: list[tuple[Product, int]]
+) -> dict[str, Any]:
+    """Checkout Session parameters as the basket feature sends them (CONTRACT.md)."""
+    return {
+        "mode": "payment",
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": settings.store_currency,
+                    "unit_amount": p.price,
+                    "product_data": {"name": p.name},
+                },
+                "quantity": q,
+            }
+            for p, q in lines
+        ],
+        "success_url": f"{settings.public_base_url}/checkout/success?code={code}"
+        "&session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": f"{settings.public_base_url}/basket?checkout=cancelled",
+        "metadata": {"basket_id": str(basket_id), "unique_code": code, "user_id": str(user.id)},
+        "client_reference_id": f"basket-{basket_id}",
+        "customer_email": user.email,
+    }
+
+
+def add_shipping(params: dict[str, Any], amount: int, currency: str) -> None:
+    params["shipping_address_collection"] = {"allowed_countries": ["US", "DE"]}
+    params["shipping_options"] = [
+        {
+            "shipping_rate_data": {
+                "display_name": "Standard",
+                "type": "fixed_amount",
+                "fixed_amount": {"amount": amount, "currency": currency},
+            }
+        }
+    ]
 
 
 async def _stripe_coupon(client: stripe.StripeClient, coupon: DiscountCoupon) -> str:
@@ -248,39 +290,11 @@ def arrange_checkout(settings: Settings, emulator: Emulator) -> ArrangeCheckout:
                 )
             await session.commit()
             basket_id = basket.id
-        params: dict[str, Any] = {
-            "mode": "payment",
-            "line_items": [
-                {
-                    "price_data": {
-                        "currency": currency,
-                        "unit_amount": p.price,
-                        "product_data": {"name": p.name},
-                    },
-                    "quantity": q,
-                }
-                for p, q in lines
-            ],
-            "success_url": f"{settings.public_base_url}/checkout/success?code={code}"
-            "&session_id={CHECKOUT_SESSION_ID}",
-            "cancel_url": f"{settings.public_base_url}/basket?checkout=cancelled",
-            "metadata": {"basket_id": str(basket_id), "unique_code": code, "user_id": str(user.id)},
-            "client_reference_id": f"basket-{basket_id}",
-            "customer_email": user.email,
-        }
+        params = session_params(settings, basket_id, code, user, lines)
         if coupon is not None:
             params["discounts"] = [{"coupon": await _stripe_coupon(emulator.stripe, coupon)}]
         if shipping:
-            params["shipping_address_collection"] = {"allowed_countries": ["US", "DE"]}
-            params["shipping_options"] = [
-                {
-                    "shipping_rate_data": {
-                        "display_name": "Standard",
-                        "type": "fixed_amount",
-                        "fixed_amount": {"amount": shipping, "currency": currency},
-                    }
-                }
-            ]
+            add_shipping(params, shipping, currency)
         remote = await emulator.stripe.v1.checkout.sessions.create_async(
             params, {"idempotency_key": f"vitrina:checkout:{basket_id}:{code}"}
         )

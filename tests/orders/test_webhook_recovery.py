@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -32,9 +33,9 @@ class CrashOnce:
         self.handler = handler
         self.calls = 0
 
-    async def __call__(self, session: AsyncSession, object_id: str) -> object:
+    async def apply(self, session: AsyncSession, fetched: Any) -> object:
         self.calls += 1
-        result = await self.handler(session, object_id)
+        result = await self.handler.apply(session, fetched)
         if self.calls == 1:
             raise RuntimeError("simulated crash between receiving and handling")
         return result
@@ -59,8 +60,9 @@ async def test_stripe_redelivery_after_a_failed_handler_creates_the_order(
     webhook_endpoint: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    crash = CrashOnce(webhooks.HANDLERS[COMPLETED])
-    monkeypatch.setitem(webhooks.HANDLERS, COMPLETED, crash)
+    original = webhooks.HANDLERS[COMPLETED]
+    crash = CrashOnce(original)
+    monkeypatch.setitem(webhooks.HANDLERS, COMPLETED, webhooks.Handler(original.fetch, crash.apply))
     product = await make_product(price=1000, stock=5)
     arranged = await arrange_checkout(customer, [(product, 2)])
 
@@ -91,7 +93,7 @@ async def test_retry_command_handles_what_stripe_gave_up_on(
     webhook_secret: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def broken(session: AsyncSession, object_id: str) -> object:
+    async def broken(session: AsyncSession, fetched: Any) -> object:
         raise RuntimeError("database went away mid-handler")
 
     product = await make_product(price=1000, stock=5)
@@ -100,7 +102,8 @@ async def test_retry_command_handles_what_stripe_gave_up_on(
     event = (await emulator.event(COMPLETED, arranged.session_id)).to_dict()
 
     with monkeypatch.context() as patch:
-        patch.setitem(webhooks.HANDLERS, COMPLETED, broken)
+        fetch = webhooks.HANDLERS[COMPLETED].fetch
+        patch.setitem(webhooks.HANDLERS, COMPLETED, webhooks.Handler(fetch, broken))
         response = await post_event(client, event, webhook_secret)
     assert response.status_code == 500
     row = await _inbox(session, event["id"])
