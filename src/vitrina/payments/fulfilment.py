@@ -75,6 +75,15 @@ async def fulfil_checkout_session(session: AsyncSession, stripe_session_id: str)
 
 async def fulfil(session: AsyncSession, stripe_session_id: str, *, source: str = "") -> Fulfilment:
     remote = await gateway.retrieve_checkout_session(stripe_session_id)
+    return await fulfil_remote(session, remote, source=source)
+
+
+async def fulfil_remote(
+    session: AsyncSession, remote: stripe.checkout.Session, *, source: str = ""
+) -> Fulfilment:
+    """`fulfil` with the session already fetched from Stripe (the webhook fetches it before
+    taking a database connection)."""
+    stripe_session_id = remote.id
     state = payment_state(remote)
     if state is PaymentState.NOT_COMPLETE:
         return Fulfilment(await orders.order_by_session(session, stripe_session_id))
@@ -276,13 +285,12 @@ async def _settle_goods(
     basket.coupon_id = None
 
 
-async def expire_checkout_session(session: AsyncSession, stripe_session_id: str) -> bool:
+async def expire_checkout_session(session: AsyncSession, remote: stripe.checkout.Session) -> bool:
     """`checkout.session.expired`: release the reservations of a session Stripe says has
     expired, leaving the basket as it was. A session that completed is left alone."""
-    remote = await gateway.retrieve_checkout_session(stripe_session_id)
     if remote.status != "expired":
         return False
-    checkout = await _lock_checkout(session, stripe_session_id)
+    checkout = await _lock_checkout(session, remote.id)
     if checkout is None or checkout.status is not CheckoutStatus.OPEN:
         return False
     await inventory.release_reservations(session, checkout.id)
@@ -290,16 +298,15 @@ async def expire_checkout_session(session: AsyncSession, stripe_session_id: str)
     return True
 
 
-async def follow_charge_refunds(session: AsyncSession, charge_id: str) -> Order | None:
+async def follow_charge_refunds(session: AsyncSession, charge: stripe.Charge) -> Order | None:
     """`charge.refunded`: the order takes the charge's current `amount_refunded`."""
-    charge = await gateway.retrieve_charge(charge_id)
     intent = charge.payment_intent
     intent_id = intent.id if isinstance(intent, stripe.PaymentIntent) else intent
     if not intent_id:
         return None
     order = await orders.order_by_payment_intent(session, intent_id)
     if order is None:
-        log.warning("refund_for_unknown_order", charge_id=charge_id)
+        log.warning("refund_for_unknown_order", charge_id=charge.id)
         return None
     await orders.apply_refunded_amount(session, order, charge.amount_refunded)
     return order

@@ -27,7 +27,9 @@ async def stripe_webhook(request: Request, settings: SettingsDep) -> JSONRespons
     event = webhooks.verify(
         payload, request.headers.get("stripe-signature"), webhook_secret(settings)
     )
-    outcome = await webhooks.receive(db_helper.session_factory, event)
+    outcome = await webhooks.receive(
+        db_helper.session_factory, event, concurrency=settings.database_pool_size
+    )
     status = 500 if outcome is webhooks.Outcome.FAILED else 200
     return JSONResponse({"received": True, "outcome": outcome.value}, status_code=status)
 

@@ -3,7 +3,8 @@
 1. The signature is checked on the raw body (`stripe.Webhook.construct_event`, 300 s).
 2. The event is inserted into `webhook_events` (unique source + external id, `ON CONFLICT DO
    NOTHING`) and committed on its own, so it survives whatever happens next.
-3. A second transaction claims the row with a conditional `UPDATE ... WHERE handled_at IS
+3. The event's object is fetched from Stripe (no connection held), then a second
+   transaction claims the row with a conditional `UPDATE ... WHERE handled_at IS
    NULL` (on PostgreSQL that row lock makes a concurrent delivery of the same event wait, then
    find it handled), runs the handler, stamps `handled_at` and commits: handling and stamp
    commit together or not at all.
@@ -13,8 +14,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -28,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vitrina.errors import BadRequest
 from vitrina.kit.clock import utcnow
+from vitrina.orders import gateway
 from vitrina.orders.models import WebhookEvent
 from vitrina.payments import fulfilment
 
@@ -36,21 +41,32 @@ log = structlog.get_logger(__name__)
 SOURCE = "stripe"
 SIGNATURE_TOLERANCE_SECONDS = 300
 
-Handler = Callable[[AsyncSession, str], Awaitable[object]]
+
+@dataclass(frozen=True)
+class Handler:
+    """`fetch` asks Stripe for the event's object as it is now (no database connection held);
+    `apply` brings the store in line with it inside the claimed transaction."""
+
+    fetch: Callable[[str], Awaitable[Any]]
+    apply: Callable[[AsyncSession, Any], Awaitable[object]]
 
 
-async def _fulfil(session: AsyncSession, object_id: str) -> object:
-    return await fulfilment.fulfil(session, object_id, source="webhook")
+async def _fulfil(session: AsyncSession, remote: stripe.checkout.Session) -> object:
+    return await fulfilment.fulfil_remote(session, remote, source="webhook")
 
+
+_SESSION_PAID = Handler(gateway.retrieve_checkout_session, _fulfil)
 
 HANDLERS: dict[str, Handler] = {
-    "checkout.session.completed": _fulfil,
-    "checkout.session.async_payment_succeeded": _fulfil,
-    "checkout.session.async_payment_failed": _fulfil,
-    "checkout.session.expired": fulfilment.expire_checkout_session,
-    "charge.refunded": fulfilment.follow_charge_refunds,
+    "checkout.session.completed": _SESSION_PAID,
+    "checkout.session.async_payment_succeeded": _SESSION_PAID,
+    "checkout.session.async_payment_failed": _SESSION_PAID,
+    "checkout.session.expired": Handler(
+        gateway.retrieve_checkout_session, fulfilment.expire_checkout_session
+    ),
+    "charge.refunded": Handler(gateway.retrieve_charge, fulfilment.follow_charge_refunds),
 }
-"""Event type -> handler(session, id of the event's object). Other types are recorded only."""
+"""Event type -> Handler for the event's `data.object.id`. Other types are recorded only."""
 
 
 class Outcome(StrEnum):
@@ -103,31 +119,38 @@ async def record(session: AsyncSession, event: dict[str, Any]) -> int:
     return row_id
 
 
-async def dispatch(session: AsyncSession, event_type: str, payload: dict[str, Any]) -> None:
-    handler = HANDLERS.get(event_type)
-    if handler is None:
-        return
-    object_id = str(payload["data"]["object"]["id"])
-    await handler(session, object_id)
+def _object_id(payload: dict[str, Any]) -> str:
+    return str(payload["data"]["object"]["id"])
 
 
 async def handle(factory: async_sessionmaker[AsyncSession], row_id: int) -> Outcome:
     """Handle one inbox row unless it is handled already; the stamp commits with the work."""
     async with factory() as session:
-        claimed = (
+        row = (
             await session.execute(
+                select(WebhookEvent.type, WebhookEvent.payload, WebhookEvent.handled_at).where(
+                    WebhookEvent.id == row_id
+                )
+            )
+        ).one()
+        await session.rollback()
+        event_type, payload, handled_at = row
+        if handled_at is not None:
+            return Outcome.ALREADY_HANDLED
+        handler = HANDLERS.get(event_type)
+        try:
+            fetched = await handler.fetch(_object_id(payload)) if handler else None
+            claimed = await session.scalar(
                 update(WebhookEvent)
                 .where(WebhookEvent.id == row_id, WebhookEvent.handled_at.is_(None))
                 .values(attempts=WebhookEvent.attempts + 1)
-                .returning(WebhookEvent.type, WebhookEvent.payload)
+                .returning(WebhookEvent.id)
             )
-        ).one_or_none()
-        if claimed is None:
-            await session.rollback()
-            return Outcome.ALREADY_HANDLED
-        event_type, payload = claimed
-        try:
-            await dispatch(session, event_type, payload)
+            if claimed is None:
+                await session.rollback()
+                return Outcome.ALREADY_HANDLED
+            if handler is not None:
+                await handler.apply(session, fetched)
             await session.execute(
                 update(WebhookEvent)
                 .where(WebhookEvent.id == row_id)
@@ -157,11 +180,29 @@ async def _record_failure(
         await session.commit()
 
 
-async def receive(factory: async_sessionmaker[AsyncSession], event: dict[str, Any]) -> Outcome:
-    async with factory() as session:
-        row_id = await record(session, event)
-        await session.commit()
-    return await handle(factory, row_id)
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _handling_slots(size: int) -> asyncio.Semaphore:
+    """Per process, at most `size` deliveries use the database at once; a burst of events
+    waits here instead of taking every pooled connection from customers' requests."""
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop)
+    if slots is None:
+        slots = _slots[loop] = asyncio.Semaphore(max(1, size))
+    return slots
+
+
+async def receive(
+    factory: async_sessionmaker[AsyncSession], event: dict[str, Any], *, concurrency: int = 8
+) -> Outcome:
+    async with _handling_slots(concurrency):
+        async with factory() as session:
+            row_id = await record(session, event)
+            await session.commit()
+        return await handle(factory, row_id)
 
 
 async def retry_unhandled(
