@@ -29,8 +29,8 @@ from pydantic import SecretStr
 from sqlalchemy import event
 
 from vitrina.app import create_app
+from vitrina.catalog.cursors import encode_cursor
 from vitrina.catalog.schemas import ProductSort
-from vitrina.catalog.search import encode_cursor
 from vitrina.config import Settings
 from vitrina.db import db_helper
 
@@ -151,9 +151,13 @@ async def main() -> None:
                         if sql.startswith("SET LOCAL"):
                             await raw.execute(sql)
                         continue
-                    plan = await raw.fetch(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", *values)
-                    for line in [r[0] for r in plan][:6]:
-                        print(f"   | {line}")
+                    plan = [
+                        r[0]
+                        for r in await raw.fetch(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", *values)
+                    ]
+                    scans = [line for line in plan[3:] if "Scan" in line or "Cond" in line]
+                    for line in plan[:3] + scans[:5]:
+                        print(f"   | {line[:160]}")
                     print("   |")
             print()
     await raw.close()

@@ -13,12 +13,8 @@ No COUNT(*) is run: `total` is left out. Relevance ranks a bounded window of mat
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -39,16 +35,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from vitrina.catalog.categories import descendant_ids
+from vitrina.catalog.cursors import decode_cursor, encode_cursor
 from vitrina.catalog.models import Product
 from vitrina.catalog.schemas import (
-    MAX_INT,
     ImageOut,
     ProductListItem,
     ProductPage,
     ProductQuery,
     ProductSort,
 )
-from vitrina.errors import Unprocessable
 
 TEXT_SEARCH_CONFIG = "english"
 SEARCH_VECTOR = literal_column("products.search_vector", type_=TSVECTOR)
@@ -96,58 +91,6 @@ def _order_for(sort: ProductSort) -> _Order:
     if sort is ProductSort.NAME:
         return _Order((Product.name, Product.id), descending=False)
     return _Order((Product.created_at, Product.id), descending=True)
-
-
-def encode_cursor(sort: ProductSort, values: list[Any]) -> str:
-    encoded = [_iso(v) if isinstance(v, datetime) else v for v in values]
-    raw = json.dumps({"s": sort.value, "v": encoded}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _iso(moment: datetime) -> str:
-    """SQLite hands times back naive; they are UTC like every time the store writes."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
-
-
-def decode_cursor(cursor: str, sort: ProductSort) -> list[Any]:
-    """The key values a cursor carries; 422 for a cursor that is not one of ours."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-        values = data["v"]
-        size = 4 if sort is ProductSort.RELEVANCE else 2
-        if data["s"] != sort.value or not isinstance(values, list) or len(values) != size:
-            raise ValueError("cursor for another sort")
-        if sort is ProductSort.NEWEST:
-            values[0] = datetime.fromisoformat(values[0])
-        _check_types(sort, values)
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise Unprocessable(
-            "The cursor is not valid for this list; start again without it."
-        ) from exc
-    return values
-
-
-def _check_types(sort: ProductSort, values: list[Any]) -> None:
-    key_types: dict[ProductSort, tuple[type, ...]] = {
-        ProductSort.NEWEST: (datetime,),
-        ProductSort.NAME: (str,),
-        ProductSort.RELEVANCE: (int, float),
-    }
-    first: Any = values[0]
-    tail_phase = sort is ProductSort.RELEVANCE and first is None
-    if not tail_phase and (
-        not isinstance(first, key_types.get(sort, (int,))) or isinstance(first, bool)
-    ):
-        raise ValueError("bad cursor key")
-    if any(not isinstance(v, int) or isinstance(v, bool) for v in values[1:]):
-        raise ValueError("bad cursor id")
-    if any(isinstance(v, int) and not -MAX_INT <= v <= MAX_INT for v in values):
-        raise ValueError("number out of range")
-    if isinstance(first, str) and "\x00" in first:
-        raise ValueError("NUL in text")
-    if isinstance(first, datetime) and first.tzinfo is None:
-        raise ValueError("naive time")
 
 
 def effective_query(params: ProductQuery) -> str | None:
