@@ -83,8 +83,19 @@ class WebhookSender:
     _gates: dict[str, asyncio.Semaphore] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _client: httpx.AsyncClient | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    def _bind_to_running_loop(self) -> None:
+        """The HTTP client and the gates belong to one event loop; an app reused on another
+        loop (in-process tests) starts afresh there."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._loop = loop
+            self._client = None
+            self._gates = {}
 
     def _http(self) -> httpx.AsyncClient:
+        self._bind_to_running_loop()
         if self._client is None or self._client.is_closed:
             self._client = httpx.AsyncClient(timeout=self.timeout)
         return self._client
@@ -130,6 +141,7 @@ class WebhookSender:
         attempt: int,
         stale_signature: bool = False,
     ) -> Delivery:
+        self._bind_to_running_loop()
         gate = self._gates.setdefault(destination.url, asyncio.Semaphore(self.per_destination))
         async with gate:
             delivery = Delivery(
@@ -195,6 +207,6 @@ class WebhookSender:
 
     async def aclose(self) -> None:
         await self.cancel_all()
-        if self._client is not None:
+        if self._client is not None and self._loop is asyncio.get_running_loop():
             await self._client.aclose()
-            self._client = None
+        self._client = None
