@@ -301,3 +301,29 @@ async def test_expired_after_completed_changes_nothing(
 
 async def _has_order(session: AsyncSession, stripe_session_id: str) -> bool:
     return await count_orders(session, stripe_session_id) == 1
+
+
+async def test_async_failure_before_completed_never_touches_stock(
+    session: AsyncSession,
+    customer: User,
+    make_product,
+    arrange_checkout: ArrangeCheckout,
+    emulator: Emulator,
+    listen: Listen,
+) -> None:
+    product = await make_product(price=1000, stock=5)
+    arranged = await arrange_checkout(customer, [(product, 2)])
+    await emulator.complete(arranged.session_id, "async_failed")  # no endpoint yet
+    failed = await emulator.event("checkout.session.async_payment_failed", arranged.session_id)
+    completed = await emulator.event("checkout.session.completed", arranged.session_id)
+    await listen()
+
+    assert [d["status"] for d in await emulator.deliver(failed.id, times=2)] == [200, 200]
+    assert [d["status"] for d in await emulator.deliver(completed.id)] == [200]
+
+    order = await order_for(session, arranged.session_id)
+    assert order is not None and order.status is OrderStatus.CANCELLED
+    assert order.amount_charged == 0
+    assert await stock_of(session, product.id) == 5
+    assert await session.scalar(select(func.count()).select_from(StockReservation)) == 0
+    assert await count_orders(session) == 1

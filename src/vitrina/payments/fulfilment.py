@@ -99,11 +99,10 @@ async def fulfil_remote(
     order = await _insert_order(session, checkout, remote, state, source)
     if order is None:
         return Fulfilment(await orders.order_by_session(session, stripe_session_id))
-    await _settle_goods(session, order, checkout, remote)
-    if state is PaymentState.FAILED:
-        await orders.cancel_with_stock_back(
-            session, order, actor_id=None, note="The delayed payment failed."
-        )
+    failed = state is PaymentState.FAILED
+    await _settle_goods(session, order, checkout, remote, take_stock=not failed)
+    if failed:
+        orders.set_status(session, order, OrderStatus.CANCELLED, note="The delayed payment failed.")
     else:
         confirm_after_commit(session, order.id)
     log.info("order_created", order_id=order.id, stripe_session_id=stripe_session_id)
@@ -252,10 +251,13 @@ async def _settle_goods(
     order: Order,
     checkout: CheckoutSession,
     remote: stripe.checkout.Session,
+    *,
+    take_stock: bool = True,
 ) -> None:
-    """Reservations become stock decrements; coupon redeemed; basket emptied; code removed."""
+    """Reservations become stock decrements (unless the payment already failed); coupon
+    redeemed (Stripe counts it at completion too); basket emptied; code removed."""
     await inventory.release_reservations(session, checkout.id)
-    short = await inventory.take_stock(session, orders.sold_lines(order))
+    short = await inventory.take_stock(session, orders.sold_lines(order)) if take_stock else []
     if short:
         _flag(order, f"Not enough stock for products {short}; stock set to zero.")
     if checkout.coupon_id is not None:
