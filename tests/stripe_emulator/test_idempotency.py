@@ -118,7 +118,9 @@ def test_keys_expire_after_24_hours(sc: stripe.StripeClient, emulator: EmulatorS
 def test_dropped_connection_then_retry_with_same_key(
     sc: stripe.StripeClient, emulator: EmulatorServer
 ) -> None:
-    emulator.control("POST", "faults", {"kind": "drop", "count": 1, "path_prefix": "/v1/products"})
+    emulator.control(
+        "POST", "faults", {"kind": "dropped", "count": 1, "path_prefix": "/v1/products"}
+    )
     with pytest.raises(stripe.APIConnectionError):
         sc.v1.products.create({"name": "Tea"}, {"idempotency_key": "k-9"})
     retried = sc.v1.products.create({"name": "Tea"}, {"idempotency_key": "k-9"})

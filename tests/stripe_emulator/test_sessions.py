@@ -424,3 +424,19 @@ def test_promotion_code_expiry_and_redemption_limit(
     emulator.advance_clock(3601)
     expired = session_params(price.id, discounts=[{"promotion_code": soon.id}])
     assert _refused(sc, expired).param == "discounts[0][promotion_code]"
+
+
+def test_ui_modes(sc: stripe.StripeClient) -> None:
+    price = make_price(sc)
+    assert _refused(sc, session_params(price.id, ui_mode="popup")).param == "ui_mode"
+    embedded = {
+        "mode": "payment",
+        "ui_mode": "embedded_page",
+        "return_url": "http://127.0.0.1:9/return?session_id={CHECKOUT_SESSION_ID}",
+        "line_items": [{"price": price.id, "quantity": 1}],
+    }
+    session = sc.v1.checkout.sessions.create(embedded)
+    assert session.url is None
+    assert session.client_secret is not None and session.client_secret.startswith(session.id)
+    with_success = {**embedded, "success_url": "http://127.0.0.1:9/ok"}
+    assert _refused(sc, with_success).param == "success_url"

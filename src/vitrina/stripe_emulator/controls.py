@@ -130,6 +130,7 @@ async def add_fault(request: Request) -> Response:
     state = _state(request)
     body = await _body(request)
     kind = str(body.get("kind", "500"))
+    kind = {"dropped": "drop", "dropped_connection": "drop"}.get(kind, kind)
     if kind not in KINDS:
         return _error(invalid(f"kind must be one of {', '.join(KINDS)}", param="kind"))
     fault = state.faults.add(
