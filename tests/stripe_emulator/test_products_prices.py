@@ -197,3 +197,12 @@ def test_a_refused_update_changes_nothing(sc: stripe.StripeClient) -> None:
         sc.v1.products.update(product_id, {"name": "Renamed", "default_price": "price_nope"})
     assert sc.v1.products.retrieve(product_id).name == "Tea"
     assert len(sc.v1.events.list().data) == events_before
+
+
+def test_non_ascii_text_round_trips(sc: stripe.StripeClient) -> None:
+    product = sc.v1.products.create(
+        {"name": "Чай зелёный", "metadata": {"категория": "напитки & чай=да"}}
+    )
+    again = sc.v1.products.retrieve(product.id)
+    assert again.name == "Чай зелёный"
+    assert again.metadata.to_dict() == {"категория": "напитки & чай=да"}
