@@ -268,3 +268,35 @@ def test_helper_methods(sc: stripe.StripeClient, emulator: EmulatorServer) -> No
         sc.v1.coupons.list()
     assert [c["status"] for c in emulator.calls(path="/v1/coupons", method="GET")] == [500]
     assert emulator.advance_clock(60)["now"] >= int(time.time()) + 59
+
+
+def test_timeouts_are_retried() -> None:
+    import asyncio
+
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    calls: list[float] = []
+
+    async def sleepy_once(request: Request) -> PlainTextResponse:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            await asyncio.sleep(1.0)
+        return PlainTextResponse("ok")
+
+    slow_server = ThreadedServer(Starlette(routes=[Route("/", sleepy_once, methods=["POST"])]))
+    slow_server.start()
+    try:
+        with EmulatorServer(
+            webhook_url=slow_server.base_url + "/", webhook_secret=WEBHOOK_SECRET
+        ) as emulator:
+            emulator.emulator.sender.timeout = 0.2
+            emulator.client().v1.coupons.create({"percent_off": 5})
+            wait_for(lambda: len(calls) == 2)
+            wait_for(lambda: len(emulator.control("GET", "deliveries")["data"]) == 2)
+            attempts = emulator.control("GET", "deliveries")["data"]
+            assert attempts[0]["status"] is None and "Timeout" in attempts[0]["error"]
+            wait_for(lambda: emulator.control("GET", "deliveries")["data"][1]["status"] == 200)
+    finally:
+        slow_server.stop()
