@@ -168,3 +168,30 @@ async def test_a_change_that_kept_the_version_is_still_delivered(
     assert product.synced_version < product.sync_version
     await drain()
     await assert_stripe_matches_store()
+
+
+async def test_deactivating_a_coupon_deactivates_its_code_and_back(
+    client: httpx.AsyncClient,
+    staff_headers: dict[str, str],
+    emulator: EmulatorControls,
+    stripe_client: stripe.StripeClient,
+) -> None:
+    coupon = (
+        await client.post(
+            "/api/v1/coupons",
+            json={"number": "PAUSE", "discount": 5, "end_at": FAR},
+            headers=staff_headers,
+        )
+    ).json()
+    await drain()
+    url = f"/api/v1/coupons/{coupon['id']}"
+    await client.patch(url, json={"is_active": False}, headers=staff_headers)
+    await drain()
+    assert stripe_client.v1.promotion_codes.list({"active": True}).data == []
+    await assert_stripe_matches_store()
+
+    await client.patch(url, json={"is_active": True}, headers=staff_headers)
+    await drain()
+    await assert_stripe_matches_store()
+    codes = stripe_client.v1.promotion_codes.list().data
+    assert [(c.code, c.active) for c in codes] == [("PAUSE", True)]  # the same code, reactivated
