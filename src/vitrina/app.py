@@ -21,7 +21,7 @@ from vitrina.observability.logging import configure_logging
 from vitrina.observability.middleware import RequestContextMiddleware
 from vitrina.observability.router import router as operations_router
 from vitrina.orders.router import router as orders_router
-from vitrina.payments.client import EMULATOR_MOUNT, webhook_secret
+from vitrina.payments.client import EMULATOR_MOUNT, close_stripe_clients, webhook_secret
 from vitrina.payments.router import router as payments_router
 from vitrina.payments.sync.worker import run_worker
 from vitrina.payments.sync_router import router as stripe_sync_router
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop.set()
             if worker is not None:
                 await asyncio.wait_for(worker, timeout=10)
+            await close_stripe_clients()
             emulator = getattr(app.state, "stripe_emulator", None)
             if emulator is not None:
                 await emulator.aclose()

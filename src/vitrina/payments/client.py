@@ -36,7 +36,8 @@ def webhook_secret(settings: Settings) -> str:
     return EMULATOR_WEBHOOK_SECRET
 
 
-_clients: dict[tuple[str, str | None, int, float], stripe.StripeClient] = {}
+_ClientKey = tuple[str, str | None, int, float]
+_clients: dict[_ClientKey, tuple[stripe.StripeClient, stripe.HTTPXClient]] = {}
 
 
 def make_stripe_client(settings: Settings | None = None) -> stripe.StripeClient:
@@ -48,14 +49,23 @@ def make_stripe_client(settings: Settings | None = None) -> stripe.StripeClient:
         settings.stripe_max_network_retries,
         settings.stripe_timeout_seconds,
     )
-    client = _clients.get(key)
-    if client is None:
+    cached = _clients.get(key)
+    if cached is None:
         api_key, base, retries, timeout = key
+        http_client = stripe.HTTPXClient(timeout=timeout, allow_sync_methods=True)
         client = stripe.StripeClient(
             api_key,
             base_addresses={"api": base} if base else {},
             max_network_retries=retries,
-            http_client=stripe.HTTPXClient(timeout=timeout, allow_sync_methods=True),
+            http_client=http_client,
         )
-        _clients[key] = client
-    return client
+        cached = _clients[key] = (client, http_client)
+    return cached[0]
+
+
+async def close_stripe_clients() -> None:
+    """Close the pooled connections of every client made here (at application shutdown)."""
+    while _clients:
+        _key, (_client, http_client) = _clients.popitem()
+        http_client.close()  # type: ignore[no-untyped-call]
+        await http_client.close_async()  # type: ignore[no-untyped-call]
