@@ -3,11 +3,11 @@
 1. The signature is checked on the raw body (`stripe.Webhook.construct_event`, 300 s).
 2. The event is inserted into `webhook_events` (unique source + external id, `ON CONFLICT DO
    NOTHING`) and committed on its own, so it survives whatever happens next.
-3. The event's object is fetched from Stripe (no connection held), then a second
-   transaction claims the row with a conditional `UPDATE ... WHERE handled_at IS
-   NULL` (on PostgreSQL that row lock makes a concurrent delivery of the same event wait, then
-   find it handled), runs the handler, stamps `handled_at` and commits: handling and stamp
-   commit together or not at all.
+3. Unless already handled, the event's object is fetched from Stripe (no connection held),
+   then a second transaction claims the row with a conditional `UPDATE ... WHERE handled_at
+   IS NULL` (on PostgreSQL that row lock makes a concurrent delivery of the same event wait,
+   then find it handled), applies the handler, stamps `handled_at` and commits: handling and
+   stamp commit together or not at all.
 4. If the handler fails, the error is recorded and the endpoint answers 500, so Stripe
    delivers again; `vitrina retry-webhooks` handles rows that stayed unhandled.
 """
@@ -93,8 +93,16 @@ def verify(payload: bytes, signature: str | None, secret: str) -> dict[str, Any]
     return event
 
 
-async def record(session: AsyncSession, event: dict[str, Any]) -> int:
-    """Insert the event once (`ON CONFLICT DO NOTHING`); returns its inbox row id."""
+@dataclass(frozen=True)
+class InboxRow:
+    id: int
+    type: str
+    payload: dict[str, Any]
+    handled: bool
+
+
+async def record(session: AsyncSession, event: dict[str, Any]) -> InboxRow:
+    """Insert the event once (`ON CONFLICT DO NOTHING`); returns its inbox row."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     values = {
@@ -110,59 +118,61 @@ async def record(session: AsyncSession, event: dict[str, Any]) -> int:
         .values(**values)
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
     )
-    row_id = await session.scalar(
-        select(WebhookEvent.id).where(
-            WebhookEvent.source == SOURCE, WebhookEvent.external_id == event["id"]
+    row_id, handled_at = (
+        await session.execute(
+            select(WebhookEvent.id, WebhookEvent.handled_at).where(
+                WebhookEvent.source == SOURCE, WebhookEvent.external_id == event["id"]
+            )
         )
-    )
-    assert row_id is not None
-    return row_id
+    ).one()
+    return InboxRow(row_id, event["type"], event, handled_at is not None)
 
 
 def _object_id(payload: dict[str, Any]) -> str:
     return str(payload["data"]["object"]["id"])
 
 
-async def handle(factory: async_sessionmaker[AsyncSession], row_id: int) -> Outcome:
+async def handle(factory: async_sessionmaker[AsyncSession], row: InboxRow) -> Outcome:
     """Handle one inbox row unless it is handled already; the stamp commits with the work."""
+    if row.handled:
+        return Outcome.ALREADY_HANDLED
+    handler = HANDLERS.get(row.type)
+    try:
+        fetched = await handler.fetch(_object_id(row.payload)) if handler else None
+        async with factory() as session:
+            claimed = await session.scalar(
+                update(WebhookEvent)
+                .where(WebhookEvent.id == row.id, WebhookEvent.handled_at.is_(None))
+                .values(attempts=WebhookEvent.attempts + 1)
+                .returning(WebhookEvent.id)
+            )
+            if claimed is None:
+                return Outcome.ALREADY_HANDLED
+            if handler is not None:
+                await handler.apply(session, fetched)
+            await session.execute(
+                update(WebhookEvent)
+                .where(WebhookEvent.id == row.id)
+                .values(handled_at=utcnow(), last_error=None)
+            )
+            await session.commit()
+    except Exception as exc:
+        log.exception("webhook_handler_failed", row_id=row.id, event_type=row.type)
+        await _record_failure(factory, row.id, exc)
+        return Outcome.FAILED
+    return Outcome.HANDLED
+
+
+async def handle_stored(factory: async_sessionmaker[AsyncSession], row_id: int) -> Outcome:
     async with factory() as session:
-        row = (
+        event_type, payload, handled_at = (
             await session.execute(
                 select(WebhookEvent.type, WebhookEvent.payload, WebhookEvent.handled_at).where(
                     WebhookEvent.id == row_id
                 )
             )
         ).one()
-        await session.rollback()
-        event_type, payload, handled_at = row
-        if handled_at is not None:
-            return Outcome.ALREADY_HANDLED
-        handler = HANDLERS.get(event_type)
-        try:
-            fetched = await handler.fetch(_object_id(payload)) if handler else None
-            claimed = await session.scalar(
-                update(WebhookEvent)
-                .where(WebhookEvent.id == row_id, WebhookEvent.handled_at.is_(None))
-                .values(attempts=WebhookEvent.attempts + 1)
-                .returning(WebhookEvent.id)
-            )
-            if claimed is None:
-                await session.rollback()
-                return Outcome.ALREADY_HANDLED
-            if handler is not None:
-                await handler.apply(session, fetched)
-            await session.execute(
-                update(WebhookEvent)
-                .where(WebhookEvent.id == row_id)
-                .values(handled_at=utcnow(), last_error=None)
-            )
-            await session.commit()
-        except Exception as exc:
-            await session.rollback()
-            log.exception("webhook_handler_failed", row_id=row_id, event_type=event_type)
-            await _record_failure(factory, row_id, exc)
-            return Outcome.FAILED
-    return Outcome.HANDLED
+    return await handle(factory, InboxRow(row_id, event_type, payload, handled_at is not None))
 
 
 async def _record_failure(
@@ -200,9 +210,9 @@ async def receive(
 ) -> Outcome:
     async with _handling_slots(concurrency):
         async with factory() as session:
-            row_id = await record(session, event)
+            row = await record(session, event)
             await session.commit()
-        return await handle(factory, row_id)
+        return await handle(factory, row)
 
 
 async def retry_unhandled(
@@ -226,5 +236,5 @@ async def retry_unhandled(
         )
     counts = dict.fromkeys(Outcome, 0)
     for row_id in row_ids:
-        counts[await handle(factory, row_id)] += 1
+        counts[await handle_stored(factory, row_id)] += 1
     return counts
