@@ -151,7 +151,9 @@ def placeholder_image(text: str, colour_seed: int, size: int = 480) -> bytes:
     """A diagonal gradient with the initials of `text` in the middle, as JPEG."""
     start = PALETTE[colour_seed % len(PALETTE)]
     end = PALETTE[(colour_seed * 7 + 3) % len(PALETTE)]
-    ramp = Image.linear_gradient("L").rotate(45, expand=True).resize((size, size))
+    turned = Image.linear_gradient("L").rotate(45, expand=True)
+    inner = (turned.width - 181) // 2
+    ramp = turned.crop((inner, inner, inner + 181, inner + 181)).resize((size, size))
     image = ImageOps.colorize(ramp, black=start, white=end)
     initials = "".join(word[0] for word in text.split()[:2]).upper()
     draw = ImageDraw.Draw(image)
