@@ -8,7 +8,6 @@ from urllib.parse import parse_qs, urlparse
 from sqlalchemy import func, select
 
 from vitrina.basket.checkout import RESERVATION_GRACE
-from vitrina.basket.clock import as_utc
 from vitrina.basket.models import Basket, CheckoutSession, CheckoutStatus, StockReservation
 from vitrina.basket.reservations import purge_expired_reservations, reserved_quantities
 from vitrina.kit.clock import utcnow
@@ -100,8 +99,8 @@ async def test_checkout_creates_the_session_the_store_computed(
             )
         )
     )
-    assert held_until == {as_utc(row.expires_at) + RESERVATION_GRACE}
-    assert as_utc(row.expires_at).timestamp() == stripe_session.expires_at
+    assert held_until == {row.expires_at + RESERVATION_GRACE}
+    assert row.expires_at.timestamp() == stripe_session.expires_at
     stored = await session.scalar(select(Basket).where(Basket.user_id == user.id))
     assert stored is not None and stored.session_id == out["session_id"]
     shown = (await client.get("/api/v1/basket", headers=headers)).json()

@@ -127,7 +127,7 @@ async def user_from_access_claims(session: AsyncSession, claims: security.Access
     if user is None or not user.is_active:
         raise Unauthorized("Could not validate credentials.")
     changed = user.password_changed_at
-    if changed is not None and claims.issued_at < tokens.as_utc(changed).timestamp():
+    if changed is not None and claims.issued_at < changed.timestamp():
         raise Unauthorized("Could not validate credentials.")
     return user
 

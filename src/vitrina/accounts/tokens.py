@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import structlog
 from sqlalchemy import CursorResult, select, update
@@ -41,11 +41,6 @@ class TokenPair:
     refresh_token: str
     expires_in: int
     token_type: str = "bearer"  # noqa: S105
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they were written as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def _new_refresh_token(session: AsyncSession, user_id: int, family_id: str) -> str:
@@ -110,7 +105,7 @@ async def rotate(session: AsyncSession, raw: str) -> TokenPair:
         log.warning("refresh_token_reused", user_id=token.user_id, family=token.family_id)
         await revoke_family(session, token.family_id)
         raise RefreshTokenReused()
-    if as_utc(token.expires_at) <= utcnow():
+    if token.expires_at <= utcnow():
         raise Unauthorized(INVALID_REFRESH)
     claimed: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
         update(RefreshToken)
@@ -168,7 +163,7 @@ async def redeem_password_reset(session: AsyncSession, raw: str) -> User:
         raise BadRequest("This password reset link is invalid.")
     if token.used_at is not None:
         raise BadRequest("This password reset link has already been used.")
-    if as_utc(token.expires_at) <= utcnow():
+    if token.expires_at <= utcnow():
         raise BadRequest("This password reset link has expired; please request a new one.")
     claimed: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
         update(PasswordResetToken)

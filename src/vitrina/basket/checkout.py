@@ -37,8 +37,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.accounts.models import User
-from vitrina.basket import deps
-from vitrina.basket.clock import as_utc
 from vitrina.basket.codes import new_unique_code
 from vitrina.basket.models import (
     Basket,
@@ -56,11 +54,14 @@ from vitrina.basket.service import (
     expire_in_stripe,
     get_basket,
 )
+from vitrina.catalog import service as catalog
 from vitrina.catalog.models import Product
 from vitrina.config import Settings
+from vitrina.coupons import service as coupons
 from vitrina.coupons.models import CouponRedemption, DiscountCoupon
 from vitrina.errors import Conflict, ServiceUnavailable, Unprocessable
 from vitrina.kit.clock import utcnow
+from vitrina.payments import sync
 from vitrina.payments.checkout_session import (
     StripeSession,
     session_expiry,
@@ -103,12 +104,12 @@ async def start_checkout(session: AsyncSession, user: User, settings: Settings) 
     await close_checkout(session, basket)
     stripe_coupon_id: str | None = None
     if coupon is not None:
-        await deps.validate_coupon_for(session, coupon, user)
-        stripe_coupon_id = await deps.ensure_coupon_in_stripe(session, coupon)
+        await coupons.validate_coupon_for(session, coupon, user)
+        stripe_coupon_id = await sync.ensure_coupon_in_stripe(session, coupon)
     products = await _lock_and_check_stock(session, items, settings)
     if coupon is not None:
         coupon = await _lock_coupon(session, coupon.id)
-        await deps.validate_coupon_for(session, coupon, user)
+        await coupons.validate_coupon_for(session, coupon, user)
         await _check_coupon_holds(session, coupon, user)
     lines = [(products[i.product_id], i.quantity) for i in items]
     priced = quote(
@@ -149,7 +150,7 @@ async def _reusable_checkout(
     checkout = await session.get(CheckoutSession, basket.session_id)
     if checkout is None or checkout.status != CheckoutStatus.OPEN:
         return None
-    if as_utc(checkout.expires_at) <= utcnow() + REUSE_MARGIN:
+    if checkout.expires_at <= utcnow() + REUSE_MARGIN:
         return None
     priced = quote(
         [(i.product, i.quantity) for i in items],
@@ -199,7 +200,7 @@ async def _lock_and_check_stock(
     session: AsyncSession, items: list[BasketItem], settings: Settings
 ) -> dict[int, Product]:
     wanted = {i.product_id: i.quantity for i in items}
-    products = await deps.lock_products(session, wanted)
+    products = await catalog.lock_products(session, wanted)
     reserved = await reserved_quantities(session, wanted)
     problems: list[str] = []
     for product_id, quantity in wanted.items():

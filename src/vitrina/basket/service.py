@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from vitrina.accounts.models import User
-from vitrina.basket import deps
 from vitrina.basket.codes import new_unique_code
 from vitrina.basket.models import Basket, BasketItem, CheckoutSession, CheckoutStatus
 from vitrina.basket.reservations import (
@@ -25,7 +24,9 @@ from vitrina.basket.reservations import (
     release_reservations,
     reserved_quantities,
 )
+from vitrina.catalog import service as catalog
 from vitrina.catalog.models import Product
+from vitrina.coupons import service as coupons
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.errors import Conflict, NotFound, Unprocessable
 from vitrina.kit.clock import utcnow
@@ -145,7 +146,7 @@ async def set_quantity(session: AsyncSession, user: User, product_id: int, quant
             await close_checkout(session, basket)
             await session.delete(item)
         return
-    product = (await deps.get_products_by_ids(session, [product_id])).get(product_id)
+    product = (await catalog.get_products_by_ids(session, [product_id])).get(product_id)
     if product is None:
         raise NotFound(f"Product {product_id} does not exist.")
     if not product.is_active:
@@ -185,10 +186,10 @@ async def remove_item(session: AsyncSession, user: User, product_id: int) -> Non
 
 async def apply_promo(session: AsyncSession, user: User, code: str) -> None:
     basket = await get_basket(session, user, lock=True)
-    coupon = await deps.find_coupon_by_code(session, code.strip())
+    coupon = await coupons.find_coupon_by_code(session, code.strip())
     if coupon is None:
         raise Unprocessable(f"Promo code “{code.strip()}” does not exist.")
-    await deps.validate_coupon_for(session, coupon, user)
+    await coupons.validate_coupon_for(session, coupon, user)
     if basket.coupon_id == coupon.id:
         return
     await close_checkout(session, basket)

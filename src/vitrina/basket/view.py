@@ -5,8 +5,6 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.accounts.models import User
-from vitrina.basket import deps
-from vitrina.basket.clock import as_utc
 from vitrina.basket.models import Basket, BasketItem, CheckoutSession, CheckoutStatus
 from vitrina.basket.pricing import quote
 from vitrina.basket.reservations import reserved_quantities
@@ -20,6 +18,7 @@ from vitrina.basket.schemas import (
 )
 from vitrina.basket.service import basket_coupon, basket_lines, current_checkout, get_basket
 from vitrina.config import Settings
+from vitrina.coupons import service as coupons
 from vitrina.errors import VitrinaError
 from vitrina.kit.clock import utcnow
 
@@ -28,7 +27,7 @@ def checkout_out(checkout: CheckoutSession) -> CheckoutOut:
     return CheckoutOut(
         url=checkout.url,
         session_id=checkout.id,
-        expires_at=as_utc(checkout.expires_at),
+        expires_at=checkout.expires_at,
         amount_total=checkout.amount_total,
         currency=checkout.currency,
     )
@@ -84,7 +83,7 @@ async def basket_view(session: AsyncSession, user: User, settings: Settings) -> 
     coupon = await basket_coupon(session, basket)
     if coupon is not None:
         try:
-            await deps.validate_coupon_for(session, coupon, user)
+            await coupons.validate_coupon_for(session, coupon, user)
         except VitrinaError as exc:
             warnings.append(StockWarning(product_id=None, message=str(exc.detail)))
             coupon = None
@@ -101,7 +100,7 @@ async def basket_view(session: AsyncSession, user: User, settings: Settings) -> 
     is_open = (
         checkout is not None
         and checkout.status == CheckoutStatus.OPEN
-        and as_utc(checkout.expires_at) > utcnow()
+        and checkout.expires_at > utcnow()
     )
     return BasketOut(
         id=basket.id,

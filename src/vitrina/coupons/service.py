@@ -28,17 +28,12 @@ CENT = Decimal("0.01")
 SYNCED_FIELDS = frozenset({"number", "discount", "end_at", "is_active"})
 
 
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; the store stores UTC, so say so."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def is_expired(coupon: DiscountCoupon, now: datetime | None = None) -> bool:
-    return aware(coupon.end_at) <= (now or utcnow())
+    return coupon.end_at <= (now or utcnow())
 
 
 def to_read(coupon: DiscountCoupon) -> CouponRead:
-    end_at = aware(coupon.end_at)
+    end_at = coupon.end_at
     return CouponRead(
         id=coupon.id,
         number=coupon.number,
@@ -50,13 +45,13 @@ def to_read(coupon: DiscountCoupon) -> CouponRead:
         max_redemptions=coupon.max_redemptions,
         max_redemptions_per_customer=coupon.max_redemptions_per_customer,
         times_redeemed=coupon.times_redeemed,
-        deleted_at=aware(coupon.deleted_at) if coupon.deleted_at else None,
-        created_at=aware(coupon.created_at),
-        updated_at=aware(coupon.updated_at),
+        deleted_at=coupon.deleted_at if coupon.deleted_at else None,
+        created_at=coupon.created_at,
+        updated_at=coupon.updated_at,
         sync_state=coupon.sync_state,
         sync_error=coupon.sync_error,
         sync_attempts=coupon.sync_attempts,
-        synced_at=aware(coupon.synced_at) if coupon.synced_at else None,
+        synced_at=coupon.synced_at if coupon.synced_at else None,
         stripe_id=coupon.stripe_id,
         stripe_promotion_code_id=coupon.stripe_promotion_code_id,
     )
@@ -138,8 +133,6 @@ async def update_coupon(
     needs_sync = False
     for field, value in changes.items():
         current = getattr(coupon, field)
-        if field == "end_at":
-            current = aware(current)
         if current != value:
             setattr(coupon, field, value)
             needs_sync = needs_sync or field in SYNCED_FIELDS

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.catalog.models import Product
 from vitrina.coupons.models import DiscountCoupon
-from vitrina.coupons.service import aware
 from vitrina.errors import NotFound
 from vitrina.kit.stripe_sync import SyncState
 
@@ -54,7 +53,7 @@ def _row(kind: SyncKind, row: Product | DiscountCoupon) -> SyncRow:
         synced_version=row.synced_version,
         sync_attempts=row.sync_attempts,
         sync_error=row.sync_error,
-        sync_next_attempt_at=aware(row.sync_next_attempt_at) if row.sync_next_attempt_at else None,
+        sync_next_attempt_at=row.sync_next_attempt_at if row.sync_next_attempt_at else None,
         stripe_id=row.stripe_id,
     )
 

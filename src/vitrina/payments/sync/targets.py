@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from vitrina.catalog.models import Product
 from vitrina.coupons.models import DiscountCoupon
-from vitrina.coupons.service import aware
 from vitrina.kit.clock import to_unix
 from vitrina.payments.sync.coupons import CouponTarget
 from vitrina.payments.sync.products import ProductTarget
@@ -25,7 +24,7 @@ def coupon_target(coupon: DiscountCoupon) -> CouponTarget:
         local_id=coupon.id,
         number=coupon.number,
         discount=coupon.discount,
-        end_at=to_unix(aware(coupon.end_at)),
+        end_at=to_unix(coupon.end_at),
         active=coupon.is_active,
         deleted=coupon.deleted_at is not None,
     )
