@@ -260,3 +260,13 @@ async def test_category_pages_follow_the_catalogs_cursor(
     assert "Shelf 12" in second.text and "Shelf 00" not in second.text
     assert 'rel="next"' not in second.text and 'rel="first"' in second.text
     assert "Page 2" in second.text
+
+
+async def test_staff_see_a_link_to_the_admin_and_customers_do_not(
+    client: httpx.AsyncClient, customer: User, staff: User
+) -> None:
+    await web_login(client, customer.email)
+    assert 'href="/admin/"' not in (await client.get("/")).text
+    client.cookies.clear()
+    await web_login(client, staff.email)
+    assert 'href="/admin/"' in (await client.get("/")).text
