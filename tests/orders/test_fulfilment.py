@@ -186,6 +186,10 @@ async def test_amount_mismatch_creates_a_flagged_order(
     )
     assert [o["id"] for o in flagged.json()["items"]] == [order.id]
     assert flagged.json()["items"][0]["review_reason"] == order.review_reason
+    detail = await client.get(f"/api/v1/staff/orders/{order.id}", headers=staff_headers)
+    events = [(e["kind"], e["note"]) for e in detail.json()["events"]]
+    assert events[-1] == ("flagged", order.review_reason)
+    assert order.amount_charged == 3000 and order.total == 2900
 
 
 @pytest.mark.postgres_only

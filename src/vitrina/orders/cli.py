@@ -69,14 +69,20 @@ def reconcile_command(
     raise typer.Exit(1)
 
 
-async def _retry(older_than: timedelta) -> dict[str, int]:
+async def _retry(older_than: timedelta, every: float | None) -> dict[str, int]:
     from vitrina.payments.webhooks import retry_unhandled
 
     _configure()
     try:
-        counts = await retry_unhandled(db_helper.session_factory, older_than=older_than)
-        await wait_for_outgoing_mail()
-        return {outcome.value: n for outcome, n in counts.items()}
+        while True:
+            counts = await retry_unhandled(db_helper.session_factory, older_than=older_than)
+            await wait_for_outgoing_mail()
+            summary = {outcome.value: n for outcome, n in counts.items()}
+            if every is None:
+                return summary
+            if any(summary.values()):
+                console.print(summary)
+            await asyncio.sleep(every)
     finally:
         await db_helper.dispose()
 
@@ -86,9 +92,12 @@ def retry_webhooks(
     older_than: Annotated[
         int, typer.Option(help="Only events received this many seconds ago.")
     ] = 60,
+    every: Annotated[
+        float | None, typer.Option(help="Keep running, checking every this many seconds.")
+    ] = None,
 ) -> None:
     """Handle Stripe events that were recorded but never handled (exit 1 if any still fail)."""
-    counts = asyncio.run(_retry(timedelta(seconds=older_than)))
+    counts = asyncio.run(_retry(timedelta(seconds=older_than), every))
     console.print(counts)
     if counts.get("failed"):
         raise typer.Exit(1)

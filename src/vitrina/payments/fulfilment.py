@@ -105,6 +105,8 @@ async def fulfil_remote(
         orders.set_status(session, order, OrderStatus.CANCELLED, note="The delayed payment failed.")
     else:
         confirm_after_commit(session, order.id)
+    if order.needs_review:
+        orders.add_event(session, order, "flagged", note=order.review_reason or "")
     log.info("order_created", order_id=order.id, stripe_session_id=stripe_session_id)
     return Fulfilment(order, created=True)
 
