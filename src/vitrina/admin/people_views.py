@@ -35,7 +35,8 @@ class UserAdmin(StaffView, model=User):
         try:
             if actor.role is not Role.ADMIN:
                 raise Forbidden("Only admins can change roles or deactivate users.")
-            async with audited(label) as session:
+            async with audited() as session:
+                session.info["audit_manual"] = True  # the accounts service records it
                 for pk in pks:
                     await accounts_service.admin_update_user(session, actor, int(pk), **change)
         except VitrinaError as error:
