@@ -126,6 +126,7 @@ async def _follow_payment(
     session: AsyncSession, order: Order, remote: stripe.checkout.Session, state: PaymentState
 ) -> None:
     """An existing order catches up with Stripe (out-of-order and late events end here)."""
+    order.stripe_payment_intent_id = order.stripe_payment_intent_id or _payment_intent_id(remote)
     if order.status is OrderStatus.AWAITING_PAYMENT and state is PaymentState.PAID:
         orders.mark_paid(session, order, remote.amount_total or 0)
     elif order.status is OrderStatus.AWAITING_PAYMENT and state is PaymentState.FAILED:
