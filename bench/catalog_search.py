@@ -148,7 +148,7 @@ async def main() -> None:
             async with raw.transaction():
                 for sql, values in queries:
                     if "FROM products" not in sql:
-                        if sql.startswith("SET LOCAL"):
+                        if "set_config" in sql:
                             await raw.execute(sql)
                         continue
                     plan = [

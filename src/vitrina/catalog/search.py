@@ -47,10 +47,14 @@ from vitrina.catalog.schemas import (
 
 TEXT_SEARCH_CONFIG = "english"
 SEARCH_VECTOR = literal_column("products.search_vector", type_=TSVECTOR)
-RELEVANCE_WINDOW = 1000
-CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
-"""A text search matches one product or half the catalog: plan each with its own values
-(a cached generic plan would guess, and scan a million rows for a rare word)."""
+RELEVANCE_WINDOW = 500
+CUSTOM_PLANS = text(
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+    " set_config('max_parallel_workers_per_gather', '0', true)"
+)
+"""For this transaction: a text search matches one product or half the catalog, so plan each
+with its own values (a cached generic plan would guess, and scan a million rows for a rare
+word); and no parallel workers, whose start-up costs more than the bounded work they share."""
 _WORD = re.compile(r"[^\W_]+")
 
 
