@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
@@ -12,6 +13,17 @@ from vitrina.accounts import service as accounts_service
 from vitrina.accounts.models import User
 from vitrina.db import SessionDep
 from vitrina.storefront.web import logout_user, safe_next
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What pages show about the logged-in user: plain values, safe to read even after the
+    request's session rolled back (an error page after a failed request)."""
+
+    id: int
+    email: str
+    full_name: str
+    is_staff: bool
 
 
 def _stamp(user: User) -> float:
@@ -33,7 +45,9 @@ async def web_user(request: Request, session: SessionDep) -> User | None:
     if user is None or not user.is_active or request.session.get("pwd") != _stamp(user):
         logout_user(request)
         user = None
-    request.state.user = user
+    request.state.user = None
+    if user is not None:
+        request.state.user = Viewer(user.id, user.email, user.full_name, user.is_staff)
     return user
 
 
