@@ -248,3 +248,30 @@ async def test_no_list_parameters_make_a_server_error(
 async def test_odd_ids_are_404_not_errors(client: httpx.AsyncClient, key: str) -> None:
     assert (await client.get(f"/api/v1/products/{key}")).status_code == 404
     assert (await client.get(f"/api/v1/categories/{key}")).status_code == 404
+
+
+@pytest.mark.parametrize("sort", ["newest", "price_asc", "name"])
+async def test_staff_pages_mix_active_and_inactive_products_in_order(
+    client: httpx.AsyncClient, staff_headers: dict[str, str], make_product, sort: str
+) -> None:
+    made = [
+        await make_product(name=f"Item {n:02d}", price=100 * (n % 4), is_active=n % 3 != 0)
+        for n in range(10)
+    ]
+    seen: list[int] = []
+    cursor = None
+    while True:
+        params = {"sort": sort, "limit": 3, "include_inactive": True}
+        if cursor:
+            params["cursor"] = cursor
+        body = (await client.get(LIST, params=params, headers=staff_headers)).json()
+        seen += [p["id"] for p in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    key = {
+        "newest": lambda p: (-p.created_at.timestamp(), -p.id),
+        "price_asc": lambda p: (p.price, p.id),
+        "name": lambda p: (p.name, p.id),
+    }[sort]
+    assert seen == [p.id for p in sorted(made, key=key)]

@@ -14,6 +14,7 @@ No COUNT(*) is run: `total` is left out. Relevance ranks a bounded window of mat
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -144,7 +146,10 @@ async def search_products(session: AsyncSession, params: ProductQuery) -> Produc
         values = decode_cursor(params.cursor, sort)
         row, after = tuple_(*order.keys), tuple_(*(literal(v) for v in values))
         query = query.where(row < after if order.descending else row > after)
-    query = query.order_by(*(k.desc() if order.descending else k.asc() for k in order.keys))
+    ordering = [k.desc() if order.descending else k.asc() for k in order.keys]
+    if params.include_inactive:
+        query = _merge_active_and_inactive(query, ordering, params.limit + 1)
+    query = query.order_by(*ordering)
     query = query.limit(params.limit + 1).options(selectinload(Product.images))
     rows = (await session.execute(query)).all()
     page = rows[: params.limit]
@@ -153,6 +158,24 @@ async def search_products(session: AsyncSession, params: ProductQuery) -> Produc
         last = page[-1]
         next_cursor = encode_cursor(sort, _key_values(sort, last[0]))
     return ProductPage(items=[list_item(r[0]) for r in page], next_cursor=next_cursor)
+
+
+def _merge_active_and_inactive(
+    query: Select[Any], ordering: Sequence[ColumnElement[Any]], limit: int
+) -> Select[Any]:
+    """Staff lists take the first rows of the active and of the inactive products, each in
+    index order (the listing indexes lead with is_active), and merge those few; sorting the
+    whole table instead costs a scan of every row."""
+    branches = [
+        query.where(Product.is_active.is_(state))
+        .with_only_columns(Product.id)
+        .order_by(*ordering)
+        .limit(limit)
+        .subquery()
+        for state in (True, False)
+    ]
+    first_ids = union_all(*(select(branch.c.id) for branch in branches)).subquery()
+    return select(Product).join(first_ids, first_ids.c.id == Product.id)
 
 
 async def _relevance_page(
