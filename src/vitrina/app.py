@@ -20,11 +20,13 @@ from vitrina.errors import install_error_handlers
 from vitrina.observability.logging import configure_logging
 from vitrina.observability.middleware import RequestContextMiddleware
 from vitrina.observability.router import router as operations_router
+from vitrina.orders.notifications import wait_for_outgoing_mail
 from vitrina.orders.router import router as orders_router
 from vitrina.payments.client import EMULATOR_MOUNT, close_stripe_clients, webhook_secret
 from vitrina.payments.router import router as payments_router
 from vitrina.payments.sync.worker import run_worker
 from vitrina.payments.sync_router import router as stripe_sync_router
+from vitrina.payments.webhooks import run_webhook_retrier
 from vitrina.storefront import install_storefront
 
 
@@ -55,15 +57,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        worker = None
+        workers = []
         if _runs_embedded_worker(settings):
-            worker = asyncio.create_task(run_worker(stop), name="stripe-sync-worker")
+            workers = [
+                asyncio.create_task(run_worker(stop), name="stripe-sync-worker"),
+                asyncio.create_task(run_webhook_retrier(stop), name="webhook-retrier"),
+            ]
         try:
             yield
         finally:
             stop.set()
-            if worker is not None:
-                await asyncio.wait_for(worker, timeout=10)
+            await asyncio.wait_for(asyncio.gather(*workers), timeout=10)
+            await wait_for_outgoing_mail()
             await close_stripe_clients()
             emulator = getattr(app.state, "stripe_emulator", None)
             if emulator is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -119,4 +120,42 @@ async def test_retry_command_handles_what_stripe_gave_up_on(
     row = await _inbox(session, event["id"])
     assert row is not None and row.handled_at is not None and row.attempts == 2
     assert await count_orders(session) == 1
+    assert await stock_of(session, product.id) == 4
+
+
+async def test_the_worker_retries_unhandled_events_by_itself(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    customer: User,
+    make_product,
+    arrange_checkout: ArrangeCheckout,
+    emulator: Emulator,
+    webhook_secret: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(session: AsyncSession, fetched: Any) -> object:
+        raise RuntimeError("handler crashed")
+
+    product = await make_product(price=1000, stock=5)
+    arranged = await arrange_checkout(customer, [(product, 1)])
+    await emulator.complete(arranged.session_id, "paid")
+    event = (await emulator.event(COMPLETED, arranged.session_id)).to_dict()
+    with monkeypatch.context() as patch:
+        fetch = webhooks.HANDLERS[COMPLETED].fetch
+        patch.setitem(webhooks.HANDLERS, COMPLETED, webhooks.Handler(fetch, broken))
+        assert (await post_event(client, event, webhook_secret)).status_code == 500
+
+    stop = asyncio.Event()
+    retrier = asyncio.create_task(
+        webhooks.run_webhook_retrier(stop, every=0.05, older_than=timedelta(0))
+    )
+    try:
+
+        async def order_made() -> bool:
+            return await count_orders(session) == 1
+
+        await eventually(order_made, what="the retrier to create the order")
+    finally:
+        stop.set()
+        await asyncio.wait_for(retrier, timeout=5)
     assert await stock_of(session, product.id) == 4

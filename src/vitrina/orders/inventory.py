@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vitrina.basket.models import StockReservation
 from vitrina.catalog.models import Product
 
 
@@ -60,13 +59,3 @@ async def return_stock(session: AsyncSession, lines: Iterable[StockLine]) -> Non
             .values(stock=Product.stock + line.quantity)
             .execution_options(synchronize_session=False)
         )
-
-
-async def release_reservations(session: AsyncSession, checkout_session_id: str) -> int:
-    """Delete the reservations of one Checkout Session; returns how many there were."""
-    result = await session.execute(
-        delete(StockReservation)
-        .where(StockReservation.checkout_session_id == checkout_session_id)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from vitrina.payments.client import make_stripe_client
 from vitrina.payments.sync.drift import Drift, find_drift, load_stripe, repair
 from vitrina.payments.sync.stripe_io import describe
 from vitrina.payments.sync.worker import WorkerConfig, run_worker, sync_due_once
+from vitrina.payments.webhooks import run_webhook_retrier
 
 commands = typer.Typer()
 console = Console()
@@ -52,7 +53,10 @@ async def _serve(concurrency: int, poll_interval: float, config: WorkerConfig) -
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await run_worker(stop, poll_interval=poll_interval, concurrency=concurrency, config=config)
+        await asyncio.gather(
+            run_worker(stop, poll_interval=poll_interval, concurrency=concurrency, config=config),
+            run_webhook_retrier(stop),
+        )
     finally:
         await db_helper.dispose()
 
@@ -67,7 +71,8 @@ def worker(
     ] = 120.0,
     batch: Annotated[int, typer.Option(min=1, help="Rows claimed at a time.")] = 20,
 ) -> None:
-    """Deliver product and coupon changes to Stripe (run as many as you like, anywhere)."""
+    """Deliver product and coupon changes to Stripe, and retry Stripe events left unhandled
+    (run as many as you like, anywhere)."""
     _prepare()
     config = WorkerConfig(lease_seconds=lease_seconds, batch=batch)
     if once:

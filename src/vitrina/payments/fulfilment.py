@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.accounts.models import User
 from vitrina.basket.models import Basket, BasketItem, CheckoutSession, CheckoutStatus
+from vitrina.basket.reservations import release_reservations
 from vitrina.errors import Conflict, NotFound
 from vitrina.kit.clock import utcnow
 from vitrina.orders import gateway, inventory
@@ -259,7 +260,7 @@ async def _settle_goods(
 ) -> None:
     """Reservations become stock decrements (unless the payment already failed); coupon
     redeemed (Stripe counts it at completion too); basket emptied; code removed."""
-    await inventory.release_reservations(session, checkout.id)
+    await release_reservations(session, checkout.id)
     short = await inventory.take_stock(session, orders.sold_lines(order)) if take_stock else []
     if short:
         _flag(order, f"Not enough stock for products {short}; stock set to zero.")
@@ -298,7 +299,7 @@ async def expire_checkout_session(session: AsyncSession, remote: stripe.checkout
     checkout = await _lock_checkout(session, remote.id)
     if checkout is None or checkout.status is not CheckoutStatus.OPEN:
         return False
-    await inventory.release_reservations(session, checkout.id)
+    await release_reservations(session, checkout.id)
     checkout.status = CheckoutStatus.EXPIRED
     return True
 

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import weakref
 from collections.abc import Awaitable, Callable
@@ -30,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from vitrina.db import db_helper
 from vitrina.errors import BadRequest
 from vitrina.kit.clock import utcnow
 from vitrina.orders import gateway
@@ -238,3 +240,17 @@ async def retry_unhandled(
     for row_id in row_ids:
         counts[await handle_stored(factory, row_id)] += 1
     return counts
+
+
+async def run_webhook_retrier(
+    stop: asyncio.Event, *, every: float = 60.0, older_than: timedelta = timedelta(minutes=1)
+) -> None:
+    """Until `stop` is set: every `every` seconds, handle inbox rows still unhandled (Stripe
+    retries for days, but a store should not wait on it). Runs beside the sync worker."""
+    while not stop.is_set():
+        try:
+            await retry_unhandled(db_helper.session_factory, older_than=older_than)
+        except Exception:  # a bad pass is logged and tried again; the worker keeps running
+            log.exception("webhook_retry_pass_failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
