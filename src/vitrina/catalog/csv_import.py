@@ -251,6 +251,7 @@ def _upsert(insert: Any, table: Table) -> Any:
             ),
             "sync_attempts": case((stripe_changed, 0), else_=column.sync_attempts),
             "sync_error": case((stripe_changed, None), else_=column.sync_error),
+            "sync_next_attempt_at": case((stripe_changed, None), else_=column.sync_next_attempt_at),
         },
     )
 
