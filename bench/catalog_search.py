@@ -1,6 +1,6 @@
 """Catalog list latency on a large PostgreSQL catalog, against raw asyncpg running the same SQL.
 
-Prepare once (about 2.5 minutes for a million products):
+Prepare once (70-150 s for a million products on the 2-core box, depending on load):
     DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/vitrina_bench vitrina migrate
     DATABASE_URL=... vitrina demo-data --products 1000000
 Run:

@@ -135,7 +135,7 @@ def _product_rows(
         )
         yield {
             "name": name,
-            "slug": f"{slugify(name, fallback='product')}-{number}",
+            "slug": slugify(f"{name} {number}" if count <= 200 else name, fallback="product"),
             "sku": f"VT-{number:07d}",
             "description": description,
             "price": rng.choice([rng.randint(5, 99) * 100 + 99, rng.randint(100, 2000) * 100]),
