@@ -13,6 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from vitrina.accounts import security, service
 from vitrina.accounts.models import Role, User
+from vitrina.audit.hooks import audit_changes_by
 from vitrina.db import SessionDep
 from vitrina.errors import Forbidden, Unauthorized
 
@@ -42,9 +43,13 @@ async def get_current_user(session: SessionDep, token: BearerToken) -> User:
     return await _user_from_token(session, token)
 
 
-async def get_staff_user(user: Annotated[User, Depends(get_current_user)]) -> User:
+async def get_staff_user(
+    session: SessionDep, user: Annotated[User, Depends(get_current_user)]
+) -> User:
+    """A staff member; what the request then writes is audited as their change."""
     if not user.is_staff:
         raise Forbidden("Staff only.")
+    audit_changes_by(session, user.id)
     return user
 
 
