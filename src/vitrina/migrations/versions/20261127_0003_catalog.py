@@ -6,7 +6,7 @@ LIKE); migrations/env.py leaves it out of autogenerate's comparison
 (vitrina.catalog.database_only).
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0001
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0003"
-down_revision: str | None = "0002"
+down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Orders and fulfilment: confirmation stamp, order date index, unhandled-inbox index.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0004
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
