@@ -30,7 +30,11 @@ def write_benchmarks_md(report: rep.Report, path: Path, command: str) -> None:
         f"- Memory: {m['memory']}",
         f"- PostgreSQL {m['postgresql']}, Python {m['python']}, kernel {m['kernel']}",
         f"- Load generator: {m['wrk']}",
-        f"- Run started {s['started']}, took {s.get('elapsed_seconds', '?')} s",
+        f"- Run started {s['started']}, took {s.get('elapsed_seconds', '?')} s; "
+        f"{s['workers']} server processes, DATABASE_POOL_SIZE={s['pool_size']}, wrk "
+        f"{s['wrk_threads']} threads; sync worker: "
+        f"{'backlog' if s.get('sync_backlog') else 'running, catalog in sync'}; "
+        f"queries per request: {s.get('queries_per_request', {})}",
         "",
         "## Command",
         "",

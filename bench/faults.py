@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from bench.run import Bench
 
 TIMEOUT_S = 15.0
+DUE_PRODUCTS = 200
+CATCH_UP_SECONDS = 90
 
 
 @dataclass
@@ -359,7 +361,7 @@ def stripe_faults(bench: Bench) -> dict[str, Any]:
         t0 = time.monotonic()
         load = asyncio.create_task(drive(lambda _slot: base, tokens, products, 24.0))
         await asyncio.sleep(4)
-        synced["before"] = await prepare.count_synced(url)
+        await prepare.mark_due(url, DUE_PRODUCTS)
         await control.post("/_emulator/faults", json={"kind": "500", "seconds": 6})
         marks["failing"] = time.monotonic() - t0
         await asyncio.sleep(6)
@@ -368,10 +370,14 @@ def stripe_faults(bench: Bench) -> dict[str, Any]:
         await asyncio.sleep(6)
         await control.delete("/_emulator/faults")
         marks["healthy"] = time.monotonic() - t0
-        synced["at_recovery"] = await prepare.count_synced(url)
+        synced["due_at_recovery"] = await prepare.count_due(url)
         outcomes = await load
-        await asyncio.sleep(5)
-        synced["after"] = await prepare.count_synced(url)
+        while time.monotonic() - t0 < marks["healthy"] + CATCH_UP_SECONDS:
+            if not await prepare.count_due(url):
+                break
+            await asyncio.sleep(1)
+        synced["due_after"] = await prepare.count_due(url)
+        marks["caught_up"] = time.monotonic() - t0
         return outcomes
 
     try:
@@ -391,7 +397,7 @@ def stripe_faults(bench: Bench) -> dict[str, Any]:
     details = sorted({str(o.body.get("detail")) for o in faulty if o.status == 503})[:2]
     after_ok = sum(1 for o in after if o.status == 200)
     problems = asyncio.run(invariants(url))
-    catching_up = bench.args.no_worker or synced["after"] > synced["at_recovery"]
+    catching_up = bench.args.no_worker or synced["due_after"] == 0
     verdict = (
         not unclear
         and faulty_counts.get("503", 0) > 0
@@ -405,9 +411,10 @@ def stripe_faults(bench: Bench) -> dict[str, Any]:
         "detail": (
             f"checkouts during the faults: {_fmt(faulty_counts)} ({' | '.join(details)}); "
             f"basket edits other than 200/503: {len(basket_bad)} {_examples(basket_bad)}; "
-            f"checkouts 200 after recovery: {after_ok}/{len(after)}; products synced before/"
-            f"at recovery/5 s after: {synced['before']}/{synced['at_recovery']}/"
-            f"{synced['after']}. Invariants: {'; '.join(problems) or 'all hold'}."
+            f"checkouts 200 after recovery: {after_ok}/{len(after)}; {DUE_PRODUCTS} product "
+            f"changes made due as the faults began: {synced['due_at_recovery']} still due at "
+            f"recovery, {synced['due_after']} due {marks['caught_up'] - marks['healthy']:.0f} s "
+            f"later. Invariants: {'; '.join(problems) or 'all hold'}."
         ),
         "verdict": verdict,
     }

@@ -83,11 +83,18 @@ async def _recreate(name: str) -> None:
 
 
 def ensure_catalog(name: str, products: int, env: dict[str, str], fresh: bool = False) -> float:
-    """A migrated database with `products` demo products; returns the seconds spent loading."""
+    """A migrated database with `products` demo products; returns the seconds spent loading.
+
+    A database holding the right count is reused unless its migrations no longer apply (the
+    history was rewritten); then it is made again.
+    """
     url = database_url(name)
     if not fresh and asyncio.run(_product_count(name)) == products:
-        subprocess.run(vitrina_command("migrate"), env={**env, "DATABASE_URL": url}, check=True)
-        return 0.0
+        migrated = subprocess.run(
+            vitrina_command("migrate"), env={**env, "DATABASE_URL": url}, cwd=ROOT, check=False
+        )
+        if migrated.returncode == 0:
+            return 0.0
     asyncio.run(_recreate(name))
     run_env = {**env, "DATABASE_URL": url}
     subprocess.run(vitrina_command("migrate"), env=run_env, check=True, cwd=ROOT)
@@ -101,11 +108,13 @@ def ensure_catalog(name: str, products: int, env: dict[str, str], fresh: bool = 
     return time.perf_counter() - started
 
 
-async def reset_activity(url: str) -> None:
+async def reset_activity(url: str, *, sync_backlog: bool = False) -> None:
     """Forget users, baskets, orders and events of earlier runs; keep the catalog.
 
-    Each run starts a fresh (empty) emulator, so the products' Stripe ids are forgotten too and
-    the sync worker starts from scratch.
+    Each run starts a fresh (empty) emulator, so the products' Stripe ids are forgotten. By
+    default the catalog counts as in sync (the steady state: the worker runs but is idle); with
+    `sync_backlog` every product is due, as right after a bulk import, and the worker spends
+    the whole run pushing them.
     """
     tables = [t.name for t in Base.metadata.sorted_tables if t.name not in KEEP_TABLES]
     conn = await asyncpg.connect(asyncpg_dsn(url))
@@ -113,9 +122,9 @@ async def reset_activity(url: str) -> None:
         await conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         await conn.execute(
             "UPDATE products SET stripe_id = NULL, stripe_price_id = NULL, "
-            "stripe_price_amount = NULL, synced_version = 0, sync_attempts = 0, "
-            "sync_error = NULL, synced_at = NULL, sync_next_attempt_at = NULL "
-            "WHERE stripe_id IS NOT NULL OR synced_version > 0"
+            "stripe_price_amount = NULL, synced_version = $1 * sync_version, sync_attempts = 0, "
+            "sync_error = NULL, synced_at = NULL, sync_next_attempt_at = NULL",
+            0 if sync_backlog else 1,
         )
         await conn.execute("ANALYZE")
     finally:
@@ -325,14 +334,35 @@ async def count_rows(url: str, table: str) -> int:
         await conn.close()
 
 
-async def count_synced(url: str) -> int:
+async def mark_due(url: str, count: int) -> None:
+    """Change `count` products the way a staff edit does: Stripe must learn of them."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await conn.execute(
+            "UPDATE products SET sync_version = sync_version + 1, sync_attempts = 0, "
+            "sync_error = NULL, sync_next_attempt_at = NULL "
+            "WHERE id IN (SELECT id FROM products WHERE is_active ORDER BY id DESC LIMIT $1)",
+            count,
+        )
+    finally:
+        await conn.close()
+
+
+async def count_due(url: str) -> int:
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         return int(
-            await conn.fetchval(
-                "SELECT count(*) FROM products WHERE synced_version >= sync_version"
-            )
+            await conn.fetchval("SELECT count(*) FROM products WHERE synced_version < sync_version")
         )
+    finally:
+        await conn.close()
+
+
+async def count_pushed(url: str) -> int:
+    """Products the sync worker has pushed to (this run's) Stripe."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM products WHERE stripe_id IS NOT NULL"))
     finally:
         await conn.close()
 
