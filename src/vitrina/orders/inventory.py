@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.catalog.models import Product
@@ -29,10 +29,20 @@ def _merged(lines: Iterable[StockLine]) -> list[StockLine]:
     return [StockLine(pid, qty) for pid, qty in sorted(totals.items()) if qty > 0]
 
 
-async def take_stock(session: AsyncSession, lines: Iterable[StockLine]) -> list[int]:
-    """Decrement stock for sold goods. Returns the ids of products that did not have enough
-    (their stock is set to zero: the goods are sold, a person must look at the order)."""
+@dataclass(frozen=True)
+class Taken:
+    """What `take_stock` removed: `short` products had less than was sold, `quantities` is
+    how much of each product actually left stock (less than sold for the short ones)."""
+
+    short: list[int]
+    quantities: dict[int, int]
+
+
+async def take_stock(session: AsyncSession, lines: Iterable[StockLine]) -> Taken:
+    """Decrement stock for sold goods. A product that did not have enough has its stock set to
+    zero (the goods are sold, a person must look at the order) and is listed as short."""
     short: list[int] = []
+    quantities: dict[int, int] = {}
     for line in _merged(lines):
         result = await session.execute(
             update(Product)
@@ -40,15 +50,24 @@ async def take_stock(session: AsyncSession, lines: Iterable[StockLine]) -> list[
             .values(stock=Product.stock - line.quantity)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
-            short.append(line.product_id)
-            await session.execute(
-                update(Product)
-                .where(Product.id == line.product_id)
-                .values(stock=0)
-                .execution_options(synchronize_session=False)
-            )
-    return short
+        if result.rowcount > 0:  # type: ignore[attr-defined]
+            quantities[line.product_id] = line.quantity
+            continue
+        short.append(line.product_id)
+        remaining = await session.scalar(
+            select(Product.stock)
+            .where(Product.id == line.product_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        quantities[line.product_id] = max(remaining or 0, 0)
+        await session.execute(
+            update(Product)
+            .where(Product.id == line.product_id)
+            .values(stock=0)
+            .execution_options(synchronize_session=False)
+        )
+    return Taken(short, quantities)
 
 
 async def return_stock(session: AsyncSession, lines: Iterable[StockLine]) -> None:

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query
 from vitrina.accounts.dependencies import CurrentUser, StaffUser
 from vitrina.db import SessionDep
 from vitrina.errors import ERROR_RESPONSE
-from vitrina.orders import service, staff
+from vitrina.orders import review, service, staff
 from vitrina.orders.models import OrderStatus
 from vitrina.orders.schemas import (
     OrderOut,
     OrderPage,
     RefundOut,
     RefundRequest,
+    ReviewResolution,
     StaffOrderDetail,
     StaffOrderOut,
     StaffOrderPage,
@@ -95,6 +96,20 @@ async def change_order_status(
 ) -> StaffOrderDetail:
     """processing -> shipped -> delivered; cancel before shipping (stock back, paid: refund)."""
     await staff.change_status(session, order_id, change.status, actor, change.note)
+    order = await service.get_order(session, order_id, history=True)
+    return StaffOrderDetail.model_validate(order)
+
+
+@router.post(
+    "/staff/orders/{order_id}/review",
+    response_model=StaffOrderDetail,
+    responses={403: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+)
+async def resolve_order_review(
+    session: SessionDep, actor: StaffUser, order_id: int, resolution: ReviewResolution
+) -> StaffOrderDetail:
+    """Clear the review flag; the reason, the note and the staff member stay in the history."""
+    await review.resolve_review(session, order_id, actor, resolution.note)
     order = await service.get_order(session, order_id, history=True)
     return StaffOrderDetail.model_validate(order)
 

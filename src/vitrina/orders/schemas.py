@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from vitrina.orders.models import OrderStatus
 
@@ -82,6 +82,12 @@ class StaffOrderPage(BaseModel):
 class StatusChange(BaseModel):
     status: OrderStatus
     note: str = Field(default="", max_length=2000)
+
+
+class ReviewResolution(BaseModel):
+    note: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
+    ] = Field(description="What was found and done about the flag.")
 
 
 class RefundRequest(BaseModel):

@@ -114,13 +114,52 @@ def mark_paid(session: AsyncSession, order: Order, amount_charged: int) -> None:
     set_status(session, order, OrderStatus.PAID, note="Payment confirmed by Stripe.")
 
 
+STOCK_SHORTFALL = "stock_shortfall"
+"""History entry written when fulfilment found too little stock; its data's `stock_taken`
+says how much of each product really left stock, which is all a cancellation may return."""
+
+
+async def take_order_stock(session: AsyncSession, order: Order) -> list[int]:
+    """Take the order's goods from stock; returns the products that were short.
+
+    On a shortfall the quantities actually taken are kept in the order's history, so that
+    cancelling the order later puts back only what was taken (no over-restocking)."""
+    taken = await inventory.take_stock(session, sold_lines(order))
+    if taken.short:
+        add_event(
+            session,
+            order,
+            STOCK_SHORTFALL,
+            note=f"Not enough stock for products {taken.short}; took what there was.",
+            data={
+                "short": taken.short,
+                "stock_taken": {str(pid): qty for pid, qty in taken.quantities.items()},
+            },
+        )
+    return taken.short
+
+
+async def _lines_to_return(session: AsyncSession, order: Order) -> list[inventory.StockLine]:
+    """What the order took from stock: its items, or the recorded amounts after a shortfall."""
+    recorded = await session.scalar(
+        select(OrderEvent.data)
+        .where(OrderEvent.order_id == order.id, OrderEvent.kind == STOCK_SHORTFALL)
+        .order_by(OrderEvent.id.desc())
+        .limit(1)
+    )
+    if not recorded or "stock_taken" not in recorded:
+        return sold_lines(order)
+    taken: dict[str, int] = recorded["stock_taken"]
+    return [inventory.StockLine(int(pid), int(qty)) for pid, qty in taken.items()]
+
+
 async def cancel_with_stock_back(
     session: AsyncSession, order: Order, *, actor_id: int | None, note: str
 ) -> None:
-    """Cancel an order whose goods are still here: its stock comes back."""
-    lines = sold_lines(order)
+    """Cancel an order whose goods are still here: what it took from stock comes back."""
+    lines = await _lines_to_return(session, order)
     await inventory.return_stock(session, lines)
-    returned = {str(line.product_id): line.quantity for line in lines}
+    returned = {str(line.product_id): line.quantity for line in lines if line.quantity > 0}
     set_status(
         session,
         order,

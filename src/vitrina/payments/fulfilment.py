@@ -32,7 +32,7 @@ from vitrina.basket.models import Basket, BasketItem, CheckoutSession, CheckoutS
 from vitrina.basket.reservations import release_reservations
 from vitrina.errors import Conflict, NotFound
 from vitrina.kit.clock import utcnow
-from vitrina.orders import gateway, inventory
+from vitrina.orders import gateway
 from vitrina.orders import service as orders
 from vitrina.orders.coupons import redeem_coupon
 from vitrina.orders.models import Order, OrderItem, OrderStatus
@@ -261,7 +261,7 @@ async def _settle_goods(
     """Reservations become stock decrements (unless the payment already failed); coupon
     redeemed (Stripe counts it at completion too); basket emptied; code removed."""
     await release_reservations(session, checkout.id)
-    short = await inventory.take_stock(session, orders.sold_lines(order)) if take_stock else []
+    short = await orders.take_order_stock(session, order) if take_stock else []
     if short:
         _flag(order, f"Not enough stock for products {short}; stock set to zero.")
     if checkout.coupon_id is not None:
