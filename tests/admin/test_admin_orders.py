@@ -12,7 +12,7 @@ from admin.helpers import admin_login
 from vitrina.accounts.models import User
 from vitrina.audit.models import AuditEntry
 from vitrina.kit.clock import utcnow
-from vitrina.orders.models import Order, OrderItem, OrderStatus
+from vitrina.orders.models import Order, OrderEvent, OrderItem, OrderStatus
 
 
 async def paid_order(session: AsyncSession, customer: User) -> Order:
@@ -69,3 +69,36 @@ async def test_order_details_and_status_actions(
     assert "cannot become delivered" in after.text
     current = await session.get(Order, order.id, populate_existing=True)
     assert current is not None and current.status is OrderStatus.PROCESSING
+
+
+async def test_review_is_resolved_with_a_note_through_the_service(
+    client: httpx.AsyncClient, staff: User, customer: User, session: AsyncSession
+) -> None:
+    order = await paid_order(session, customer)
+    await admin_login(client, staff)
+
+    started = await client.get(f"/admin/order/action/resolve-review?pks={order.id}")
+    assert started.status_code == 302
+    form_url = started.headers["location"]
+    page = await client.get(form_url)
+    assert page.status_code == 200
+    assert "Charged amount differs from the basket total." in page.text
+
+    blank = await client.post(form_url, data={"note": "  "})
+    assert blank.status_code == 400 and 'id="review-error"' in blank.text
+    resolved = await client.post(form_url, data={"note": "Customer paid the difference."})
+    assert resolved.status_code == 302
+    details = await client.get(resolved.headers["location"])
+    assert "review_resolved" in details.text and "Customer paid the difference." in details.text
+
+    current = await session.get(Order, order.id, populate_existing=True)
+    assert current is not None and current.needs_review is False and current.review_reason is None
+    event = await session.scalar(select(OrderEvent).where(OrderEvent.order_id == order.id))
+    assert event is not None and event.kind == "review_resolved"
+    assert (event.actor_id, event.note) == (staff.id, "Customer paid the difference.")
+    assert event.data == {"review_reason": "Charged amount differs from the basket total."}
+    listed = await client.get("/admin/order/list", params={"needs_review": "true"})
+    assert customer.email not in listed.text
+
+    twice = await client.post(form_url, data={"note": "Again."})
+    assert twice.status_code == 409 and "not flagged for review" in twice.text

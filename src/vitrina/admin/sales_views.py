@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqladmin import action
+from sqladmin import action, expose
 from sqladmin.filters import AllUniqueStringValuesFilter, BooleanFilter
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -34,7 +34,9 @@ from vitrina.audit.service import record
 from vitrina.coupons import service as coupons_service
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.coupons.schemas import CouponCreate, CouponUpdate
-from vitrina.errors import VitrinaError
+from vitrina.errors import BadRequest, VitrinaError
+from vitrina.orders import review as orders_review
+from vitrina.orders import service as orders_service
 from vitrina.orders import staff as orders_staff
 from vitrina.orders.models import Order, OrderStatus
 
@@ -226,3 +228,41 @@ class OrderAdmin(StaffView, model=Order):
         else:
             done(request, f"Refund requested for {len(pks)} order(s).")
         return back_to(request, self, pks)
+
+    @action(
+        name="resolve-review",
+        label="Resolve review",
+        add_in_list=False,
+        add_in_detail=True,
+    )
+    async def resolve_review_action(self, request: Request) -> Response:
+        pks = selected_pks(request)
+        url = request.url_for("admin:view-order-resolve_review_page", pk=pks[0] if pks else "0")
+        return RedirectResponse(url, status_code=302)
+
+    @expose("/review/{pk:int}", methods=["GET", "POST"])
+    async def resolve_review_page(self, request: Request) -> Response:
+        """Clear the review flag with a note (orders.review.resolve_review), audited."""
+        pk = int(request.path_params["pk"])
+        context: dict[str, Any] = {"error": None, "note": None}
+        status = 200
+        if request.method == "POST":
+            form = await request.form()
+            note = str(form.get("note", "")).strip()[:2000]
+            context["note"] = note
+            try:
+                if not note:
+                    raise BadRequest("Write what was checked or done.")
+                async with audited("review:resolve") as session:
+                    await orders_review.resolve_review(session, pk, request.state.staff, note)
+            except VitrinaError as error:
+                context["error"], status = str(error.detail), error.status_code
+            else:
+                done(request, "Review resolved.")
+                url = request.url_for("admin:details", identity=self.identity, pk=pk)
+                return RedirectResponse(url, status_code=302)
+        async with audited() as session:
+            context["order"] = await orders_service.get_order(session, pk)
+        return await self.templates.TemplateResponse(
+            request, "review.html", context, status_code=status
+        )
