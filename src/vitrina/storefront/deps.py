@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from vitrina.accounts import service as accounts_service
 from vitrina.accounts.models import User
 from vitrina.db import SessionDep
+from vitrina.storefront.basket_count import basket_item_count
 from vitrina.storefront.web import logout_user, safe_next
 
 
@@ -24,6 +26,7 @@ class Viewer:
     email: str
     full_name: str
     is_staff: bool
+    basket_count: int = 0
 
 
 def _stamp(user: User) -> float:
@@ -47,8 +50,18 @@ async def web_user(request: Request, session: SessionDep) -> User | None:
         user = None
     request.state.user = None
     if user is not None:
-        request.state.user = Viewer(user.id, user.email, user.full_name, user.is_staff)
+        count = await basket_item_count(session, user.id)
+        request.state.user = Viewer(user.id, user.email, user.full_name, user.is_staff, count)
     return user
+
+
+async def refresh_basket_count(request: Request, session: AsyncSession, user: User) -> int:
+    """Recount after the basket changed within this request (the header is re-rendered)."""
+    count = await basket_item_count(session, user.id)
+    viewer = getattr(request.state, "user", None)
+    if isinstance(viewer, Viewer):
+        request.state.user = replace(viewer, basket_count=count)
+    return count
 
 
 WebUser = Annotated[User | None, Depends(web_user)]

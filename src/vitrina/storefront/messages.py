@@ -26,6 +26,25 @@ FIXED = frozenset(
             "This basket has just been paid for, so it can no longer be changed. "
             "Your order is being created; refresh the page to see it."
         ),
+        N_(
+            "The payment provider is not answering, so we could not update your basket. "
+            "Nothing was charged; please try again in a minute."
+        ),
+        N_(
+            "The payment provider is not answering, so we could not update your basket "
+            "while its payment page is open. Nothing was charged; please try again in a minute."
+        ),
+        N_(
+            "The payment provider is not answering, so we could not open the payment page. "
+            "Nothing was charged; please try again in a minute."
+        ),
+        N_("The payment page could not be opened. Please try again."),
+        N_(
+            "The payment provider computed a different total for your basket, so checkout was "
+            "stopped before any payment. Please try again; we have been notified."
+        ),
+        N_("Incorrect email or password."),
+        N_("An account with this email address already exists."),
     }
 )
 PATTERNS = (
@@ -40,6 +59,16 @@ PATTERNS = (
         r"“(?P<name>.+)” is no longer for sale; remove it from your basket\.",
         N_("“%(name)s” is no longer for sale; remove it from your basket."),
     ),
+    (
+        r"Product (?P<id>\d+) is no longer for sale; remove it from your basket\.",
+        N_("Product %(id)s is no longer for sale; remove it from your basket."),
+    ),
+    (r"Product (?P<id>\d+) does not exist\.", N_("Product %(id)s does not exist.")),
+    (r"Product (?P<id>\d+) is not in your basket\.", N_("Product %(id)s is not in your basket.")),
+    (
+        r"“(?P<name>.+)” cannot be paid in (?P<currency>\S+)\.",
+        N_("“%(name)s” cannot be paid in %(currency)s."),
+    ),
     (r"“(?P<name>.+)” is out of stock\.", N_("“%(name)s” is out of stock.")),
     (
         r"Only (?P<count>\d+) of “(?P<name>.+)” left in stock; you have (?P<wanted>\d+)\.",
@@ -49,24 +78,50 @@ PATTERNS = (
         r"Only (?P<count>\d+) of “(?P<name>.+)” left in stock\.",
         N_("Only %(count)s of “%(name)s” left in stock."),
     ),
+    (
+        r"The minimum order is (?P<minimum>\S+ \S+); this basket comes to (?P<total>\S+ \S+)\.",
+        N_("The minimum order is %(minimum)s; this basket comes to %(total)s."),
+    ),
+    (
+        r"The payment provider refused to update your basket: (?P<reason>.+)",
+        N_("The payment provider refused to update your basket: %(reason)s"),
+    ),
+    (
+        r"The payment provider refused to update your basket while its payment page is open: "
+        r"(?P<reason>.+)",
+        N_(
+            "The payment provider refused to update your basket while its payment page is "
+            "open: %(reason)s"
+        ),
+    ),
+    (
+        r"The payment provider refused to open the payment page: (?P<reason>.+)",
+        N_("The payment provider refused to open the payment page: %(reason)s"),
+    ),
+    (
+        r"Too many failed login attempts\. Try again in (?P<seconds>\d+) seconds\.",
+        N_("Too many failed login attempts. Try again in %(seconds)s seconds."),
+    ),
 )
-COMPILED = tuple((re.compile(pattern), message) for pattern, message in PATTERNS)
-SENTENCE = re.compile(r"(?<=\.)\s+(?=(?:“|Only |Promo |You |This |Your |The ))")
+COMPILED = tuple((re.compile(pattern, re.S), message) for pattern, message in PATTERNS)
+SENTENCE = re.compile(r"(?<=\.)\s+(?=(?:“|Only |Product |Promo |You |This |Your |The ))")
 
 
-def _one(request: Request, sentence: str) -> str:
-    if sentence in FIXED:
-        return translate(request, sentence)
+def _known(request: Request, text: str) -> str | None:
+    if text in FIXED:
+        return translate(request, text)
     for pattern, message in COMPILED:
-        found = pattern.fullmatch(sentence)
+        found = pattern.fullmatch(text)
         if found:
             return translate(request, message) % found.groupdict()
-    return sentence
+    return None
 
 
 def shown(request: Request, detail: object) -> str:
-    """A service error's detail as the shopper should read it (sentence by sentence)."""
+    """A service error's detail as the shopper should read it: the whole message if it is a
+    known one, else sentence by sentence (checkout joins several problems into one detail)."""
     text = str(detail)
-    if text in FIXED:
-        return translate(request, text)
-    return " ".join(_one(request, sentence) for sentence in SENTENCE.split(text))
+    whole = _known(request, text)
+    if whole is not None:
+        return whole
+    return " ".join(_known(request, sentence) or sentence for sentence in SENTENCE.split(text))

@@ -16,7 +16,7 @@ from vitrina.config import SettingsDep
 from vitrina.db import SessionDep
 from vitrina.errors import Conflict, NotFound, VitrinaError
 from vitrina.payments.fulfilment import fulfil_for_customer
-from vitrina.storefront.deps import WebUser, login_url, require_user
+from vitrina.storefront.deps import WebUser, login_url, refresh_basket_count, require_user
 from vitrina.storefront.messages import shown
 from vitrina.storefront.templating import N_, flash, render, translate
 from vitrina.storefront.web import safe_next
@@ -80,6 +80,7 @@ async def add_to_basket(
         flash(request, message)
         return RedirectResponse(back, status_code=303)
     if partial:
+        await refresh_basket_count(request, session, customer)
         return render(request, "storefront/_basket_status.html")
     flash(request, translate(request, N_("Added to your basket.")))
     return RedirectResponse(back, status_code=303)
