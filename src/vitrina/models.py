@@ -7,7 +7,7 @@ from vitrina.catalog.models import Category, Product, ProductImage
 from vitrina.coupons.models import CouponRedemption, DiscountCoupon
 from vitrina.db import Base
 from vitrina.orders.models import Order, OrderEvent, OrderItem, WebhookEvent
-from vitrina.payments.sync.models import SyncLease
+from vitrina.payments.sync.models import StripeTombstone, SyncLease
 
 __all__ = [
     "AuditEntry",
@@ -27,6 +27,7 @@ __all__ = [
     "RefreshToken",
     "Role",
     "StockReservation",
+    "StripeTombstone",
     "SyncLease",
     "User",
     "WebhookEvent",

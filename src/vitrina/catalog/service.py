@@ -31,6 +31,7 @@ from vitrina.catalog.slugs import as_id, check_slug, slugify, unique_slug
 from vitrina.config import get_settings
 from vitrina.errors import Conflict, NotFound, Unprocessable
 from vitrina.orders.models import OrderItem
+from vitrina.payments.sync.tombstones import record_product_delete
 
 log = structlog.get_logger(__name__)
 
@@ -202,14 +203,32 @@ async def create_product(session: AsyncSession, data: ProductCreate) -> Product:
     return product
 
 
+async def _lock_for_change(session: AsyncSession, product: Product, *, delete: bool) -> None:
+    """Lock the row for the rest of the transaction and reload its columns from it.
+
+    Concurrent staff changes of one product then run one after the other, each seeing the
+    other's committed `sync_version` (`mark_for_sync()` increments in Python), so versions
+    strictly increase. An edit takes `FOR NO KEY UPDATE` (it does not block rows referencing
+    the product, e.g. basket items); a delete needs `FOR UPDATE`. SQLite serialises writers.
+    """
+    columns = [c.key for c in Product.__mapper__.column_attrs]
+    await session.refresh(
+        product, attribute_names=columns, with_for_update={"key_share": not delete}
+    )
+
+
 async def update_product(session: AsyncSession, product: Product, data: ProductUpdate) -> Product:
-    """Apply the fields sent. A null for a required field is refused, not ignored."""
+    """Apply the fields sent. A null for a required field is refused, not ignored.
+
+    The row is locked first, so a concurrent change is applied on top of this one, not lost.
+    """
     changes = data.model_dump(exclude_unset=True)
     for required in ("name", "category_id", "price", "stock", "is_active", "description"):
         if required in changes and changes[required] is None:
             raise Unprocessable(f"{required} cannot be null.")
     if "category_id" in changes:
         await _check_category(session, changes["category_id"])
+    await _lock_for_change(session, product, delete=False)
     if "slug" in changes:
         wanted = changes.pop("slug")
         product.slug = await _slug_for(
@@ -236,13 +255,17 @@ async def delete_product(session: AsyncSession, product: Product) -> list[str]:
     """Delete a product never ordered; returns its image paths so the caller can remove files.
 
     An ordered product is history (orders point at it): it is deactivated instead (409).
+    If Stripe may hold the product, a tombstone written in this transaction carries the
+    "archive it in Stripe" intent past the row (docs/stripe-sync.md).
     """
+    await _lock_for_change(session, product, delete=True)
     if await session.scalar(select(exists().where(OrderItem.product_id == product.id))):
         raise Conflict(
             f"Product {product.slug!r} has been ordered and cannot be deleted; "
             "deactivate it instead."
         )
     paths = [image.path for image in await _images(session, product.id)]
+    await record_product_delete(session, product)
     await session.delete(product)
     await session.flush()
     return paths

@@ -3,7 +3,8 @@
 The row itself is the sync intent: every change that Stripe must learn about bumps
 `sync_version` in the same transaction as the change; a worker brings Stripe up to that version
 and records it in `synced_version`. Nothing can be lost between the two, and a later change
-simply supersedes an earlier one that was never delivered.
+simply supersedes an earlier one that was never delivered. A hard-deleted row leaves its
+intent in a tombstone (`vitrina.payments.sync.models.StripeTombstone`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ class StripeSyncMixin:
     stripe_id: Mapped[str | None] = mapped_column(String(255), default=None)
 
     def mark_for_sync(self) -> None:
-        """Record, with the change being made, that Stripe must catch up with this row."""
+        """Record, with the change being made, that Stripe must catch up with this row.
+
+        The increment happens in Python: call it on a row locked and read in this transaction
+        (`SELECT ... FOR [NO KEY] UPDATE`), so concurrent changes get distinct versions.
+        """
         self.sync_version = (self.sync_version or 1) + 1
         self.sync_attempts = 0
         self.sync_error = None

@@ -3,7 +3,8 @@
 Compared only for rows the store believes synced (pending rows are the worker's business):
 products (missing, stale name/price/active), coupons (missing, stale percent, promotion codes
 not matching `number` and the active flag), and orphans: objects with the store's id prefix
-that the store no longer has (or no longer wants). Repair re-marks rows for sync (a version
+that the store no longer has (or no longer wants), unless a pending tombstone is about to
+archive them. Repair re-marks rows for sync (a version
 bump, so fresh idempotency keys) and archives or deletes orphans.
 """
 
@@ -24,6 +25,7 @@ from vitrina.payments.sync.ids import (
     coupon_local_id,
     product_local_id,
 )
+from vitrina.payments.sync.models import StripeTombstone
 from vitrina.payments.sync.stripe_io import Delivery
 from vitrina.payments.sync.targets import coupon_target, product_target
 
@@ -137,9 +139,14 @@ async def find_drift(session: AsyncSession, view: StripeView) -> list[Drift]:
     for product in products.values():
         if product.synced_version >= product.sync_version:
             drift.extend(_product_drift(product, view))
+    being_archived = set(
+        await session.scalars(
+            select(StripeTombstone.stripe_id).where(StripeTombstone.done_at.is_(None))
+        )
+    )
     for remote in view.products.values():
         local = products.get(product_local_id(remote.id) or 0)
-        if local is None and remote.active:
+        if local is None and remote.active and remote.id not in being_archived:
             drift.append(Drift("product", None, remote.id, "orphan", "", remote.name))
     coupons = {c.id: c for c in await session.scalars(select(DiscountCoupon))}
     wanted_coupons: set[str] = set()

@@ -71,3 +71,9 @@ def idempotency_key(kind: str, local_id: int, version: int, attempt: int = 0) ->
     """
     base = f"vitrina:{kind}:{local_id}:v{version}"
     return f"{base}:r{attempt}" if attempt else base
+
+
+def tombstone_key(tombstone_id: int, attempt: int = 0) -> str:
+    """The key prefix for delivering one tombstone: `vitrina:tombstone:<id>[:r<n>]`."""
+    base = f"vitrina:tombstone:{tombstone_id}"
+    return f"{base}:r{attempt}" if attempt else base

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -21,23 +20,20 @@ from typing import Literal
 
 import stripe
 import structlog
-from sqlalchemy import ColumnElement, delete, exists, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, or_, select, update
 
 from vitrina.catalog.models import Product
-from vitrina.config import get_settings
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.db import db_helper
 from vitrina.kit.clock import utcnow
 from vitrina.payments.client import make_stripe_client
 from vitrina.payments.sync.coupons import CodeTaken, CouponTarget, push_coupon
 from vitrina.payments.sync.ids import idempotency_key
-from vitrina.payments.sync.models import SyncLease
+from vitrina.payments.sync.leases import backoff, call_budget, live_lease, release, take_lease
 from vitrina.payments.sync.products import ProductTarget, push_product
 from vitrina.payments.sync.stripe_io import Delivery, LeaseExpired, describe
 from vitrina.payments.sync.targets import coupon_target, product_target
+from vitrina.payments.sync.tombstones import claim_tombstones, deliver_tombstone
 
 log = structlog.get_logger(__name__)
 
@@ -57,20 +53,6 @@ class WorkerConfig:
     owner: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
-def backoff(attempts: int, base: float, cap: float) -> float:
-    """Exponential with "equal jitter": half fixed, half random, so retries spread out."""
-    delay: float = min(cap, base * 2.0 ** max(0, attempts - 1))
-    return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311
-
-
-def _call_budget() -> float:
-    """The longest one SDK call can take, network retries included."""
-    settings = get_settings()
-    retries: int = settings.stripe_max_network_retries
-    timeout: float = settings.stripe_timeout_seconds
-    return timeout * (retries + 1) + 2.0 * retries + 1.0
-
-
 def due_condition(model: type[Product] | type[DiscountCoupon]) -> list[object]:
     now = utcnow()
     return [
@@ -87,10 +69,7 @@ async def claim(kind: Kind, limit: int, config: WorkerConfig) -> tuple[list[int]
     """
     deadline = time.monotonic() + config.lease_seconds
     model = MODELS[kind]
-    now = utcnow()
-    leased = exists().where(
-        SyncLease.kind == kind, SyncLease.row_id == model.id, SyncLease.expires_at > now
-    )
+    leased = live_lease(kind, model.id)
     async with db_helper.session_factory() as session:
         query = (
             select(model.id)
@@ -101,39 +80,11 @@ async def claim(kind: Kind, limit: int, config: WorkerConfig) -> tuple[list[int]
         if db_helper.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True, key_share=True, of=model)
         ids = list(await session.scalars(query))
-        claimed = [i for i in ids if await _take_lease(session, kind, i, config)]
+        claimed = [
+            i for i in ids if await take_lease(session, kind, i, config.owner, config.lease_seconds)
+        ]
         await session.commit()
     return claimed, deadline
-
-
-async def _take_lease(session: AsyncSession, kind: Kind, row_id: int, config: WorkerConfig) -> bool:
-    now = utcnow()
-    values = {
-        "kind": kind,
-        "row_id": row_id,
-        "owner": config.owner,
-        "expires_at": now + timedelta(seconds=config.lease_seconds),
-    }
-    insert = pg_insert if db_helper.dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(SyncLease)
-        .values(**values)
-        .on_conflict_do_update(
-            index_elements=["kind", "row_id"],
-            set_={"owner": values["owner"], "expires_at": values["expires_at"]},
-            where=SyncLease.expires_at <= now,
-        )
-        .returning(SyncLease.owner)
-    )
-    return (await session.execute(statement)).scalar_one_or_none() == config.owner
-
-
-async def _release(session: AsyncSession, kind: Kind, row_id: int, owner: str) -> None:
-    await session.execute(
-        delete(SyncLease).where(
-            SyncLease.kind == kind, SyncLease.row_id == row_id, SyncLease.owner == owner
-        )
-    )
 
 
 async def deliver(kind: Kind, row_id: int, config: WorkerConfig, deadline: float) -> bool:
@@ -142,7 +93,7 @@ async def deliver(kind: Kind, row_id: int, config: WorkerConfig, deadline: float
     async with db_helper.session_factory() as session:
         row: Product | DiscountCoupon | None = await session.get(model, row_id)
         if row is None or row.synced_version >= row.sync_version:
-            await _release(session, kind, row_id, config.owner)
+            await release(session, kind, row_id, config.owner)
             await session.commit()
             return False
         version, attempts = row.sync_version, row.sync_attempts
@@ -157,7 +108,7 @@ async def deliver(kind: Kind, row_id: int, config: WorkerConfig, deadline: float
         make_stripe_client(),
         idempotency_key(kind, row_id, version, attempts),
         deadline=deadline,
-        call_budget=_call_budget(),
+        call_budget=call_budget(),
     )
     try:
         values = await push(delivery)
@@ -253,7 +204,7 @@ async def _record_success(
                 .values(sync_attempts=model.sync_attempts + 1, updated_at=model.updated_at)
                 .execution_options(synchronize_session=False)
             )
-        await _release(session, kind, row_id, config.owner)
+        await release(session, kind, row_id, config.owner)
         await session.commit()
     log.info("stripe_synced", kind=kind, row_id=row_id, version=version, current=done)
     return done
@@ -276,7 +227,7 @@ async def _record_failure(
             )
             .execution_options(synchronize_session=False)
         )
-        await _release(session, kind, row_id, config.owner)
+        await release(session, kind, row_id, config.owner)
         await session.commit()
     log.warning(
         "stripe_sync_failed", kind=kind, row_id=row_id, version=version, error=error, retry_in=delay
@@ -284,9 +235,16 @@ async def _record_failure(
 
 
 async def sync_due_once(limit: int = 20, *, config: WorkerConfig | None = None) -> int:
-    """Claim and deliver up to `limit` due rows (products first). Returns how many were tried."""
+    """Claim and deliver up to `limit` due intents: deleted products' tombstones first (so an
+    archive never follows the sync of a product that reuses the id), then products, then
+    coupons. Returns how many were tried."""
     config = config or WorkerConfig()
-    tried = 0
+    tombstones, deadline = await claim_tombstones(limit, config.owner, config.lease_seconds)
+    for tombstone_id in tombstones:
+        await deliver_tombstone(
+            tombstone_id, config.owner, deadline, config.backoff_base, config.backoff_cap
+        )
+    tried = len(tombstones)
     kinds: tuple[Kind, ...] = ("product", "coupon")
     for kind in kinds:
         if tried >= limit:
