@@ -250,3 +250,30 @@ async def test_concurrent_patches_of_one_product_all_reach_stripe(
     assert (remote.name, remote.active) == ("Green tea", False)
     assert remote.default_price.unit_amount == 1500  # type: ignore[union-attr]
     await assert_stripe_matches_store()
+
+
+async def test_a_product_created_in_stripe_behind_a_lost_response_is_still_archived(
+    client: httpx.AsyncClient,
+    staff_headers: dict[str, str],
+    make_category: Any,
+    emulator: EmulatorControls,
+    stripe_client: stripe.StripeClient,
+    session: AsyncSession,
+) -> None:
+    """Stripe made the product but its answer was lost: the row never learnt its stripe_id.
+    The kept (expired) lease is what tells the delete that Stripe may hold it."""
+    category = await make_category()
+    tea = await _create(client, staff_headers, category.id)
+    emulator.fault("drop", count=1, path_prefix="/v1/products", method="POST")
+    assert await sync_due_once(5, config=FAST) == 1
+    product = await session.get(Product, tea["id"])
+    assert product is not None and product.stripe_id is None and product.sync_attempts == 1
+    stripe_id = f"vitrina_prod_{tea['id']}"
+    assert stripe_client.v1.products.retrieve(stripe_id).active
+
+    await _delete(client, staff_headers, tea["id"])
+    [tombstone] = await _tombstones()
+    assert tombstone.stripe_id == stripe_id and tombstone.stripe_price_id is None
+    await _drain_tombstones()
+    assert not stripe_client.v1.products.retrieve(stripe_id).active
+    await assert_stripe_matches_store()

@@ -176,7 +176,9 @@ async def repair(session: AsyncSession, client: stripe.StripeClient, drift: list
             model: type[Product] | type[DiscountCoupon] = (
                 Product if item.kind == "product" else DiscountCoupon
             )
-            row: Product | DiscountCoupon | None = await session.get(model, item.local_id)
+            row: Product | DiscountCoupon | None = await session.get(
+                model, item.local_id, with_for_update=True, populate_existing=True
+            )
             if row is not None:
                 row.mark_for_sync()
                 marked.add((item.kind, item.local_id))
