@@ -249,6 +249,15 @@ async def get_order(
     return order
 
 
+CUSTOMER_EVENT_KINDS = frozenset({"created", "status_changed", "refunded"})
+"""History the customer sees; flags, reviews, stock notes and refund requests are staff's."""
+
+
+def customer_history(order: Order) -> list[OrderEvent]:
+    """The order's history as shown to its customer (events must be loaded)."""
+    return [event for event in order.events if event.kind in CUSTOMER_EVENT_KINDS]
+
+
 async def order_by_session(session: AsyncSession, stripe_session_id: str) -> Order | None:
     return (
         await session.execute(

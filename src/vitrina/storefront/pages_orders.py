@@ -38,4 +38,5 @@ async def order_page(
 ) -> Response:
     customer = require_user(request, user)
     order = await orders_service.get_order(session, order_id, user=customer, history=True)
-    return render(request, "storefront/order.html", {"order": order})
+    history = orders_service.customer_history(order)
+    return render(request, "storefront/order.html", {"order": order, "history": history})
