@@ -39,8 +39,9 @@ class Taken:
 
 
 async def take_stock(session: AsyncSession, lines: Iterable[StockLine]) -> Taken:
-    """Decrement stock for sold goods. A product that did not have enough has its stock set to
-    zero (the goods are sold, a person must look at the order) and is listed as short."""
+    """Decrement stock for sold goods. A product that did not have enough gives what it has
+    (stock zero; the goods are sold, a person must look at the order) and is listed as short.
+    The shortfall is re-read under a row lock, so stock received meanwhile is not lost."""
     short: list[int] = []
     quantities: dict[int, int] = {}
     for line in _merged(lines):
@@ -53,18 +54,21 @@ async def take_stock(session: AsyncSession, lines: Iterable[StockLine]) -> Taken
         if result.rowcount > 0:  # type: ignore[attr-defined]
             quantities[line.product_id] = line.quantity
             continue
-        short.append(line.product_id)
         remaining = await session.scalar(
             select(Product.stock)
             .where(Product.id == line.product_id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-        quantities[line.product_id] = max(remaining or 0, 0)
+        available = max(remaining or 0, 0)
+        taken = min(available, line.quantity)
+        quantities[line.product_id] = taken
+        if taken < line.quantity:
+            short.append(line.product_id)
         await session.execute(
             update(Product)
             .where(Product.id == line.product_id)
-            .values(stock=0)
+            .values(stock=available - taken)
             .execution_options(synchronize_session=False)
         )
     return Taken(short, quantities)
