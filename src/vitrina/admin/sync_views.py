@@ -47,7 +47,9 @@ class _SyncView(StaffView):
         pks = selected_pks(request)
         async with audited("sync:retry") as session:
             for pk in pks:
-                row: Product | DiscountCoupon | None = await session.get(self.model, int(pk))
+                row: Product | DiscountCoupon | None = await session.get(
+                    self.model, int(pk), with_for_update=True
+                )
                 if row is not None:
                     row.mark_for_sync()
         done(request, f"{len(pks)} row(s) queued for the sync worker.")
