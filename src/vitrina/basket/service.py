@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import stripe
 import structlog
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -208,9 +208,21 @@ async def remove_promo(session: AsyncSession, user: User) -> None:
     await session.flush()
 
 
+async def basket_item_count(session: AsyncSession, user_id: int) -> int:
+    """How many units the user's basket holds (0 without a basket): one aggregate, no rows
+    loaded and no basket created, so a page header can show it on every page."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(BasketItem.quantity), 0))
+        .join(Basket, Basket.id == BasketItem.basket_id)
+        .where(Basket.user_id == user_id)
+    )
+    return int(total or 0)
+
+
 __all__ = [
     "apply_promo",
     "available_stock",
+    "basket_item_count",
     "basket_lines",
     "close_checkout",
     "get_basket",

@@ -12,8 +12,8 @@ from starlette.requests import Request
 
 from vitrina.accounts import service as accounts_service
 from vitrina.accounts.models import User
+from vitrina.basket.service import basket_item_count
 from vitrina.db import SessionDep
-from vitrina.storefront.basket_count import basket_item_count
 from vitrina.storefront.web import logout_user, safe_next
 
 
