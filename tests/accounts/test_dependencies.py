@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from vitrina.accounts.dependencies import AdminUser, CurrentUser, OptionalUser, StaffUser
 from vitrina.accounts.models import User
 
-probe = APIRouter(prefix="/api/v1/_accounts_probe")
+probe = APIRouter(prefix="/api/v1/_accounts_probe", include_in_schema=False)
 
 
 @probe.get("/current")

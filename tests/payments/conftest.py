@@ -94,18 +94,9 @@ async def drain(within: float = 30.0, config: WorkerConfig = FAST) -> None:
             await asyncio.sleep(0.05)
 
 
-def include_sync_router(app: FastAPI) -> None:
-    """Until app.py includes it (the lead's file), mount the staff sync router for tests."""
-    from vitrina.payments.sync_router import router
-
-    if not any(getattr(r, "path", "") == "/api/v1/stripe/sync" for r in app.routes):
-        app.include_router(router, prefix="/api/v1")
-
-
 @pytest.fixture
 def sync_app(app: FastAPI, emulator: EmulatorControls) -> FastAPI:
-    """The app with the sync router, and a clean emulator."""
-    include_sync_router(app)
+    """The app (it serves the staff sync router), with a clean emulator."""
     return app
 
 

@@ -14,6 +14,7 @@ from vitrina.basket.view import basket_view, checkout_out
 from vitrina.config import SettingsDep
 from vitrina.db import SessionDep
 from vitrina.errors import ERROR_RESPONSE
+from vitrina.kit.bounds import PathId
 
 router = APIRouter(tags=["basket"])
 
@@ -29,7 +30,11 @@ async def get_basket(session: SessionDep, user: CurrentUser, settings: SettingsD
 
 @router.put("/basket/items/{product_id}", response_model=BasketOut, responses=ERRORS)
 async def put_item(
-    product_id: int, body: QuantityIn, session: SessionDep, user: CurrentUser, settings: SettingsDep
+    product_id: PathId,
+    body: QuantityIn,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
 ) -> BasketOut:
     """Set a product's quantity in the basket (0 removes it)."""
     await service.set_quantity(session, user, product_id, body.quantity)
@@ -38,7 +43,7 @@ async def put_item(
 
 @router.delete("/basket/items/{product_id}", response_model=BasketOut, responses=ERRORS)
 async def delete_item(
-    product_id: int, session: SessionDep, user: CurrentUser, settings: SettingsDep
+    product_id: PathId, session: SessionDep, user: CurrentUser, settings: SettingsDep
 ) -> BasketOut:
     await service.remove_item(session, user, product_id)
     return await basket_view(session, user, settings)

@@ -12,8 +12,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from vitrina.catalog.schemas import MAX_INT, ProductSort
+from vitrina.catalog.schemas import ProductSort
 from vitrina.errors import Unprocessable
+from vitrina.kit.bounds import MAX_INT
 
 
 def encode_cursor(sort: ProductSort, values: list[Any]) -> str:

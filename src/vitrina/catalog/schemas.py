@@ -13,9 +13,9 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vitrina.catalog.models import ProductImage
+from vitrina.kit.bounds import MAX_INT
 from vitrina.kit.stripe_sync import SyncState
 
-MAX_INT = 2**31 - 1
 Id = Annotated[int, Field(strict=True, ge=1, le=MAX_INT)]
 Position = Annotated[int, Field(strict=True, ge=-MAX_INT, le=MAX_INT)]
 MinorUnits = Annotated[int, Field(strict=True, ge=0, le=2_000_000_000)]

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from vitrina.errors import Unprocessable
+from vitrina.kit.bounds import MAX_INT
 
 MAX_SLUG = 200
-MAX_ID = 2**31 - 1
+
 _NON_WORD = re.compile(r"[^\w]+|_+")
 _VALID = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
 
@@ -51,7 +52,7 @@ def as_id(value: int | str) -> int | None:
         if not (value.isascii() and value.isdigit()):
             return None
         value = int(value)
-    return value if 0 < value <= MAX_ID else 0
+    return value if 0 < value <= MAX_INT else 0
 
 
 def _escape_like(value: str) -> str:

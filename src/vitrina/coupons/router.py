@@ -11,6 +11,7 @@ from vitrina.coupons import service
 from vitrina.coupons.schemas import CouponCreate, CouponPage, CouponRead, CouponUpdate
 from vitrina.db import SessionDep
 from vitrina.errors import ERROR_RESPONSE
+from vitrina.kit.bounds import PathId
 
 router = APIRouter(tags=["coupons"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -43,20 +44,20 @@ async def list_coupons(
 
 
 @router.get("/coupons/{coupon_id}", response_model=CouponRead, responses=ERRORS)
-async def read_coupon(coupon_id: int, session: SessionDep, _staff: StaffUser) -> CouponRead:
+async def read_coupon(coupon_id: PathId, session: SessionDep, _staff: StaffUser) -> CouponRead:
     coupon = await service.get_coupon(session, coupon_id, include_deleted=True)
     return service.to_read(coupon)
 
 
 @router.patch("/coupons/{coupon_id}", response_model=CouponRead, responses=ERRORS)
 async def update_coupon(
-    coupon_id: int, data: CouponUpdate, session: SessionDep, _staff: StaffUser
+    coupon_id: PathId, data: CouponUpdate, session: SessionDep, _staff: StaffUser
 ) -> CouponRead:
     coupon = await service.update_coupon(session, coupon_id, data)
     return service.to_read(coupon)
 
 
 @router.delete("/coupons/{coupon_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
-async def delete_coupon(coupon_id: int, session: SessionDep, _staff: StaffUser) -> Response:
+async def delete_coupon(coupon_id: PathId, session: SessionDep, _staff: StaffUser) -> Response:
     await service.delete_coupon(session, coupon_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

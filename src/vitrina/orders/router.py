@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from vitrina.accounts.dependencies import CurrentUser, StaffUser
 from vitrina.db import SessionDep
 from vitrina.errors import ERROR_RESPONSE
+from vitrina.kit.bounds import OffsetQuery, OptionalIdQuery, PathId
 from vitrina.orders import review, service, staff
 from vitrina.orders.models import OrderStatus
 from vitrina.orders.schemas import (
@@ -26,12 +27,11 @@ from vitrina.orders.schemas import (
 router = APIRouter(tags=["orders"])
 
 Limit = Query(20, ge=1, le=100)
-Offset = Query(0, ge=0)
 
 
 @router.get("/orders", response_model=OrderPage)
 async def my_orders(
-    session: SessionDep, user: CurrentUser, limit: int = Limit, offset: int = Offset
+    session: SessionDep, user: CurrentUser, limit: int = Limit, offset: OffsetQuery = 0
 ) -> OrderPage:
     rows, total = await service.list_orders(
         session, service.OrderFilters(user_id=user.id), limit=limit, offset=offset
@@ -42,7 +42,7 @@ async def my_orders(
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut, responses={404: ERROR_RESPONSE})
-async def my_order(session: SessionDep, user: CurrentUser, order_id: int) -> OrderOut:
+async def my_order(session: SessionDep, user: CurrentUser, order_id: PathId) -> OrderOut:
     return OrderOut.model_validate(await service.get_order(session, order_id, user=user))
 
 
@@ -53,11 +53,11 @@ async def staff_orders(
     status: OrderStatus | None = None,
     created_from: datetime | None = Query(None, description="Inclusive, ISO 8601."),
     created_to: datetime | None = Query(None, description="Exclusive, ISO 8601."),
-    customer_id: int | None = None,
+    customer_id: OptionalIdQuery = None,
     email: str | None = Query(None, max_length=320),
     flagged: bool | None = None,
     limit: int = Limit,
-    offset: int = Offset,
+    offset: OffsetQuery = 0,
 ) -> StaffOrderPage:
     filters = service.OrderFilters(
         user_id=customer_id,
@@ -81,7 +81,7 @@ async def staff_orders(
     response_model=StaffOrderDetail,
     responses={403: ERROR_RESPONSE, 404: ERROR_RESPONSE},
 )
-async def staff_order(session: SessionDep, _staff: StaffUser, order_id: int) -> StaffOrderDetail:
+async def staff_order(session: SessionDep, _staff: StaffUser, order_id: PathId) -> StaffOrderDetail:
     order = await service.get_order(session, order_id, history=True)
     return StaffOrderDetail.model_validate(order)
 
@@ -92,7 +92,7 @@ async def staff_order(session: SessionDep, _staff: StaffUser, order_id: int) -> 
     responses={403: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
 )
 async def change_order_status(
-    session: SessionDep, actor: StaffUser, order_id: int, change: StatusChange
+    session: SessionDep, actor: StaffUser, order_id: PathId, change: StatusChange
 ) -> StaffOrderDetail:
     """processing -> shipped -> delivered; cancel before shipping (stock back, paid: refund)."""
     await staff.change_status(session, order_id, change.status, actor, change.note)
@@ -106,7 +106,7 @@ async def change_order_status(
     responses={403: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
 )
 async def resolve_order_review(
-    session: SessionDep, actor: StaffUser, order_id: int, resolution: ReviewResolution
+    session: SessionDep, actor: StaffUser, order_id: PathId, resolution: ReviewResolution
 ) -> StaffOrderDetail:
     """Clear the review flag; the reason, the note and the staff member stay in the history."""
     await review.resolve_review(session, order_id, actor, resolution.note)
@@ -121,7 +121,7 @@ async def resolve_order_review(
     responses={403: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE, 503: ERROR_RESPONSE},
 )
 async def refund_order(
-    session: SessionDep, actor: StaffUser, order_id: int, request: RefundRequest
+    session: SessionDep, actor: StaffUser, order_id: PathId, request: RefundRequest
 ) -> RefundOut:
     """Refund all that is left, or `amount`; the order follows Stripe's `charge.refunded`."""
     result = await staff.request_refund(session, order_id, request.amount, actor)

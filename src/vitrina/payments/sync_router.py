@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from vitrina.accounts.dependencies import StaffUser
 from vitrina.db import SessionDep
 from vitrina.errors import ERROR_RESPONSE
+from vitrina.kit.bounds import PathId
 from vitrina.payments.sync import status as sync_status
 from vitrina.payments.sync.status import SyncKind, SyncRow, SyncSummary
 
@@ -33,7 +34,7 @@ async def sync_summary(
     responses=ERRORS,
 )
 async def retry_sync(
-    kind: SyncKind, row_id: int, session: SessionDep, _staff: StaffUser
+    kind: SyncKind, row_id: PathId, session: SessionDep, _staff: StaffUser
 ) -> SyncRow:
     """Deliver this row at the workers' next poll (a synced row is re-checked against Stripe)."""
     return await sync_status.retry(session, kind, row_id)
