@@ -51,7 +51,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     set_settings(settings)
     configure_logging(settings.log_level_number, settings.log_format)
     db_helper.configure(
-        settings.database_url, echo=settings.database_echo, pool_size=settings.database_pool_size
+        settings.database_url,
+        echo=settings.database_echo,
+        pool_size=settings.database_pool_size,
+        pre_ping=settings.database_pre_ping,
     )
 
     @asynccontextmanager

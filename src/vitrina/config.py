@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./vitrina.db"
     database_pool_size: int = 10
     database_echo: bool = False
+    database_pre_ping: bool = False
     redis_url: str | None = None
 
     jwt_secret: SecretStr = SecretStr("")
