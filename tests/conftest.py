@@ -29,7 +29,12 @@ from vitrina.config import Settings
 from vitrina.db import db_helper
 from vitrina.models import Base
 
-pytest_plugins = ["fixtures.accounts", "fixtures.stripe", "fixtures.catalog"]
+pytest_plugins = [
+    "fixtures.accounts",
+    "fixtures.stripe",
+    "fixtures.catalog",
+    "fixtures.servers",
+]
 
 BACKEND = os.environ.get("VITRINA_TEST_DATABASE", "postgres")
 PG_ADMIN_DSN = os.environ.get("VITRINA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

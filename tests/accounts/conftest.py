@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import socket
 from collections.abc import Awaitable, Callable, Iterator
 from email import message_from_bytes
 from email.message import Message
@@ -12,6 +11,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from fixtures.accounts import DEFAULT_PASSWORD
+from fixtures.servers import free_port
 from vitrina.config import Settings, get_settings, set_settings
 
 Login = Callable[..., Awaitable[httpx.Response]]
@@ -43,17 +43,11 @@ class SmtpInbox:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def smtp_inbox(settings: Settings) -> Iterator[SmtpInbox]:
     """A real SMTP server on localhost; the store's settings point the smtp backend at it."""
     inbox = SmtpInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     previous = get_settings()
     set_settings(

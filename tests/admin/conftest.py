@@ -1,3 +1,3 @@
-from storefront.browser_fixtures import base_url, browser, live_server, page
+from storefront.browser_fixtures import base_url, browser, page
 
-__all__ = ["base_url", "browser", "live_server", "page"]
+__all__ = ["base_url", "browser", "page"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,16 +15,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from fixtures.servers import free_port
 from vitrina.basket.models import StockReservation
 from vitrina.config import Settings
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _environment(settings: Settings) -> dict[str, str]:
@@ -66,7 +60,7 @@ def app_processes(settings: Settings, tmp_path: Path) -> Iterator[list[str]]:
     started: list[tuple[subprocess.Popen[bytes], str]] = []
     try:
         for _ in range(2):
-            port = _free_port()
+            port = free_port()
             process = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "vitrina.main:app", "--port", str(port)],
                 cwd=tmp_path,

@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from typing import Any
 import httpx
 import pytest
 import stripe
-import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import func, select
@@ -45,31 +43,6 @@ from vitrina.payments.client import make_stripe_client
 from vitrina.payments.webhooks import HANDLERS
 
 WEBHOOK_PATH = "/api/v1/stripe/webhook"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-async def live_server(app: FastAPI) -> AsyncIterator[str]:
-    """The store at http://127.0.0.1:<port>, served on the test loop."""
-    port = _free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", access_log=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.get_running_loop().create_task(server.serve())
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if task.done() or time.monotonic() > deadline:
-            raise RuntimeError("the store did not start")
-        await asyncio.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await asyncio.wait_for(task, timeout=10)
 
 
 class Emulator:

@@ -94,19 +94,9 @@ async def test_retry_command_handles_what_stripe_gave_up_on(
     webhook_secret: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def broken(session: AsyncSession, fetched: Any) -> object:
-        raise RuntimeError("database went away mid-handler")
-
-    product = await make_product(price=1000, stock=5)
-    arranged = await arrange_checkout(customer, [(product, 1)])
-    await emulator.complete(arranged.session_id, "paid")
-    event = (await emulator.event(COMPLETED, arranged.session_id)).to_dict()
-
-    with monkeypatch.context() as patch:
-        fetch = webhooks.HANDLERS[COMPLETED].fetch
-        patch.setitem(webhooks.HANDLERS, COMPLETED, webhooks.Handler(fetch, broken))
-        response = await post_event(client, event, webhook_secret)
-    assert response.status_code == 500
+    product, event = await _paid_event_whose_handler_crashed(
+        client, customer, make_product, arrange_checkout, emulator, webhook_secret, monkeypatch
+    )
     row = await _inbox(session, event["id"])
     assert row is not None and row.handled_at is None and row.attempts == 1
     assert row.last_error and "database went away" in row.last_error
@@ -133,18 +123,9 @@ async def test_the_worker_retries_unhandled_events_by_itself(
     webhook_secret: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def broken(session: AsyncSession, fetched: Any) -> object:
-        raise RuntimeError("handler crashed")
-
-    product = await make_product(price=1000, stock=5)
-    arranged = await arrange_checkout(customer, [(product, 1)])
-    await emulator.complete(arranged.session_id, "paid")
-    event = (await emulator.event(COMPLETED, arranged.session_id)).to_dict()
-    with monkeypatch.context() as patch:
-        fetch = webhooks.HANDLERS[COMPLETED].fetch
-        patch.setitem(webhooks.HANDLERS, COMPLETED, webhooks.Handler(fetch, broken))
-        assert (await post_event(client, event, webhook_secret)).status_code == 500
-
+    product, _event = await _paid_event_whose_handler_crashed(
+        client, customer, make_product, arrange_checkout, emulator, webhook_secret, monkeypatch
+    )
     stop = asyncio.Event()
     retrier = asyncio.create_task(
         webhooks.run_webhook_retrier(stop, every=0.05, older_than=timedelta(0))
@@ -159,3 +140,29 @@ async def test_the_worker_retries_unhandled_events_by_itself(
         stop.set()
         await asyncio.wait_for(retrier, timeout=5)
     assert await stock_of(session, product.id) == 4
+
+
+async def _paid_event_whose_handler_crashed(
+    client: httpx.AsyncClient,
+    customer: User,
+    make_product: Any,
+    arrange_checkout: ArrangeCheckout,
+    emulator: Emulator,
+    webhook_secret: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[Any, dict[str, Any]]:
+    """A paid session whose `checkout.session.completed` was recorded, but whose handler
+    failed ("database went away mid-handler"): the endpoint answered 500."""
+
+    async def broken(session: AsyncSession, fetched: Any) -> object:
+        raise RuntimeError("database went away mid-handler")
+
+    product = await make_product(price=1000, stock=5)
+    arranged = await arrange_checkout(customer, [(product, 1)])
+    await emulator.complete(arranged.session_id, "paid")
+    event = (await emulator.event(COMPLETED, arranged.session_id)).to_dict()
+    with monkeypatch.context() as patch:
+        fetch = webhooks.HANDLERS[COMPLETED].fetch
+        patch.setitem(webhooks.HANDLERS, COMPLETED, webhooks.Handler(fetch, broken))
+        assert (await post_event(client, event, webhook_secret)).status_code == 500
+    return product, event
