@@ -17,6 +17,7 @@ from vitrina.config import Settings, get_settings, set_settings
 from vitrina.coupons.router import router as coupons_router
 from vitrina.db import db_helper
 from vitrina.errors import install_error_handlers
+from vitrina.observability.body_limit import BodyLimitMiddleware
 from vitrina.observability.logging import configure_logging
 from vitrina.observability.middleware import RequestContextMiddleware
 from vitrina.observability.router import router as operations_router
@@ -84,10 +85,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         openapi_url="/openapi.json",
         docs_url="/docs",
-        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(operations_router)
     app.include_router(api_router())

@@ -127,13 +127,14 @@ async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    """Sort a driver error by its SQLSTATE class: 22 bad data (422), 08/57 lost connection or
-    shutdown (503), 23 constraint (409); anything else is ours (500)."""
+    """Sort a driver error by its SQLSTATE class: 22 bad data (422), 08/53/57 lost connection,
+    server out of resources (too many clients) or shutdown (503), 23 constraint (409);
+    anything else is ours (500)."""
     assert isinstance(exc, sa_exc.DBAPIError)
     sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
     if sqlstate.startswith("22"):
         return await _unstorable_value(request, exc)
-    if exc.connection_invalidated or sqlstate[:2] in ("08", "57"):
+    if exc.connection_invalidated or sqlstate[:2] in ("08", "53", "57"):
         return await _database_unavailable(request, exc)
     if sqlstate.startswith("23"):
         return await _integrity_error(request, exc)
