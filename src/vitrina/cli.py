@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from typing import Annotated
 
 import typer
@@ -60,6 +61,9 @@ def serve(
     """Serve the store (API, storefront, admin). The database must be migrated."""
     settings = get_settings()
     _check_ready(settings)
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each process counts for itself; /metrics sums the files they share here.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="vitrina-metrics-")
     uvicorn.run(
         "vitrina.main:app",
         host=host,
