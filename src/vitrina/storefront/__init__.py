@@ -24,7 +24,7 @@ def _mounted(app: FastAPI, path: str) -> bool:
 
 
 def install_storefront(app: FastAPI) -> None:
-    """Pages at /, static files at /static and /media, sessions, security headers."""
+    """Pages at /, static files at /static, sessions, security headers (/media is the app's)."""
     settings: Settings = app.state.settings
     i18n.load_all()
     app.add_middleware(SecurityHeadersMiddleware)
@@ -39,9 +39,6 @@ def install_storefront(app: FastAPI) -> None:
     install_page_errors(app)
     if not _mounted(app, "/static"):
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    if not _mounted(app, "/media"):
-        settings.media_dir.mkdir(parents=True, exist_ok=True)
-        app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
     app.include_router(router)
 
 
