@@ -91,12 +91,12 @@ def summary(exc: BaseException) -> str:
 
 @pytest.mark.parametrize("role", ["anonymous", "customer", "staff"])
 async def test_no_5xx_no_schema_violation_no_leak(
-    role, app, served_app, settings, make_user, auth_headers
+    role, app, live_server, settings, make_user, auth_headers
 ):
     schema = schemathesis.openapi.from_dict(app.openapi())
     headers: dict[str, str] = {}
     if role != "anonymous":
         user = await make_user(role=Role.STAFF if role == "staff" else Role.CUSTOMER)
         headers = auth_headers(user)
-    failures = await asyncio.to_thread(exercise, served_app, headers, secrets_of(settings), schema)
+    failures = await asyncio.to_thread(exercise, live_server, headers, secrets_of(settings), schema)
     assert not failures, "\n\n".join(failures)

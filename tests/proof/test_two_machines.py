@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from proof.processes import machines
+from fixtures.processes import machines
 from vitrina.basket.models import CheckoutSession, StockReservation
 from vitrina.catalog.models import Product
 from vitrina.db import db_helper
