@@ -26,7 +26,6 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -35,6 +34,7 @@ import httpx
 import stripe
 from pydantic import SecretStr
 
+from bench.concurrent import run_concurrently
 from vitrina import schema
 from vitrina.accounts.security import create_access_token
 from vitrina.accounts.service import create_user
@@ -88,46 +88,6 @@ def processes(commands: list[tuple[list[str], dict[str, str], str]]) -> Iterator
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
-
-
-@dataclass
-class Run:
-    name: str
-    latencies_ms: list[float]
-    seconds: float
-    failures: int
-
-    def row(self) -> str:
-        ordered = sorted(self.latencies_ms)
-
-        def pct(fraction: float) -> float:
-            return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-        rate = len(ordered) / self.seconds
-        return (
-            f"{self.name:<34} {rate:9.1f}/s  p50 {pct(0.50):8.1f} ms  "
-            f"p99 {pct(0.99):8.1f} ms  failed {self.failures}"
-        )
-
-
-async def run_concurrently(
-    name: str, calls: list[Callable[[], Awaitable[bool]]], concurrency: int
-) -> Run:
-    gate = asyncio.Semaphore(concurrency)
-    latencies: list[float] = []
-    failures = 0
-
-    async def one(call: Callable[[], Awaitable[bool]]) -> None:
-        nonlocal failures
-        async with gate:
-            start = time.perf_counter()
-            ok = await call()
-            latencies.append((time.perf_counter() - start) * 1000)
-            failures += 0 if ok else 1
-
-    start = time.perf_counter()
-    await asyncio.gather(*(one(c) for c in calls))
-    return Run(name, latencies, time.perf_counter() - start, failures)
 
 
 async def seed(customers: int, hot: bool, products: list[Product]) -> list[dict[str, str]]:

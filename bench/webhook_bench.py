@@ -40,6 +40,7 @@ import stripe
 from pydantic import SecretStr
 from sqlalchemy import func, insert, select, update
 
+from bench.concurrent import run_concurrently
 from bench.stack import free_port, running_stack, vitrina_command
 from vitrina import schema
 from vitrina.accounts.models import Role, User
@@ -55,44 +56,6 @@ WEBHOOK_SECRET = "whsec_vitrina_webhook_bench"
 ADMIN_DSN = os.environ.get("VITRINA_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PRODUCTS = 40
 LOG_DIR = Path("/tmp/vitrina-webhook-bench")
-
-
-@dataclass
-class Run:
-    name: str
-    latencies_ms: list[float]
-    seconds: float
-    failures: int
-
-    def row(self) -> str:
-        ordered = sorted(self.latencies_ms) or [0.0]
-
-        def pct(fraction: float) -> float:
-            return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-        rate = len(self.latencies_ms) / self.seconds if self.seconds else 0.0
-        return (
-            f"{self.name:<44} {rate:8.1f}/s  p50 {pct(0.5):7.1f} ms  p99 {pct(0.99):7.1f} ms"
-            f"  failed {self.failures}"
-        )
-
-
-async def timed(name: str, calls: list[Callable[[], Awaitable[bool]]], concurrency: int) -> Run:
-    gate = asyncio.Semaphore(concurrency)
-    latencies: list[float] = []
-    failures = 0
-
-    async def one(call: Callable[[], Awaitable[bool]]) -> None:
-        nonlocal failures
-        async with gate:
-            start = time.perf_counter()
-            ok = await call()
-            latencies.append((time.perf_counter() - start) * 1000)
-            failures += 0 if ok else 1
-
-    start = time.perf_counter()
-    await asyncio.gather(*(one(call) for call in calls))
-    return Run(name, latencies, time.perf_counter() - start, failures)
 
 
 @dataclass(frozen=True)
@@ -404,7 +367,7 @@ async def bench(args: argparse.Namespace, url: str, dsn: str) -> None:
                 return call
 
             await http.get("/healthz")
-            store = await timed(
+            store = await run_concurrently(
                 "store: webhook -> order (2 processes)",
                 [deliver(p) for p in payloads],
                 args.concurrency,
@@ -419,14 +382,14 @@ async def bench(args: argparse.Namespace, url: str, dsn: str) -> None:
 
             return call
 
-        stripe_floor = await timed(
+        stripe_floor = await run_concurrently(
             "Stripe floor: bare retrieve to the emulator", [retrieve(i) for i in ids],
             args.concurrency,
         )  # fmt: skip
 
     pool = await asyncpg.create_pool(dsn, min_size=args.concurrency, max_size=args.concurrency)
     try:
-        database_floor = await timed(
+        database_floor = await run_concurrently(
             "database floor: same SQL via asyncpg",
             [lambda a=a: floor_one(pool, a) for a in floor_rows],
             args.concurrency,
