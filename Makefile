@@ -3,23 +3,28 @@ PYTHON ?= .venv/bin/python
 PYTEST ?= .venv/bin/pytest
 BENCH_ARGS ?=
 
-.PHONY: bench bench-full bench-faults bench-docs proof
+.PHONY: bench bench-full bench-faults bench-docs proof bench-tools
+
+## wrk (the load generator) comes from Debian; installed once, on first use.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
 ## Quick benchmark (a few minutes): 10k products, 5 s per wrk run, 30 s soak, 10k/100k scaling.
-bench:
+bench: bench-tools
 	$(PYTHON) -m bench.run $(BENCH_ARGS)
 
 ## The full claim: 100k products, 10 s runs, a 600 s soak, and the 1M step (loads for minutes).
-bench-full:
+bench-full: bench-tools
 	$(PYTHON) -m bench.run --products 100000 --seconds 10 --soak-seconds 600 \
 		--scaling 10000,100000,1000000 $(BENCH_ARGS)
 
 ## Faults under load: kill -9 a server, Stripe failing/slow, PostgreSQL (private cluster) restart.
-bench-faults:
+bench-faults: bench-tools
 	$(PYTHON) -m bench.run --faults --scaling '' --soak-seconds 10 $(BENCH_ARGS)
 
 ## What docs/benchmarks.md shows: the quick run plus faults, written to the page.
-bench-docs:
+bench-docs: bench-tools
 	$(PYTHON) -m bench.run --products 100000 --seconds 10 --soak-seconds 60 --faults \
 		--write-docs $(BENCH_ARGS)
 

@@ -34,8 +34,8 @@ from vitrina.storefront import install_storefront
 def api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     for router in (
+        catalog_router,  # first: the busiest routes are matched soonest
         accounts_router,
-        catalog_router,
         coupons_router,
         basket_router,
         orders_router,

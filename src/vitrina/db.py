@@ -3,6 +3,10 @@
 One `AsyncSession` per HTTP request, committed once after the endpoint returns and before the
 response is sent (FastAPI's `Depends(..., scope="function")` runs a dependency's exit code at
 that point). Services only `flush`; any exception rolls the whole request back.
+
+Public reads that need no transaction (the catalog's list and pages) take `ReadSessionDep`
+instead: the same pool in autocommit mode, so no BEGIN, COMMIT or reset round trips; it
+refuses to flush a change.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from vitrina.kit.clock import utcnow
@@ -90,13 +94,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
+OLTP_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0"}
+"""Every request is a few small queries: compiling a query with LLVM (JIT) or starting
+parallel workers costs more than the bounded work they would speed up (a text search over a
+million products estimates high enough to trigger JIT and tens of milliseconds with it)."""
+
+
 def make_engine(
     url: str, *, echo: bool = False, pool_size: int = 10, pre_ping: bool = False
 ) -> AsyncEngine:
     """The async engine. No ping before each checkout by default: it cost a round trip on every
     request (~30% of a catalog read's CPU); a connection that died with the server raises a
     disconnect error instead, which invalidates the whole pool (so recovery is immediate) and
-    is answered 503. `pool_recycle` retires connections before server-side idle timeouts."""
+    is answered 503. `pool_recycle` retires connections before server-side idle timeouts.
+    PostgreSQL sessions get OLTP_SETTINGS."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -109,8 +120,18 @@ def make_engine(
         pool_pre_ping=pre_ping,
         pool_recycle=1800,
         pool_timeout=5,
-        connect_args={"timeout": 5, "command_timeout": 30},
+        connect_args={"timeout": 5, "command_timeout": 30, "server_settings": OLTP_SETTINGS},
     )
+
+
+class ReadOnlySession(Session):
+    """A session for reads only: flushing a change is a bug (it would commit statement by
+    statement), so it raises instead."""
+
+    def flush(self, objects: Any = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise RuntimeError("a read-only session cannot write; use SessionDep")
+        super().flush(objects)
 
 
 class DataBaseHelper:
@@ -119,6 +140,7 @@ class DataBaseHelper:
     def __init__(self, url: str | None = None, *, echo: bool = False, pool_size: int = 10):
         self._engine: AsyncEngine | None = None
         self._factory: async_sessionmaker[AsyncSession] | None = None
+        self._reader_factory: async_sessionmaker[AsyncSession] | None = None
         if url is not None:
             self.configure(url, echo=echo, pool_size=pool_size)
 
@@ -127,6 +149,11 @@ class DataBaseHelper:
     ) -> None:
         self._engine = make_engine(url, echo=echo, pool_size=pool_size, pre_ping=pre_ping)
         self._factory = async_sessionmaker(self._engine, expire_on_commit=False)
+        self._reader_factory = async_sessionmaker(
+            self._engine.execution_options(isolation_level="AUTOCOMMIT"),
+            sync_session_class=ReadOnlySession,
+            expire_on_commit=False,
+        )
 
     @property
     def engine(self) -> AsyncEngine:
@@ -156,6 +183,14 @@ class DataBaseHelper:
 
     session_getter = session_geter
 
+    async def read_session_geter(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session for the current request, outside any transaction: each
+        statement sees the latest committed data. For public reads only."""
+        if self._reader_factory is None:
+            raise RuntimeError("DataBaseHelper is not configured; create_app() configures it")
+        async with self._reader_factory() as session:
+            yield session
+
     async def dispose(self) -> None:
         if self._engine is not None:
             await self._engine.dispose()
@@ -165,3 +200,4 @@ db_helper = DataBaseHelper()
 
 
 SessionDep = Annotated[AsyncSession, Depends(db_helper.session_geter, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(db_helper.read_session_geter, scope="function")]

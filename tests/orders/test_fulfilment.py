@@ -205,3 +205,17 @@ async def test_fulfil_is_a_no_op_for_an_open_session(
     await session.commit()
     assert await count_orders(session) == 0
     assert await stock_of(session, product.id) == 5
+
+
+@pytest.mark.parametrize(
+    "params", [{"session_id": "cs_\x00x", "code": "abc"}, {"session_id": "cs_x", "code": "a-b"}]
+)
+async def test_a_malformed_success_return_is_a_validation_error(
+    client: httpx.AsyncClient, make_user, auth_headers, params: dict[str, str]
+) -> None:
+    user = await make_user()
+    response = await client.get(
+        "/api/v1/checkout/success", params=params, headers=auth_headers(user)
+    )
+    assert response.status_code == 422
+    assert isinstance(response.json()["detail"], list)  # the documented validation error

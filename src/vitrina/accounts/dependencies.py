@@ -10,11 +10,12 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.accounts import security, service
 from vitrina.accounts.models import Role, User
 from vitrina.audit.hooks import audit_changes_by
-from vitrina.db import SessionDep
+from vitrina.db import ReadSessionDep, SessionDep
 from vitrina.errors import Forbidden, Unauthorized
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -22,7 +23,7 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
 
 
-async def _user_from_token(session: SessionDep, token: str) -> User:
+async def _user_from_token(session: AsyncSession, token: str) -> User:
     try:
         claims = security.decode_access_token(token)
     except security.InvalidToken as exc:
@@ -30,11 +31,13 @@ async def _user_from_token(session: SessionDep, token: str) -> User:
     return await service.user_from_access_claims(session, claims)
 
 
-async def get_optional_user(session: SessionDep, token: BearerToken) -> User | None:
-    """None without an Authorization header; a presented but invalid token is still a 401."""
+async def get_optional_user(reader: ReadSessionDep, token: BearerToken) -> User | None:
+    """None without an Authorization header; a presented but invalid token is still a 401.
+
+    For public reads (the catalog): the user is read outside any transaction."""
     if not token:
         return None
-    return await _user_from_token(session, token)
+    return await _user_from_token(reader, token)
 
 
 async def get_current_user(session: SessionDep, token: BearerToken) -> User:

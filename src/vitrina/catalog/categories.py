@@ -8,7 +8,7 @@ on PostgreSQL and SQLite alike, and moving a subtree stays a one-row update of `
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, literal, select
+from sqlalchemy import Select, bindparam, exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,24 +44,34 @@ async def descendant_ids(session: AsyncSession, category: int | str) -> list[int
     return ids
 
 
-async def breadcrumb(session: AsyncSession, category_id: int) -> list[CategoryRef]:
-    """From the root down to the category itself."""
+def _breadcrumb_statement() -> Select[int, str, str]:
+    table = Category.__table__
     chain = (
-        select(Category.id, Category.parent_id, literal(0).label("depth"))
-        .where(Category.id == category_id)
+        select(table.c.id, table.c.parent_id, literal(0).label("depth"))
+        .where(table.c.id == bindparam("category_id"))
         .cte("chain", recursive=True)
     )
     chain = chain.union_all(
-        select(Category.id, Category.parent_id, chain.c.depth + 1).where(
-            Category.id == chain.c.parent_id
+        select(table.c.id, table.c.parent_id, chain.c.depth + 1).where(
+            table.c.id == chain.c.parent_id
         )
     )
-    rows = await session.execute(
-        select(Category.id, Category.name, Category.slug)
-        .join(chain, chain.c.id == Category.id)
+    return (
+        select(table.c.id, table.c.name, table.c.slug)
+        .join(chain, chain.c.id == table.c.id)
         .order_by(chain.c.depth.desc())
     )
-    return [CategoryRef(id=r.id, name=r.name, slug=r.slug) for r in rows]
+
+
+BREADCRUMB = _breadcrumb_statement()
+"""Built once (Core, a bound parameter): product pages run it on every request."""
+
+
+async def breadcrumb(session: AsyncSession, category_id: int) -> list[CategoryRef]:
+    """From the root down to the category itself."""
+    connection = await session.connection()
+    rows = await connection.execute(BREADCRUMB, {"category_id": category_id})
+    return [CategoryRef(id=id_, name=name, slug=slug) for id_, name, slug in rows]
 
 
 async def category_tree(session: AsyncSession) -> list[CategoryNode]:

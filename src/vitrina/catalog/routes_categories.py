@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.accounts.dependencies import StaffUser
 from vitrina.catalog import categories as service
 from vitrina.catalog.schemas import CategoryCreate, CategoryNode, CategoryOut, CategoryUpdate
-from vitrina.db import SessionDep
+from vitrina.db import ReadSessionDep, SessionDep
 from vitrina.errors import ERROR_RESPONSE
 
 router = APIRouter(tags=["catalog"])
@@ -18,7 +19,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _out(session: SessionDep, category_id: int) -> CategoryOut:
+async def _out(session: AsyncSession, category_id: int) -> CategoryOut:
     category = await service.find_category(session, category_id)
     node = await service.subtree(session, category)
     return CategoryOut(
@@ -27,17 +28,17 @@ async def _out(session: SessionDep, category_id: int) -> CategoryOut:
 
 
 @router.get("/categories", response_model=list[CategoryNode])
-async def list_categories(session: SessionDep) -> list[CategoryNode]:
+async def list_categories(reader: ReadSessionDep) -> list[CategoryNode]:
     """Every category as a tree."""
-    return await service.category_tree(session)
+    return await service.category_tree(reader)
 
 
 @router.get("/categories/{id_or_slug}", response_model=CategoryOut, responses=ERRORS)
-async def get_category(session: SessionDep, id_or_slug: str) -> CategoryOut:
+async def get_category(reader: ReadSessionDep, id_or_slug: str) -> CategoryOut:
     """A category with its subcategories and breadcrumb; its products are
     `GET /products?category=...` (subcategories' products included)."""
-    category = await service.find_category(session, id_or_slug)
-    return await _out(session, category.id)
+    category = await service.find_category(reader, id_or_slug)
+    return await _out(reader, category.id)
 
 
 @router.post(

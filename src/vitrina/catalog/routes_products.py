@@ -8,6 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, UploadFile, status
 
 from vitrina.accounts.dependencies import OptionalUser, StaffUser
 from vitrina.catalog import images, service
+from vitrina.catalog.product_page import product_page
 from vitrina.catalog.schemas import (
     ImageOrder,
     ImageOut,
@@ -22,7 +23,7 @@ from vitrina.catalog.schemas import (
 )
 from vitrina.catalog.uploads import read_limited
 from vitrina.config import SettingsDep
-from vitrina.db import SessionDep
+from vitrina.db import ReadSessionDep, SessionDep
 from vitrina.errors import ERROR_RESPONSE
 
 router = APIRouter(tags=["catalog"])
@@ -33,7 +34,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/products", response_model=ProductPage, responses=ERRORS)
 async def list_products(
-    session: SessionDep, user: OptionalUser, params: Annotated[ProductQuery, Query()]
+    reader: ReadSessionDep, user: OptionalUser, params: Annotated[ProductQuery, Query()]
 ) -> ProductPage:
     """Search (`q`), filter, sort and page through products (`next_cursor` for the next page).
 
@@ -41,15 +42,14 @@ async def list_products(
     """
     staff = user is not None and user.is_staff
     params = params.model_copy(update={"include_inactive": params.include_inactive and staff})
-    return await service.search_products(session, params)
+    return await service.search_products(reader, params)
 
 
 @router.get("/products/{id_or_slug}", response_model=StaffProductOut | ProductOut, responses=ERRORS)
-async def get_product(session: SessionDep, user: OptionalUser, id_or_slug: str) -> ProductOut:
+async def get_product(reader: ReadSessionDep, user: OptionalUser, id_or_slug: str) -> ProductOut:
     """A product with its images and category breadcrumb. Inactive: 404 except for staff."""
     staff = user is not None and user.is_staff
-    product = await service.get_product(session, id_or_slug, staff=staff)
-    return await service.product_out(session, product, staff=staff)
+    return await product_page(reader, id_or_slug, staff=staff)
 
 
 async def _staff_view(session: SessionDep, product_id: int) -> ProductOut:

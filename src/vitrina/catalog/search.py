@@ -9,94 +9,132 @@ Pages are keyset-paginated: the opaque cursor holds the sort key of the last row
 deep page costs what the first does and rows added meanwhile never shift or repeat a page.
 No COUNT(*) is run: `total` is left out. Relevance ranks a bounded window of matches (see
 `_relevance_page`) so that a broad word does not score half the catalog on every request.
+
+The list is the store's busiest request, so its statements are Core, built once per *shape*
+(which filters, which sort, first page or not) with bound parameters and kept (`_statement`);
+a request only binds its values and reads plain rows, the first image joined in.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
+    Row,
     Select,
+    String,
     and_,
+    bindparam,
     case,
     func,
     literal,
     literal_column,
     or_,
     select,
-    text,
     tuple_,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from vitrina.catalog.categories import descendant_ids
 from vitrina.catalog.cursors import decode_cursor, encode_cursor
-from vitrina.catalog.models import Product
-from vitrina.catalog.schemas import (
-    ImageOut,
-    ProductListItem,
-    ProductPage,
-    ProductQuery,
-    ProductSort,
-)
+from vitrina.catalog.models import Product, ProductImage
+from vitrina.catalog.schemas import ProductPage, ProductQuery, ProductSort
 
 TEXT_SEARCH_CONFIG = "english"
 SEARCH_VECTOR = literal_column("products.search_vector", type_=TSVECTOR)
 RELEVANCE_WINDOW = 500
-CUSTOM_PLANS = text(
-    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
-    " set_config('max_parallel_workers_per_gather', '0', true)"
-)
-"""For this transaction: a text search matches one product or half the catalog, so plan each
-with its own values (a cached generic plan would guess, and scan a million rows for a rare
-word); and no parallel workers, whose start-up costs more than the bounded work they share."""
+
+
+@asynccontextmanager
+async def _custom_plans(connection: AsyncConnection) -> AsyncIterator[None]:
+    """Plan a text search with its own words: one word matches one product, another half the
+    catalog, and a prepared statement's cached generic plan would guess (and scan a million
+    rows for a rare word). Transaction-local in a transaction; otherwise (the autocommit
+    read session) set for the search and reset after it."""
+    options = (
+        connection.sync_connection.get_execution_options() if connection.sync_connection else {}
+    )
+    if options.get("isolation_level") != "AUTOCOMMIT":
+        await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+        yield
+        return
+    await connection.exec_driver_sql("SET plan_cache_mode = force_custom_plan")
+    try:
+        yield
+    finally:
+        await connection.exec_driver_sql("RESET plan_cache_mode")
+
+
 _WORD = re.compile(r"[^\W_]+")
+MAX_WORDS = 20
+
+_products = Product.__table__
+_images = ProductImage.__table__
+_p = _products.c
+_i = _images.c
+_other_image = _images.alias("other_image")
+_FIRST_IMAGE = (
+    select(_other_image.c.id)
+    .where(_other_image.c.product_id == _p.id)
+    .order_by(_other_image.c.position, _other_image.c.id)
+    .limit(1)
+    .correlate(_products)
+    .scalar_subquery()
+)
+LISTED = (
+    _p.id,
+    _p.name,
+    _p.slug,
+    _p.price,
+    _p.currency,
+    _p.stock,
+    _p.is_active,
+    _p.category_id,
+    _p.created_at,
+    _i.id.label("image_id"),
+    _i.path.label("image_path"),
+    _i.alt.label("image_alt"),
+    _i.width.label("image_width"),
+    _i.height.label("image_height"),
+    _i.position.label("image_position"),
+    _i.content_type.label("image_content_type"),
+)
+"""What a list shows, the thumbnail (first image) joined in the same query."""
+_LIMIT = bindparam("limit", type_=Integer)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a list statement depends on besides its values; one statement per shape."""
+
+    dialect: str
+    words: int  # 0: no text search; PostgreSQL: 1 (the whole query); SQLite: LIKEs per word
+    sort: ProductSort
+    categories: int  # 0: any category, 1: one, 2: several
+    min_price: bool
+    max_price: bool
+    in_stock: bool
+    include_inactive: bool
+    page: str = "first"  # "first", "after" (a cursor), or a relevance phase
 
 
 @dataclass(frozen=True)
 class _Order:
-    keys: tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]
+    keys: tuple[ColumnElement[Any], ...]
     descending: bool
 
 
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _text_filter(dialect: str, q: str) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
-    """The WHERE condition and the relevance expression for a search query."""
-    if dialect == "postgresql":
-        query = func.websearch_to_tsquery(literal_column(f"'{TEXT_SEARCH_CONFIG}'"), q)
-        name_hit = func.ts_filter(SEARCH_VECTOR, literal_column("'{a}'")).op("@@")(query)
-        rank = func.ts_rank(SEARCH_VECTOR, query, 32) + case((name_hit, 1.0), else_=0.0)
-        return SEARCH_VECTOR.op("@@")(query), rank
-    words = [w.lower() for w in _WORD.findall(q)][:20]
-    conditions = []
-    name_hits: list[ColumnElement[int]] = []
-    for word in words:
-        pattern = f"%{_escape_like(word)}%"
-        in_name = func.lower(Product.name).like(pattern, escape="\\")
-        in_description = func.lower(Product.description).like(pattern, escape="\\")
-        conditions.append(or_(in_name, in_description))
-        name_hits.append(case((in_name, 1), else_=0))
-    return and_(*conditions), sum(name_hits, literal(0))
-
-
-def _order_for(sort: ProductSort) -> _Order:
-    if sort is ProductSort.PRICE_ASC:
-        return _Order((Product.price, Product.id), descending=False)
-    if sort is ProductSort.PRICE_DESC:
-        return _Order((Product.price, Product.id), descending=True)
-    if sort is ProductSort.NAME:
-        return _Order((Product.name, Product.id), descending=False)
-    return _Order((Product.created_at, Product.id), descending=True)
 
 
 def effective_query(params: ProductQuery) -> str | None:
@@ -107,79 +145,184 @@ def effective_query(params: ProductQuery) -> str | None:
     return q if _WORD.search(q) else None
 
 
-async def _filtered(session: AsyncSession, params: ProductQuery, query: Select[Any]) -> Select[Any]:
-    if not params.include_inactive:
-        query = query.where(Product.is_active.is_(True))
-    if params.category:
-        ids = await descendant_ids(session, params.category)
-        query = query.where(
-            Product.category_id == ids[0] if len(ids) == 1 else Product.category_id.in_(ids)
+def _text_filter(shape: _Shape) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
+    """The WHERE condition and the relevance expression for a search query."""
+    if shape.dialect == "postgresql":
+        query = func.websearch_to_tsquery(
+            literal_column(f"'{TEXT_SEARCH_CONFIG}'"), bindparam("q", type_=String)
         )
-    if params.min_price is not None:
-        query = query.where(Product.price >= params.min_price)
-    if params.max_price is not None:
-        query = query.where(Product.price <= params.max_price)
-    if params.in_stock:
-        query = query.where(Product.stock > 0)
-    return query
+        name_hit = func.ts_filter(SEARCH_VECTOR, literal_column("'{a}'")).op("@@")(query)
+        rank = func.ts_rank(SEARCH_VECTOR, query, 32) + case((name_hit, 1.0), else_=0.0)
+        return SEARCH_VECTOR.op("@@")(query), rank
+    conditions = []
+    name_hits: list[ColumnElement[int]] = []
+    for n in range(shape.words):
+        pattern = bindparam(f"word{n}", type_=String)
+        in_name = func.lower(_p.name).like(pattern, escape="\\")
+        in_description = func.lower(_p.description).like(pattern, escape="\\")
+        conditions.append(or_(in_name, in_description))
+        name_hits.append(case((in_name, 1), else_=0))
+    return and_(*conditions), sum(name_hits, literal(0))
 
 
-async def search_products(session: AsyncSession, params: ProductQuery) -> ProductPage:
-    """One page of products: one query for the rows, one for their images."""
-    dialect = session.get_bind().dialect.name
-    q = effective_query(params)
-    rank: ColumnElement[Any] | None = None
-    query: Select[Any] = select(Product)
-    if q is not None:
-        condition, rank = _text_filter(dialect, q)
-        query = query.where(condition)
-        if dialect == "postgresql":
-            await session.execute(CUSTOM_PLANS)
-    sort = params.sort or (ProductSort.RELEVANCE if q is not None else ProductSort.NEWEST)
-    if sort is ProductSort.RELEVANCE and rank is None:
-        sort = ProductSort.NEWEST
-    query = await _filtered(session, params, query)
-    if sort is ProductSort.RELEVANCE and rank is not None:
-        return await _relevance_page(session, params, query, rank)
-    order = _order_for(sort)
-    if params.cursor:
-        values = decode_cursor(params.cursor, sort)
-        row, after = tuple_(*order.keys), tuple_(*(literal(v) for v in values))
-        query = query.where(row < after if order.descending else row > after)
+def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if not shape.include_inactive:
+        conditions.append(_p.is_active.is_(True))
+    if shape.categories == 1:
+        conditions.append(_p.category_id == bindparam("category_id", type_=Integer))
+    elif shape.categories > 1:
+        conditions.append(_p.category_id.in_(bindparam("category_ids", expanding=True)))
+    if shape.min_price:
+        conditions.append(_p.price >= bindparam("min_price", type_=Integer))
+    if shape.max_price:
+        conditions.append(_p.price <= bindparam("max_price", type_=Integer))
+    if shape.in_stock:
+        conditions.append(_p.stock > 0)
+    if shape.words:
+        conditions.append(_text_filter(shape)[0])
+    return conditions
+
+
+def _order_for(sort: ProductSort) -> _Order:
+    if sort is ProductSort.PRICE_ASC:
+        return _Order((_p.price, _p.id), descending=False)
+    if sort is ProductSort.PRICE_DESC:
+        return _Order((_p.price, _p.id), descending=True)
+    if sort is ProductSort.NAME:
+        return _Order((_p.name, _p.id), descending=False)
+    return _Order((_p.created_at, _p.id), descending=True)
+
+
+def _listed(query: Select[Any]) -> Select[Any]:
+    """`query` (over products) selecting the listed columns and the thumbnail."""
+    return query.with_only_columns(*LISTED).outerjoin_from(
+        _products, _images, _i.id == _FIRST_IMAGE
+    )
+
+
+@lru_cache(maxsize=1024)
+def _statement(shape: _Shape) -> Select[Any]:
+    """The statement for a shape, built on first use and kept: building one and computing
+    its cache key cost more than binding values to it."""
+    base = select(_p.id).where(*_conditions(shape))
+    if shape.sort is ProductSort.RELEVANCE:
+        return _relevance_statement(shape, base)
+    order = _order_for(shape.sort)
+    if shape.page == "after":
+        after = tuple_(
+            bindparam("after_key", type_=order.keys[0].type), bindparam("after_id", type_=Integer)
+        )
+        keys = tuple_(*order.keys)
+        base = base.where(keys < after if order.descending else keys > after)
     ordering = [k.desc() if order.descending else k.asc() for k in order.keys]
-    if params.include_inactive:
-        query = _merge_active_and_inactive(query, ordering, params.limit + 1)
-    query = query.order_by(*ordering)
-    query = query.limit(params.limit + 1).options(selectinload(Product.images))
-    rows = (await session.execute(query)).all()
-    page = rows[: params.limit]
-    next_cursor = None
-    if len(rows) > params.limit:
-        last = page[-1]
-        next_cursor = encode_cursor(sort, _key_values(sort, last[0]))
-    return ProductPage(items=[list_item(r[0]) for r in page], next_cursor=next_cursor)
+    query = _merge_active_and_inactive(base, ordering) if shape.include_inactive else _listed(base)
+    return query.order_by(*ordering).limit(_LIMIT)
 
 
-def _merge_active_and_inactive(
-    query: Select[Any], ordering: Sequence[ColumnElement[Any]], limit: int
-) -> Select[Any]:
+def _merge_active_and_inactive(query: Select[Any], ordering: Sequence[Any]) -> Select[Any]:
     """Staff lists take the first rows of the active and of the inactive products, each in
     index order (the listing indexes lead with is_active), and merge those few; sorting the
     whole table instead costs a scan of every row."""
     branches = [
-        query.where(Product.is_active.is_(state))
-        .with_only_columns(Product.id)
-        .order_by(*ordering)
-        .limit(limit)
-        .subquery()
+        query.where(_p.is_active.is_(state)).order_by(*ordering).limit(_LIMIT).subquery()
         for state in (True, False)
     ]
     first_ids = union_all(*(select(branch.c.id) for branch in branches)).subquery()
-    return select(Product).join(first_ids, first_ids.c.id == Product.id)
+    return _listed(select(_p.id)).join_from(_products, first_ids, first_ids.c.id == _p.id)
+
+
+def _relevance_statement(shape: _Shape, base: Select[Any]) -> Select[Any]:
+    """The three phases of `_relevance_page`: the first page of the window, a later page of
+    it (by rank), and the matches older than the window (newest first)."""
+    rank = _text_filter(shape)[1]
+    if shape.page == "older":
+        older = base.where(_p.id < bindparam("older_than", type_=Integer))
+        return _listed(older).order_by(_p.id.desc()).limit(_LIMIT)
+    if shape.page == "ranked":
+        ranked = _listed(base).add_columns(rank.label("rank"))
+        ranked = ranked.where(
+            _p.id.between(bindparam("low", type_=Integer), bindparam("high", type_=Integer)),
+            tuple_(rank, _p.id) < tuple_(bindparam("rank_after"), bindparam("id_after")),
+        )
+        return ranked.order_by(rank.desc(), _p.id.desc()).limit(_LIMIT)
+    window = (
+        base.order_by(_p.id.desc()).limit(bindparam("window", type_=Integer)).subquery("window")
+    )
+    first = (
+        _listed(select(_p.id))
+        .add_columns(
+            rank.label("rank"),
+            func.min(window.c.id).over().label("low"),
+            func.max(window.c.id).over().label("high"),
+        )
+        .join_from(_products, window, window.c.id == _p.id)
+    )
+    return first.order_by(rank.desc(), _p.id.desc()).limit(_LIMIT)
+
+
+async def search_products(session: AsyncSession, params: ProductQuery) -> ProductPage:
+    """One page of products, in one statement (a relevance page may take two)."""
+    connection = await session.connection()
+    dialect = connection.dialect.name
+    q = effective_query(params)
+    values: dict[str, Any] = {"limit": params.limit + 1}
+    words = 0
+    if q is not None and dialect == "postgresql":
+        words, values["q"] = 1, q
+    elif q is not None:
+        found = [w.lower() for w in _WORD.findall(q)][:MAX_WORDS]
+        words = len(found)
+        values.update({f"word{n}": f"%{_escape_like(w)}%" for n, w in enumerate(found)})
+    categories = 0
+    if params.category:
+        ids = await descendant_ids(session, params.category)
+        categories = min(len(ids), 2)
+        values["category_id" if len(ids) == 1 else "category_ids"] = (
+            ids[0] if len(ids) == 1 else ids
+        )
+    if params.min_price is not None:
+        values["min_price"] = params.min_price
+    if params.max_price is not None:
+        values["max_price"] = params.max_price
+    sort = params.sort or (ProductSort.RELEVANCE if words else ProductSort.NEWEST)
+    if sort is ProductSort.RELEVANCE and not words:
+        sort = ProductSort.NEWEST
+    shape = _Shape(
+        dialect=dialect,
+        words=words,
+        sort=sort,
+        categories=categories,
+        min_price=params.min_price is not None,
+        max_price=params.max_price is not None,
+        in_stock=params.in_stock,
+        include_inactive=params.include_inactive,
+    )
+    if shape.words and dialect == "postgresql":
+        async with _custom_plans(connection):
+            return await _page_of(connection, params, shape, values)
+    return await _page_of(connection, params, shape, values)
+
+
+async def _page_of(
+    connection: AsyncConnection, params: ProductQuery, shape: _Shape, values: dict[str, Any]
+) -> ProductPage:
+    if shape.sort is ProductSort.RELEVANCE:
+        return await _relevance_page(connection, params, shape, values)
+    sort = shape.sort
+    if params.cursor:
+        values["after_key"], values["after_id"] = decode_cursor(params.cursor, sort)
+        shape = replace(shape, page="after")
+    rows = (await connection.execute(_statement(shape), values)).all()
+    page = rows[: params.limit]
+    next_cursor = None
+    if len(rows) > params.limit:
+        next_cursor = encode_cursor(sort, _key_values(sort, page[-1]))
+    return _page([list_item(r) for r in page], next_cursor)
 
 
 async def _relevance_page(
-    session: AsyncSession, params: ProductQuery, base: Select[Any], rank: ColumnElement[Any]
+    connection: AsyncConnection, params: ProductQuery, shape: _Shape, values: dict[str, Any]
 ) -> ProductPage:
     """Best matches first, ranked among the RELEVANCE_WINDOW most recent matches, then the
     older matches newest first.
@@ -190,83 +333,83 @@ async def _relevance_page(
     stays exact: every match present at the first page is listed once.
     """
     limit = params.limit
-    rows: list[tuple[Product, Any]] = []
+
+    async def fetch(page: str, **more: Any) -> Sequence[Row[Any]]:
+        result = await connection.execute(_statement(replace(shape, page=page)), values | more)
+        rows: Sequence[Row[Any]] = result.all()
+        return rows
+
+    rows: list[tuple[Row[Any], Any]] = []
     if params.cursor:
         rank_after, id_after, low, high = decode_cursor(params.cursor, ProductSort.RELEVANCE)
         if rank_after is not None:
-            ranked = base.add_columns(rank.label("rank")).where(
-                Product.id.between(low, high),
-                tuple_(rank, Product.id) < tuple_(literal(rank_after), literal(id_after)),
+            found = await fetch(
+                "ranked", low=low, high=high, rank_after=rank_after, id_after=id_after
             )
-            rows = await _ranked(session, ranked, rank, limit)
+            rows = [(row, row.rank) for row in found]
     else:
         rank_after, id_after = None, None
-        window = (
-            base.with_only_columns(Product.id)
-            .order_by(Product.id.desc())
-            .limit(RELEVANCE_WINDOW)
-            .subquery("window")
-        )
-        first = select(
-            Product,
-            rank.label("rank"),
-            func.min(window.c.id).over().label("low"),
-            func.max(window.c.id).over().label("high"),
-        ).join(window, window.c.id == Product.id)
-        result = await session.execute(
-            first.order_by(rank.desc(), Product.id.desc())
-            .limit(limit + 1)
-            .options(selectinload(Product.images))
-        )
-        found = result.all()
+        found = await fetch("first", window=RELEVANCE_WINDOW)
         if not found:
-            return ProductPage(items=[], next_cursor=None)
+            return _page([], None)
         low, high = found[0].low, found[0].high
-        rows = [(row[0], row[1]) for row in found]
+        rows = [(row, row.rank) for row in found]
     if len(rows) <= limit:
         older_than = id_after if id_after is not None and rank_after is None else low
-        older = base.where(Product.id < older_than).order_by(Product.id.desc())
-        older = older.limit(limit + 1 - len(rows)).options(selectinload(Product.images))
-        rows += [(product, None) for product in await session.scalars(older)]
+        older = await fetch("older", older_than=older_than, limit=limit + 1 - len(rows))
+        rows += [(row, None) for row in older]
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
-        product, product_rank = page[-1]
-        values = [product_rank, product.id, low, high]
-        next_cursor = encode_cursor(ProductSort.RELEVANCE, values)
-    return ProductPage(items=[list_item(p) for p, _ in page], next_cursor=next_cursor)
+        last, last_rank = page[-1]
+        next_cursor = encode_cursor(ProductSort.RELEVANCE, [last_rank, last.id, low, high])
+    return _page([list_item(row) for row, _ in page], next_cursor)
 
 
-async def _ranked(
-    session: AsyncSession, query: Select[Any], rank: ColumnElement[Any], limit: int
-) -> list[tuple[Product, Any]]:
-    query = query.order_by(rank.desc(), Product.id.desc()).limit(limit + 1)
-    result = await session.execute(query.options(selectinload(Product.images)))
-    return [(row[0], row[1]) for row in result]
+_SORT_KEY: dict[ProductSort, Callable[[Row[Any]], Any]] = {
+    ProductSort.PRICE_ASC: lambda row: row.price,
+    ProductSort.PRICE_DESC: lambda row: row.price,
+    ProductSort.NAME: lambda row: row.name,
+    ProductSort.NEWEST: lambda row: row.created_at,
+}
 
 
-def _key_values(sort: ProductSort, product: Product) -> list[Any]:
-    first: Any = {
-        ProductSort.PRICE_ASC: product.price,
-        ProductSort.PRICE_DESC: product.price,
-        ProductSort.NAME: product.name,
-        ProductSort.NEWEST: product.created_at,
-    }[sort]
-    return [first, product.id]
+def _key_values(sort: ProductSort, row: Row[Any]) -> list[Any]:
+    return [_SORT_KEY[sort](row), row.id]
 
 
-def list_item(product: Product) -> ProductListItem:
-    images = product.images
-    return ProductListItem(
-        id=product.id,
-        name=product.name,
-        slug=product.slug,
-        price=product.price,
-        currency=product.currency,
-        in_stock=product.stock > 0,
-        stock=product.stock,
-        is_active=product.is_active,
-        category_id=product.category_id,
-        thumbnail=ImageOut.of(images[0]) if images else None,
-        created_at=product.created_at,
-    )
+def list_item(row: Sequence[Any]) -> dict[str, Any]:
+    """A listed row (see LISTED) as the API shows it (a `ProductListItem`'s fields)."""
+    (
+        id_, name, slug, price, currency, stock, is_active, category_id, created_at,
+        image_id, path, alt, width, height, position, content_type,
+    ) = row[:16]  # fmt: skip
+    thumbnail = None
+    if image_id is not None:
+        thumbnail = {
+            "id": image_id,
+            "url": f"/media/{path}",
+            "alt": alt,
+            "width": width,
+            "height": height,
+            "position": position,
+            "content_type": content_type,
+        }
+    return {
+        "id": id_,
+        "name": name,
+        "slug": slug,
+        "price": price,
+        "currency": currency,
+        "in_stock": stock > 0,
+        "stock": stock,
+        "is_active": is_active,
+        "category_id": category_id,
+        "thumbnail": thumbnail,
+        "created_at": created_at,
+    }
+
+
+def _page(items: list[dict[str, Any]], next_cursor: str | None) -> ProductPage:
+    """Validated in one call: cheaper than a model per item."""
+    return ProductPage.model_validate({"items": items, "next_cursor": next_cursor})

@@ -44,6 +44,11 @@ class StripeSyncMixin:
 
     @property
     def sync_state(self) -> SyncState:
-        if self.synced_version >= self.sync_version:
-            return SyncState.SYNCED
-        return SyncState.FAILED if self.sync_error else SyncState.PENDING
+        return sync_state_of(self.sync_version, self.synced_version, self.sync_error)
+
+
+def sync_state_of(sync_version: int, synced_version: int, sync_error: str | None) -> SyncState:
+    """Where a row stands with Stripe, from its sync columns."""
+    if synced_version >= sync_version:
+        return SyncState.SYNCED
+    return SyncState.FAILED if sync_error else SyncState.PENDING

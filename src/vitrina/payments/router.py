@@ -42,8 +42,8 @@ async def stripe_webhook(request: Request, settings: SettingsDep) -> JSONRespons
 async def checkout_success(
     session: SessionDep,
     user: CurrentUser,
-    session_id: str = Query(min_length=1, max_length=255),
-    code: str = Query(min_length=1, max_length=64),
+    session_id: str = Query(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_]+$"),
+    code: str = Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+$"),
 ) -> OrderOut:
     """The order made by this Checkout Session (made now if the webhook has not yet)."""
     order = await fulfil_for_customer(session, user.id, session_id, code)

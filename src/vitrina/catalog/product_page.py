@@ -1,0 +1,113 @@
+"""The public product page: the product with its images in one statement, then its breadcrumb.
+
+Both statements are Core, built once with bound parameters, and read plain rows: this is the
+store's busiest page, and building an ORM query and hydrating entities for it cost more than
+the database's own work. Staff screens that change a product load the entity instead
+(`service.get_product`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vitrina.catalog.categories import breadcrumb
+from vitrina.catalog.models import Product, ProductImage
+from vitrina.catalog.schemas import ImageOut, ProductOut, StaffProductOut
+from vitrina.catalog.slugs import as_id
+from vitrina.errors import NotFound
+from vitrina.kit.stripe_sync import sync_state_of
+
+_products = Product.__table__
+_images = ProductImage.__table__
+
+
+def _page_statement(key: ColumnElement[Any]) -> Select[Any]:
+    """One row per image (one row with NULL image columns when there is none)."""
+    p, i = _products.c, _images.c
+    return (
+        select(
+            p.id,
+            p.name,
+            p.slug,
+            p.sku,
+            p.description,
+            p.price,
+            p.currency,
+            p.stock,
+            p.is_active,
+            p.category_id,
+            p.created_at,
+            p.updated_at,
+            p.sync_version,
+            p.synced_version,
+            p.sync_error,
+            p.stripe_id,
+            p.stripe_price_id,
+            i.id.label("image_id"),
+            i.path,
+            i.alt,
+            i.width,
+            i.height,
+            i.position,
+            i.content_type,
+        )
+        .select_from(_products.outerjoin(_images, i.product_id == p.id))
+        .where(key == bindparam("key"))
+        .order_by(i.position, i.id)
+    )
+
+
+BY_ID = _page_statement(_products.c.id)
+BY_SLUG = _page_statement(_products.c.slug)
+
+
+def _image(row: Row[Any]) -> ImageOut:
+    return ImageOut(
+        id=row.image_id,
+        url=f"/media/{row.path}",
+        alt=row.alt,
+        width=row.width,
+        height=row.height,
+        position=row.position,
+        content_type=row.content_type,
+    )
+
+
+async def product_page(session: AsyncSession, id_or_slug: str, *, staff: bool) -> ProductOut:
+    """A product by id or slug as its page shows it; inactive ones exist only for staff."""
+    product_id = as_id(id_or_slug)
+    statement, key = (BY_SLUG, id_or_slug) if product_id is None else (BY_ID, product_id)
+    connection = await session.connection()
+    rows = (await connection.execute(statement, {"key": key})).all()
+    if not rows or (not rows[0].is_active and not staff):
+        raise NotFound(f"Product {id_or_slug!r} not found.")
+    first = rows[0]
+    fields: dict[str, Any] = {
+        "id": first.id,
+        "name": first.name,
+        "slug": first.slug,
+        "sku": first.sku,
+        "description": first.description,
+        "price": first.price,
+        "currency": first.currency,
+        "stock": first.stock,
+        "in_stock": first.stock > 0,
+        "is_active": first.is_active,
+        "category_id": first.category_id,
+        "breadcrumb": await breadcrumb(session, first.category_id),
+        "images": [_image(row) for row in rows if row.image_id is not None],
+        "created_at": first.created_at,
+        "updated_at": first.updated_at,
+    }
+    if not staff:
+        return ProductOut(**fields)
+    return StaffProductOut(
+        **fields,
+        sync_state=sync_state_of(first.sync_version, first.synced_version, first.sync_error),
+        sync_error=first.sync_error,
+        stripe_id=first.stripe_id,
+        stripe_price_id=first.stripe_price_id,
+    )
