@@ -19,6 +19,8 @@ from typing import Any
 
 import asyncpg
 
+from vitrina.db import OLTP_SETTINGS  # the store's session settings, for the same plans
+
 Scope = dict[str, Any]
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -35,7 +37,9 @@ async def _startup() -> None:
     global _pool
     dsn = os.environ["FLOOR_DSN"]
     size = int(os.environ.get("FLOOR_POOL_SIZE", "10"))
-    _pool = await asyncpg.create_pool(dsn, min_size=2, max_size=size)
+    _pool = await asyncpg.create_pool(
+        dsn, min_size=size, max_size=size, server_settings=OLTP_SETTINGS
+    )
     captured = await asyncio.to_thread(Path(os.environ["FLOOR_SQL"]).read_bytes)
     _queries.update(pickle.loads(captured))
 

@@ -48,7 +48,8 @@ def arguments() -> argparse.Namespace:
         "--pool-size",
         type=int,
         default=10,
-        help="DATABASE_POOL_SIZE per process (the pool may overflow to twice that).",
+        help="Database connections per process, the store's DATABASE_POOL_SIZE and the "
+        "floor's pool alike.",
     )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads.")
     parser.add_argument("--seconds", type=float, default=5, help="Each wrk run.")
@@ -90,7 +91,7 @@ def server_env(
         "MAIL_BACKEND": "memory",
         "RUN_EMBEDDED_WORKER": "false",
         "DATABASE_POOL_SIZE": str(pool_size),
-        "FLOOR_POOL_SIZE": str(2 * pool_size),
+        "FLOOR_POOL_SIZE": str(pool_size),
     }
 
 

@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.database_url,
         echo=settings.database_echo,
         pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
         pre_ping=settings.database_pre_ping,
     )
 

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     demo: bool = Field(default=False, description="Demo mode: self-migrates, demo secrets.")
     database_url: str = "sqlite+aiosqlite:///./vitrina.db"
     database_pool_size: int = 10
+    database_max_overflow: int = 0
     database_echo: bool = False
     database_pre_ping: bool = False
     redis_url: str | None = None

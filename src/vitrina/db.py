@@ -4,9 +4,10 @@ One `AsyncSession` per HTTP request, committed once after the endpoint returns a
 response is sent (FastAPI's `Depends(..., scope="function")` runs a dependency's exit code at
 that point). Services only `flush`; any exception rolls the whole request back.
 
-Public reads that need no transaction (the catalog's list and pages) take `ReadSessionDep`
-instead: the same pool in autocommit mode, so no BEGIN, COMMIT or reset round trips; it
-refuses to flush a change.
+Public reads that need no transaction take the same pool in autocommit mode (no BEGIN,
+COMMIT or reset round trips): `ReaderDep`, a bare connection for Core statements (the
+catalog's list and product page, the busiest requests), or `ReadSessionDep`, a session that
+refuses to flush a change. `Executor` is either kind, or a request's session.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import JSON, DateTime, Dialect, MetaData, TypeDecorator, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -101,13 +103,20 @@ million products estimates high enough to trigger JIT and tens of milliseconds w
 
 
 def make_engine(
-    url: str, *, echo: bool = False, pool_size: int = 10, pre_ping: bool = False
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 10,
+    max_overflow: int = 0,
+    pre_ping: bool = False,
 ) -> AsyncEngine:
     """The async engine. No ping before each checkout by default: it cost a round trip on every
     request (~30% of a catalog read's CPU); a connection that died with the server raises a
     disconnect error instead, which invalidates the whole pool (so recovery is immediate) and
     is answered 503. `pool_recycle` retires connections before server-side idle timeouts.
-    PostgreSQL sessions get OLTP_SETTINGS."""
+    PostgreSQL sessions get OLTP_SETTINGS. No overflow by default: under steady load an
+    overflow connection is opened and closed again and again (a PostgreSQL backend started
+    each time, milliseconds of CPU on both sides), so requests wait for a pooled one instead."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -116,7 +125,7 @@ def make_engine(
         url,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=max_overflow,
         pool_pre_ping=pre_ping,
         pool_recycle=1800,
         pool_timeout=5,
@@ -141,16 +150,26 @@ class DataBaseHelper:
         self._engine: AsyncEngine | None = None
         self._factory: async_sessionmaker[AsyncSession] | None = None
         self._reader_factory: async_sessionmaker[AsyncSession] | None = None
+        self._reader_engine: AsyncEngine | None = None
         if url is not None:
             self.configure(url, echo=echo, pool_size=pool_size)
 
     def configure(
-        self, url: str, *, echo: bool = False, pool_size: int = 10, pre_ping: bool = False
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        max_overflow: int = 0,
+        pre_ping: bool = False,
     ) -> None:
-        self._engine = make_engine(url, echo=echo, pool_size=pool_size, pre_ping=pre_ping)
+        self._engine = make_engine(
+            url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pre_ping=pre_ping
+        )
         self._factory = async_sessionmaker(self._engine, expire_on_commit=False)
+        self._reader_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         self._reader_factory = async_sessionmaker(
-            self._engine.execution_options(isolation_level="AUTOCOMMIT"),
+            self._reader_engine,
             sync_session_class=ReadOnlySession,
             expire_on_commit=False,
         )
@@ -191,6 +210,17 @@ class DataBaseHelper:
         async with self._reader_factory() as session:
             yield session
 
+    async def read_connection_geter(self) -> AsyncIterator[AsyncConnection]:
+        """An autocommit connection for the current request's Core reads (no session)."""
+        if self._reader_engine is None:
+            raise RuntimeError("DataBaseHelper is not configured; create_app() configures it")
+        async with self._reader_engine.connect() as connection:
+            yield connection
+
+    def session_over(self, connection: AsyncConnection) -> AsyncSession:
+        """A read-only ORM session on a reader connection, for the occasional entity."""
+        return AsyncSession(bind=connection, sync_session_class=ReadOnlySession)
+
     async def dispose(self) -> None:
         if self._engine is not None:
             await self._engine.dispose()
@@ -201,3 +231,10 @@ db_helper = DataBaseHelper()
 
 SessionDep = Annotated[AsyncSession, Depends(db_helper.session_geter, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(db_helper.read_session_geter, scope="function")]
+ReaderDep = Annotated[AsyncConnection, Depends(db_helper.read_connection_geter, scope="function")]
+Executor = AsyncSession | AsyncConnection
+"""Runs Core statements: a request's session or a reader connection."""
+
+
+async def connection_of(executor: Executor) -> AsyncConnection:
+    return executor if isinstance(executor, AsyncConnection) else await executor.connection()

@@ -201,7 +201,8 @@ async def test_a_crash_is_a_friendly_page_for_pages_and_json_for_the_api(
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the catalog fell over")
 
-    monkeypatch.setattr(catalog_service, "search_products", broken)
+    monkeypatch.setattr(catalog_service, "search_products", broken)  # the pages
+    monkeypatch.setattr(catalog_service, "list_products", broken)  # the API
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         page = await c.get("/")

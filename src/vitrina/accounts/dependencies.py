@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vitrina.accounts import security, service
 from vitrina.accounts.models import Role, User
 from vitrina.audit.hooks import audit_changes_by
-from vitrina.db import ReadSessionDep, SessionDep
+from vitrina.db import ReaderDep, SessionDep, db_helper
 from vitrina.errors import Forbidden, Unauthorized
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -31,13 +31,14 @@ async def _user_from_token(session: AsyncSession, token: str) -> User:
     return await service.user_from_access_claims(session, claims)
 
 
-async def get_optional_user(reader: ReadSessionDep, token: BearerToken) -> User | None:
+async def get_optional_user(reader: ReaderDep, token: BearerToken) -> User | None:
     """None without an Authorization header; a presented but invalid token is still a 401.
 
-    For public reads (the catalog): the user is read outside any transaction."""
+    For public reads (the catalog): the user is read on the request's reader connection."""
     if not token:
         return None
-    return await _user_from_token(reader, token)
+    async with db_helper.session_over(reader) as session:
+        return await _user_from_token(session, token)
 
 
 async def get_current_user(session: SessionDep, token: BearerToken) -> User:

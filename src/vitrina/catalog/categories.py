@@ -8,13 +8,16 @@ on PostgreSQL and SQLite alike, and moving a subtree stays a one-row update of `
 
 from __future__ import annotations
 
-from sqlalchemy import Select, bindparam, exists, func, literal, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.catalog.models import Category, Product
 from vitrina.catalog.schemas import CategoryCreate, CategoryNode, CategoryRef, CategoryUpdate
 from vitrina.catalog.slugs import as_id, check_slug, slugify, unique_slug
+from vitrina.db import Executor
 from vitrina.errors import Conflict, NotFound, Unprocessable
 
 
@@ -29,16 +32,24 @@ async def find_category(session: AsyncSession, id_or_slug: str | int) -> Categor
     return category
 
 
-async def descendant_ids(session: AsyncSession, category: int | str) -> list[int]:
+def _descendants_statement(key: ColumnElement[Any]) -> Select[int]:
+    table = Category.__table__
+    tree = select(table.c.id).where(key == bindparam("key")).cte("tree", recursive=True)
+    tree = tree.union_all(select(table.c.id).where(table.c.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+DESCENDANTS_BY_ID = _descendants_statement(Category.__table__.c.id)
+DESCENDANTS_BY_SLUG = _descendants_statement(Category.__table__.c.slug)
+
+
+async def descendant_ids(executor: Executor, category: int | str) -> list[int]:
     """The category (by id or slug) and every category below it, in one query; 404 if none."""
     category_id = as_id(category)
-    if category_id is not None:
-        start = select(Category.id).where(Category.id == category_id)
-    else:
-        start = select(Category.id).where(Category.slug == category)
-    tree = start.cte("tree", recursive=True)
-    tree = tree.union_all(select(Category.id).where(Category.parent_id == tree.c.id))
-    ids = list((await session.scalars(select(tree.c.id))).all())
+    statement, key = (
+        (DESCENDANTS_BY_SLUG, category) if category_id is None else (DESCENDANTS_BY_ID, category_id)
+    )
+    ids = list((await executor.scalars(statement, {"key": key})).all())
     if not ids:
         raise NotFound(f"Category {category!r} not found.")
     return ids
@@ -67,17 +78,26 @@ BREADCRUMB = _breadcrumb_statement()
 """Built once (Core, a bound parameter): product pages run it on every request."""
 
 
-async def breadcrumb(session: AsyncSession, category_id: int) -> list[CategoryRef]:
+async def breadcrumb(executor: Executor, category_id: int) -> list[CategoryRef]:
     """From the root down to the category itself."""
-    connection = await session.connection()
-    rows = await connection.execute(BREADCRUMB, {"category_id": category_id})
+    rows = await executor.execute(BREADCRUMB, {"category_id": category_id})
     return [CategoryRef(id=id_, name=name, slug=slug) for id_, name, slug in rows]
 
 
-async def category_tree(session: AsyncSession) -> list[CategoryNode]:
+async def category_tree(executor: Executor) -> list[CategoryNode]:
     """Every category, nested, siblings by position then name."""
+    table = Category.__table__
     categories = (
-        await session.scalars(select(Category).order_by(Category.position, Category.name))
+        await executor.execute(
+            select(
+                table.c.id,
+                table.c.name,
+                table.c.slug,
+                table.c.description,
+                table.c.position,
+                table.c.parent_id,
+            ).order_by(table.c.position, table.c.name)
+        )
     ).all()
     nodes = {
         c.id: CategoryNode(

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.catalog.categories import breadcrumb
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.catalog.schemas import ImageOut, ProductOut, StaffProductOut
 from vitrina.catalog.slugs import as_id
+from vitrina.db import Executor
 from vitrina.errors import NotFound
 from vitrina.kit.stripe_sync import sync_state_of
 
@@ -76,12 +76,11 @@ def _image(row: Row[Any]) -> ImageOut:
     )
 
 
-async def product_page(session: AsyncSession, id_or_slug: str, *, staff: bool) -> ProductOut:
+async def product_page(executor: Executor, id_or_slug: str, *, staff: bool) -> ProductOut:
     """A product by id or slug as its page shows it; inactive ones exist only for staff."""
     product_id = as_id(id_or_slug)
     statement, key = (BY_SLUG, id_or_slug) if product_id is None else (BY_ID, product_id)
-    connection = await session.connection()
-    rows = (await connection.execute(statement, {"key": key})).all()
+    rows = (await executor.execute(statement, {"key": key})).all()
     if not rows or (not rows[0].is_active and not staff):
         raise NotFound(f"Product {id_or_slug!r} not found.")
     first = rows[0]
@@ -97,7 +96,7 @@ async def product_page(session: AsyncSession, id_or_slug: str, *, staff: bool) -
         "in_stock": first.stock > 0,
         "is_active": first.is_active,
         "category_id": first.category_id,
-        "breadcrumb": await breadcrumb(session, first.category_id),
+        "breadcrumb": await breadcrumb(executor, first.category_id),
         "images": [_image(row) for row in rows if row.image_id is not None],
         "created_at": first.created_at,
         "updated_at": first.updated_at,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vitrina.accounts.dependencies import StaffUser
 from vitrina.catalog import categories as service
 from vitrina.catalog.schemas import CategoryCreate, CategoryNode, CategoryOut, CategoryUpdate
-from vitrina.db import ReadSessionDep, SessionDep
+from vitrina.db import ReaderDep, ReadSessionDep, SessionDep
 from vitrina.errors import ERROR_RESPONSE
 
 router = APIRouter(tags=["catalog"])
@@ -28,7 +28,7 @@ async def _out(session: AsyncSession, category_id: int) -> CategoryOut:
 
 
 @router.get("/categories", response_model=list[CategoryNode])
-async def list_categories(reader: ReadSessionDep) -> list[CategoryNode]:
+async def list_categories(reader: ReaderDep) -> list[CategoryNode]:
     """Every category as a tree."""
     return await service.category_tree(reader)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, Query, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Response, UploadFile, status
 
 from vitrina.accounts.dependencies import OptionalUser, StaffUser
 from vitrina.catalog import images, service
@@ -23,7 +23,7 @@ from vitrina.catalog.schemas import (
 )
 from vitrina.catalog.uploads import read_limited
 from vitrina.config import SettingsDep
-from vitrina.db import ReadSessionDep, SessionDep
+from vitrina.db import ReaderDep, SessionDep
 from vitrina.errors import ERROR_RESPONSE
 
 router = APIRouter(tags=["catalog"])
@@ -34,22 +34,25 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/products", response_model=ProductPage, responses=ERRORS)
 async def list_products(
-    reader: ReadSessionDep, user: OptionalUser, params: Annotated[ProductQuery, Query()]
-) -> ProductPage:
+    reader: ReaderDep, user: OptionalUser, params: Annotated[ProductQuery, Query()]
+) -> Response:
     """Search (`q`), filter, sort and page through products (`next_cursor` for the next page).
 
     Inactive products are listed only for staff asking `include_inactive=true`.
     """
     staff = user is not None and user.is_staff
     params = params.model_copy(update={"include_inactive": params.include_inactive and staff})
-    return await service.search_products(reader, params)
+    listed = await service.list_products(reader, params)
+    return Response(listed.json(), media_type="application/json")
 
 
 @router.get("/products/{id_or_slug}", response_model=StaffProductOut | ProductOut, responses=ERRORS)
-async def get_product(reader: ReadSessionDep, user: OptionalUser, id_or_slug: str) -> ProductOut:
+async def get_product(reader: ReaderDep, user: OptionalUser, id_or_slug: str) -> Response:
     """A product with its images and category breadcrumb. Inactive: 404 except for staff."""
     staff = user is not None and user.is_staff
-    return await product_page(reader, id_or_slug, staff=staff)
+    page = await product_page(reader, id_or_slug, staff=staff)
+    # Already a validated model: sent as it is rather than checked against both schemas again.
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 async def _staff_view(session: SessionDep, product_id: int) -> ProductOut:

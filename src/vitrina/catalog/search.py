@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -42,36 +43,39 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vitrina.catalog.categories import descendant_ids
 from vitrina.catalog.cursors import decode_cursor, encode_cursor
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.catalog.schemas import ProductPage, ProductQuery, ProductSort
+from vitrina.db import Executor, connection_of
 
 TEXT_SEARCH_CONFIG = "english"
 SEARCH_VECTOR = literal_column("products.search_vector", type_=TSVECTOR)
 RELEVANCE_WINDOW = 500
+CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 
 
 @asynccontextmanager
 async def _custom_plans(connection: AsyncConnection) -> AsyncIterator[None]:
     """Plan a text search with its own words: one word matches one product, another half the
     catalog, and a prepared statement's cached generic plan would guess (and scan a million
-    rows for a rare word). Transaction-local in a transaction; otherwise (the autocommit
-    read session) set for the search and reset after it."""
+    rows for a rare word). The setting is transaction-local; on an autocommit reader the
+    search runs in a transaction of the driver's own, which ends with the search whatever
+    happens (safe behind PgBouncer's transaction pooling too)."""
     options = (
         connection.sync_connection.get_execution_options() if connection.sync_connection else {}
     )
     if options.get("isolation_level") != "AUTOCOMMIT":
-        await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+        await connection.exec_driver_sql(CUSTOM_PLANS)
         yield
         return
-    await connection.exec_driver_sql("SET plan_cache_mode = force_custom_plan")
-    try:
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    async with driver.transaction():
+        await driver.execute(CUSTOM_PLANS)
         yield
-    finally:
-        await connection.exec_driver_sql("RESET plan_cache_mode")
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -261,9 +265,29 @@ def _relevance_statement(shape: _Shape, base: Select[Any]) -> Select[Any]:
     return first.order_by(rank.desc(), _p.id.desc()).limit(_LIMIT)
 
 
-async def search_products(session: AsyncSession, params: ProductQuery) -> ProductPage:
+@dataclass(frozen=True)
+class Listed:
+    """A page as plain data: `items` hold a `ProductListItem`'s fields."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+    def json(self) -> bytes:
+        """The page as the API sends it (a `ProductPage`), serialised without a model per
+        item: `items` are built field for field by `list_item`, and the API's schema tests
+        check the result."""
+        return to_json({"items": self.items, "next_cursor": self.next_cursor, "total": None})
+
+
+async def search_products(executor: Executor, params: ProductQuery) -> ProductPage:
+    """One page of products as models (for pages that render them)."""
+    listed = await list_products(executor, params)
+    return ProductPage.model_validate({"items": listed.items, "next_cursor": listed.next_cursor})
+
+
+async def list_products(executor: Executor, params: ProductQuery) -> Listed:
     """One page of products, in one statement (a relevance page may take two)."""
-    connection = await session.connection()
+    connection = await connection_of(executor)
     dialect = connection.dialect.name
     q = effective_query(params)
     values: dict[str, Any] = {"limit": params.limit + 1}
@@ -276,7 +300,7 @@ async def search_products(session: AsyncSession, params: ProductQuery) -> Produc
         values.update({f"word{n}": f"%{_escape_like(w)}%" for n, w in enumerate(found)})
     categories = 0
     if params.category:
-        ids = await descendant_ids(session, params.category)
+        ids = await descendant_ids(connection, params.category)
         categories = min(len(ids), 2)
         values["category_id" if len(ids) == 1 else "category_ids"] = (
             ids[0] if len(ids) == 1 else ids
@@ -306,7 +330,7 @@ async def search_products(session: AsyncSession, params: ProductQuery) -> Produc
 
 async def _page_of(
     connection: AsyncConnection, params: ProductQuery, shape: _Shape, values: dict[str, Any]
-) -> ProductPage:
+) -> Listed:
     if shape.sort is ProductSort.RELEVANCE:
         return await _relevance_page(connection, params, shape, values)
     sort = shape.sort
@@ -318,12 +342,12 @@ async def _page_of(
     next_cursor = None
     if len(rows) > params.limit:
         next_cursor = encode_cursor(sort, _key_values(sort, page[-1]))
-    return _page([list_item(r) for r in page], next_cursor)
+    return Listed([list_item(r) for r in page], next_cursor)
 
 
 async def _relevance_page(
     connection: AsyncConnection, params: ProductQuery, shape: _Shape, values: dict[str, Any]
-) -> ProductPage:
+) -> Listed:
     """Best matches first, ranked among the RELEVANCE_WINDOW most recent matches, then the
     older matches newest first.
 
@@ -351,7 +375,7 @@ async def _relevance_page(
         rank_after, id_after = None, None
         found = await fetch("first", window=RELEVANCE_WINDOW)
         if not found:
-            return _page([], None)
+            return Listed([], None)
         low, high = found[0].low, found[0].high
         rows = [(row, row.rank) for row in found]
     if len(rows) <= limit:
@@ -363,7 +387,7 @@ async def _relevance_page(
     if len(rows) > limit:
         last, last_rank = page[-1]
         next_cursor = encode_cursor(ProductSort.RELEVANCE, [last_rank, last.id, low, high])
-    return _page([list_item(row) for row, _ in page], next_cursor)
+    return Listed([list_item(row) for row, _ in page], next_cursor)
 
 
 _SORT_KEY: dict[ProductSort, Callable[[Row[Any]], Any]] = {
@@ -408,8 +432,3 @@ def list_item(row: Sequence[Any]) -> dict[str, Any]:
         "thumbnail": thumbnail,
         "created_at": created_at,
     }
-
-
-def _page(items: list[dict[str, Any]], next_cursor: str | None) -> ProductPage:
-    """Validated in one call: cheaper than a model per item."""
-    return ProductPage.model_validate({"items": items, "next_cursor": next_cursor})

@@ -26,7 +26,7 @@ from vitrina.catalog.schemas import (
     ProductUpdate,
     StaffProductOut,
 )
-from vitrina.catalog.search import search_products
+from vitrina.catalog.search import list_products, search_products
 from vitrina.catalog.slugs import as_id, check_slug, slugify, unique_slug
 from vitrina.config import get_settings
 from vitrina.errors import Conflict, NotFound, Unprocessable
@@ -42,6 +42,7 @@ __all__ = [
     "delete_product",
     "get_product",
     "get_products_by_ids",
+    "list_products",
     "lock_products",
     "product_out",
     "search_products",
