@@ -23,10 +23,10 @@ bench-full: bench-tools
 bench-faults: bench-tools
 	$(PYTHON) -m bench.run --faults --scaling '' --soak-seconds 10 $(BENCH_ARGS)
 
-## What docs/benchmarks.md shows: the quick run plus faults, written to the page.
+## What docs/benchmarks.md shows: 100k products, faults, scaling up to 1M, written to the page.
 bench-docs: bench-tools
-	$(PYTHON) -m bench.run --products 100000 --seconds 10 --soak-seconds 60 --faults \
-		--write-docs $(BENCH_ARGS)
+	$(PYTHON) -m bench.run --products 100000 --seconds 10 --soak-seconds 120 --faults \
+		--scaling 10000,100000,1000000 --write-docs $(BENCH_ARGS)
 
 ## The proof tests: hostile input (schemathesis), headers, more than one process.
 proof:

@@ -13,6 +13,8 @@ from bench.wrk import WrkResult
 THROUGHPUT_SHARE = 0.5
 P99_LIST_MS = 50.0
 P99_SEARCH_1M_MS = 100.0
+LIGHT_CONNECTIONS = 4
+"""The scaling table's light load: two requests in flight per server process."""
 RSS_GROWTH = 0.10
 
 
@@ -95,8 +97,13 @@ def peak_table(report: Report) -> Table:
 
 
 def scaling_table(report: Report) -> Table:
-    table = Table(title="Catalog size: product list and search under the same load")
-    for column in ("products", "endpoint", "req/s", "p50 ms", "p99 ms", "errors", "verdict"):
+    table = Table(
+        title="Catalog size: product list and search at 64 connections and at "
+        f"{LIGHT_CONNECTIONS} (light load)"
+    )
+    columns = ("products", "endpoint", "req/s", "p50 ms", "p99 ms")
+    columns += (f"p50 ms, {LIGHT_CONNECTIONS} c.", f"p99 ms, {LIGHT_CONNECTIONS} c.")
+    for column in (*columns, "errors", "verdict"):
         table.add_column(column, justify="right" if column not in ("endpoint",) else "left")
     for step in report.scaling:
         verdict = step.get("verdict")
@@ -106,6 +113,8 @@ def scaling_table(report: Report) -> Table:
             f"{step['rps']:,.0f}",
             f"{step['p50_ms']:.1f}",
             f"{step['p99_ms']:.1f}",
+            f"{step.get('light_p50_ms', float('nan')):.1f}",
+            f"{step.get('light_p99_ms', float('nan')):.1f}",
             str(step["errors"]),
             _verdict(verdict) + (f" {step['target']}" if step.get("target") else ""),
         )

@@ -76,3 +76,24 @@ async def test_non_images_and_oversize_files_are_refused(
     assert huge.status_code == 413
     page = (await client.get(f"/api/v1/products/{product.id}")).json()
     assert page["images"] == []
+
+
+async def test_a_rolled_back_upload_leaves_no_file_and_a_committed_one_keeps_it(
+    session, make_product
+) -> None:
+    from vitrina.catalog import images
+    from vitrina.catalog.models import Product
+
+    product_id = (await make_product()).id
+    product = await session.get(Product, product_id)
+    dropped = (await images.add_image(session, product, _image_bytes("PNG"))).path
+    assert images.media_path(dropped).exists()
+    await session.rollback()
+    assert not images.media_path(dropped).exists()
+
+    product = await session.get(Product, product_id)
+    kept = (await images.add_image(session, product, _image_bytes("JPEG"))).path
+    await session.commit()
+    assert images.media_path(kept).exists()
+    await session.rollback()  # a later rollback does not touch what was committed
+    assert images.media_path(kept).exists()

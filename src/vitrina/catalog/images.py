@@ -1,7 +1,8 @@
 """Product images: checked by decoding them, stored under MEDIA_DIR, served at /media/.
 
 The uploaded bytes are kept as sent once Pillow has decoded them fully as JPEG, PNG or WebP;
-the file name is generated, never taken from the client.
+the file name is generated, never taken from the client. The file is written before the row
+(so a committed row always has its file) and removed again if the transaction rolls back.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.catalog.slugs import as_id
@@ -69,6 +71,20 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
+_WRITTEN = "vitrina.catalog.images.written"
+"""`Session.info` key: files written in the session's current transaction."""
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written_files(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_written_files(session: Session) -> None:
+    remove_files(session.info.pop(_WRITTEN, []))
+
+
 async def add_image(
     session: AsyncSession, product: Product, data: bytes, *, alt: str = ""
 ) -> ProductImage:
@@ -79,6 +95,7 @@ async def add_image(
     decoded = await asyncio.to_thread(decode_image, data)
     relative = f"products/{product.id}/{secrets.token_hex(12)}.{decoded.extension}"
     await asyncio.to_thread(_write, media_path(relative), data)
+    session.sync_session.info.setdefault(_WRITTEN, []).append(relative)
     last = await session.scalar(
         select(func.max(ProductImage.position)).where(ProductImage.product_id == product.id)
     )

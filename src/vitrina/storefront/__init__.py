@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vitrina.config import Settings
 from vitrina.storefront import i18n
@@ -17,10 +20,26 @@ from vitrina.storefront.router import router
 from vitrina.storefront.web import SESSION_COOKIE, cookie_is_secure, session_secret
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+API_PREFIX = "/api/"
 
 
 def _mounted(app: FastAPI, path: str) -> bool:
     return any(isinstance(route, Mount) and route.path == path for route in app.routes)
+
+
+class NotForTheAPI:
+    """Runs `middleware` around every request except the JSON API's: the API authenticates
+    with bearer tokens and never reads the pages' session cookie, so it skips decoding it."""
+
+    def __init__(self, app: ASGIApp, /, middleware: Callable[..., Any], **options: Any) -> None:
+        self.app = app
+        self.wrapped = middleware(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+            await self.app(scope, receive, send)
+        else:
+            await self.wrapped(scope, receive, send)
 
 
 def install_storefront(app: FastAPI) -> None:
@@ -29,7 +48,8 @@ def install_storefront(app: FastAPI) -> None:
     i18n.load_all()
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
-        SessionMiddleware,
+        NotForTheAPI,
+        middleware=SessionMiddleware,
         secret_key=session_secret(settings),
         session_cookie=SESSION_COOKIE,
         max_age=14 * 24 * 3600,
@@ -42,4 +62,4 @@ def install_storefront(app: FastAPI) -> None:
     app.include_router(router)
 
 
-__all__ = ["install_storefront"]
+__all__ = ["NotForTheAPI", "install_storefront"]
