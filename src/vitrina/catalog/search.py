@@ -149,24 +149,47 @@ def effective_query(params: ProductQuery) -> str | None:
     return q if _WORD.search(q) else None
 
 
-def _text_filter(shape: _Shape) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
-    """The WHERE condition and the relevance expression for a search query."""
+def _tsquery() -> ColumnElement[Any]:
+    return func.websearch_to_tsquery(
+        literal_column(f"'{TEXT_SEARCH_CONFIG}'"), bindparam("q", type_=String)
+    )
+
+
+def _word_patterns(shape: _Shape) -> list[ColumnElement[Any]]:
+    return [bindparam(f"word{n}", type_=String) for n in range(shape.words)]
+
+
+def _text_filter(shape: _Shape) -> ColumnElement[bool]:
+    """The WHERE condition for a search query."""
     if shape.dialect == "postgresql":
-        query = func.websearch_to_tsquery(
-            literal_column(f"'{TEXT_SEARCH_CONFIG}'"), bindparam("q", type_=String)
+        return SEARCH_VECTOR.op("@@")(_tsquery())
+    return and_(
+        *(
+            or_(
+                func.lower(_p.name).like(pattern, escape="\\"),
+                func.lower(_p.description).like(pattern, escape="\\"),
+            )
+            for pattern in _word_patterns(shape)
         )
-        name_hit = func.ts_filter(SEARCH_VECTOR, literal_column("'{a}'")).op("@@")(query)
-        rank = func.ts_rank(SEARCH_VECTOR, query, 32) + case((name_hit, 1.0), else_=0.0)
-        return SEARCH_VECTOR.op("@@")(query), rank
-    conditions = []
-    name_hits: list[ColumnElement[int]] = []
-    for n in range(shape.words):
-        pattern = bindparam(f"word{n}", type_=String)
-        in_name = func.lower(_p.name).like(pattern, escape="\\")
-        in_description = func.lower(_p.description).like(pattern, escape="\\")
-        conditions.append(or_(in_name, in_description))
-        name_hits.append(case((in_name, 1), else_=0))
-    return and_(*conditions), sum(name_hits, literal(0))
+    )
+
+
+def _rank_source(shape: _Shape) -> ColumnElement[Any]:
+    """What relevance is computed from: the search vector, or on SQLite the name."""
+    return SEARCH_VECTOR if shape.dialect == "postgresql" else _p.name
+
+
+def _rank(shape: _Shape, source: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Relevance from `source` (see `_rank_source`); name hits always first."""
+    if shape.dialect == "postgresql":
+        query = _tsquery()
+        name_hit = func.ts_filter(source, literal_column("'{a}'")).op("@@")(query)
+        return func.ts_rank(source, query, 32) + case((name_hit, 1.0), else_=0.0)
+    hits = [
+        case((func.lower(source).like(pattern, escape="\\"), 1), else_=0)
+        for pattern in _word_patterns(shape)
+    ]
+    return sum(hits, literal(0))
 
 
 def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
@@ -184,7 +207,7 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     if shape.in_stock:
         conditions.append(_p.stock > 0)
     if shape.words:
-        conditions.append(_text_filter(shape)[0])
+        conditions.append(_text_filter(shape))
     return conditions
 
 
@@ -238,12 +261,15 @@ def _merge_active_and_inactive(query: Select[Any], ordering: Sequence[Any]) -> S
 
 def _relevance_statement(shape: _Shape, base: Select[Any]) -> Select[Any]:
     """The three phases of `_relevance_page`: the first page of the window, a later page of
-    it (by rank), and the matches older than the window (newest first)."""
-    rank = _text_filter(shape)[1]
+    it (by rank), and the matches older than the window (newest first).
+
+    The first page ranks the window's rows as the window query read them (no second read of
+    500 rows) and joins the listed columns and thumbnails for the page's rows only."""
     if shape.page == "older":
         older = base.where(_p.id < bindparam("older_than", type_=Integer))
         return _listed(older).order_by(_p.id.desc()).limit(_LIMIT)
     if shape.page == "ranked":
+        rank = _rank(shape, _rank_source(shape))
         ranked = _listed(base).add_columns(rank.label("rank"))
         ranked = ranked.where(
             _p.id.between(bindparam("low", type_=Integer), bindparam("high", type_=Integer)),
@@ -251,18 +277,29 @@ def _relevance_statement(shape: _Shape, base: Select[Any]) -> Select[Any]:
         )
         return ranked.order_by(rank.desc(), _p.id.desc()).limit(_LIMIT)
     window = (
-        base.order_by(_p.id.desc()).limit(bindparam("window", type_=Integer)).subquery("window")
+        base.add_columns(_rank_source(shape).label("source"))
+        .order_by(_p.id.desc())
+        .limit(bindparam("window", type_=Integer))
+        .subquery("window")
     )
-    first = (
-        _listed(select(_p.id))
-        .add_columns(
+    rank = _rank(shape, window.c.source)
+    best = (
+        select(
+            window.c.id,
             rank.label("rank"),
             func.min(window.c.id).over().label("low"),
             func.max(window.c.id).over().label("high"),
         )
-        .join_from(_products, window, window.c.id == _p.id)
+        .order_by(rank.desc(), window.c.id.desc())
+        .limit(_LIMIT)
+        .subquery("best")
     )
-    return first.order_by(rank.desc(), _p.id.desc()).limit(_LIMIT)
+    first = (
+        _listed(select(_p.id))
+        .add_columns(best.c.rank, best.c.low, best.c.high)
+        .join_from(_products, best, best.c.id == _p.id)
+    )
+    return first.order_by(best.c.rank.desc(), _p.id.desc())
 
 
 @dataclass(frozen=True)
