@@ -55,7 +55,8 @@ def as_id(value: int | str) -> int | None:
     return value if 0 < value <= MAX_INT else 0
 
 
-def _escape_like(value: str) -> str:
+def escape_like(value: str) -> str:
+    """`value` matched literally by LIKE ... ESCAPE '\\'."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -65,7 +66,7 @@ async def unique_slug(
     """`base`, or `base-2`, `base-3`, ... whichever is the first not taken in `column`."""
     model = column.class_
     query = select(column).where(
-        (column == base) | column.like(f"{_escape_like(base)}-%", escape="\\")
+        (column == base) | column.like(f"{escape_like(base)}-%", escape="\\")
     )
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)

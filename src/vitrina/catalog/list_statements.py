@@ -1,0 +1,251 @@
+"""The product list's SQL: Core statements built once per *shape* and kept.
+
+A shape is what a statement depends on besides its values: which filters are present, the
+sort, whether a text search is involved (and on SQLite, how many words), and which page
+(first, after a cursor, or a phase of the relevance listing). `statement(shape)` builds it on
+first use with bound parameters; `search.py` binds the request's values. Building a
+statement and computing its cache key cost more than running it, on the busiest request.
+
+PostgreSQL searches `products.search_vector`, a stored generated `tsvector` (name weighted A,
+description B) with a GIN index, made by migration 0003 and absent from the ORM model because
+SQLite has no equivalent. SQLite falls back to LIKE over name and description. Either way
+relevance puts name hits first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+
+from vitrina.catalog.models import Product, ProductImage
+from vitrina.catalog.schemas import ProductSort
+
+TEXT_SEARCH_CONFIG = "english"
+SEARCH_VECTOR = literal_column("products.search_vector", type_=TSVECTOR)
+_products = Product.__table__
+_images = ProductImage.__table__
+_p = _products.c
+_i = _images.c
+_other_image = _images.alias("other_image")
+_FIRST_IMAGE = (
+    select(_other_image.c.id)
+    .where(_other_image.c.product_id == _p.id)
+    .order_by(_other_image.c.position, _other_image.c.id)
+    .limit(1)
+    .correlate(_products)
+    .scalar_subquery()
+)
+LISTED = (
+    _p.id,
+    _p.name,
+    _p.slug,
+    _p.price,
+    _p.currency,
+    _p.stock,
+    _p.is_active,
+    _p.category_id,
+    _p.created_at,
+    _i.id.label("image_id"),
+    _i.path.label("image_path"),
+    _i.alt.label("image_alt"),
+    _i.width.label("image_width"),
+    _i.height.label("image_height"),
+    _i.position.label("image_position"),
+    _i.content_type.label("image_content_type"),
+)
+"""What a list shows, the thumbnail (first image) joined in the same query."""
+_LIMIT = bindparam("limit", type_=Integer)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a list statement depends on besides its values; one statement per shape."""
+
+    dialect: str
+    words: int  # 0: no text search; PostgreSQL: 1 (the whole query); SQLite: LIKEs per word
+    sort: ProductSort
+    categories: int  # 0: any category, 1: one, 2: several
+    min_price: bool
+    max_price: bool
+    in_stock: bool
+    include_inactive: bool
+    page: str = "first"  # "first", "after" (a cursor), or a relevance phase
+
+
+@dataclass(frozen=True)
+class _Order:
+    keys: tuple[ColumnElement[Any], ...]
+    descending: bool
+
+
+def _tsquery() -> ColumnElement[Any]:
+    return func.websearch_to_tsquery(
+        literal_column(f"'{TEXT_SEARCH_CONFIG}'"), bindparam("q", type_=String)
+    )
+
+
+def _word_patterns(shape: Shape) -> list[ColumnElement[Any]]:
+    return [bindparam(f"word{n}", type_=String) for n in range(shape.words)]
+
+
+def _text_filter(shape: Shape) -> ColumnElement[bool]:
+    """The WHERE condition for a search query."""
+    if shape.dialect == "postgresql":
+        return SEARCH_VECTOR.op("@@")(_tsquery())
+    return and_(
+        *(
+            or_(
+                func.lower(_p.name).like(pattern, escape="\\"),
+                func.lower(_p.description).like(pattern, escape="\\"),
+            )
+            for pattern in _word_patterns(shape)
+        )
+    )
+
+
+def _rank_source(shape: Shape) -> ColumnElement[Any]:
+    """What relevance is computed from: the search vector, or on SQLite the name."""
+    return SEARCH_VECTOR if shape.dialect == "postgresql" else _p.name
+
+
+def _rank(shape: Shape, source: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Relevance from `source` (see `_rank_source`); name hits always first."""
+    if shape.dialect == "postgresql":
+        query = _tsquery()
+        name_hit = func.ts_filter(source, literal_column("'{a}'")).op("@@")(query)
+        return func.ts_rank(source, query, 32) + case((name_hit, 1.0), else_=0.0)
+    hits = [
+        case((func.lower(source).like(pattern, escape="\\"), 1), else_=0)
+        for pattern in _word_patterns(shape)
+    ]
+    return sum(hits, literal(0))
+
+
+def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if not shape.include_inactive:
+        conditions.append(_p.is_active.is_(True))
+    if shape.categories == 1:
+        conditions.append(_p.category_id == bindparam("category_id", type_=Integer))
+    elif shape.categories > 1:
+        conditions.append(_p.category_id.in_(bindparam("category_ids", expanding=True)))
+    if shape.min_price:
+        conditions.append(_p.price >= bindparam("min_price", type_=Integer))
+    if shape.max_price:
+        conditions.append(_p.price <= bindparam("max_price", type_=Integer))
+    if shape.in_stock:
+        conditions.append(_p.stock > 0)
+    if shape.words:
+        conditions.append(_text_filter(shape))
+    return conditions
+
+
+def _order_for(sort: ProductSort) -> _Order:
+    if sort is ProductSort.PRICE_ASC:
+        return _Order((_p.price, _p.id), descending=False)
+    if sort is ProductSort.PRICE_DESC:
+        return _Order((_p.price, _p.id), descending=True)
+    if sort is ProductSort.NAME:
+        return _Order((_p.name, _p.id), descending=False)
+    return _Order((_p.created_at, _p.id), descending=True)
+
+
+def _listed(query: Select[Any]) -> Select[Any]:
+    """`query` (over products) selecting the listed columns and the thumbnail."""
+    return query.with_only_columns(*LISTED).outerjoin_from(
+        _products, _images, _i.id == _FIRST_IMAGE
+    )
+
+
+@lru_cache(maxsize=1024)
+def statement(shape: Shape) -> Select[Any]:
+    """The statement for a shape, built on first use and kept: building one and computing
+    its cache key cost more than binding values to it."""
+    base = select(_p.id).where(*_conditions(shape))
+    if shape.sort is ProductSort.RELEVANCE:
+        return _relevance_statement(shape, base)
+    order = _order_for(shape.sort)
+    if shape.page == "after":
+        after = tuple_(
+            bindparam("after_key", type_=order.keys[0].type), bindparam("after_id", type_=Integer)
+        )
+        keys = tuple_(*order.keys)
+        base = base.where(keys < after if order.descending else keys > after)
+    ordering = [k.desc() if order.descending else k.asc() for k in order.keys]
+    query = _merge_active_and_inactive(base, ordering) if shape.include_inactive else _listed(base)
+    return query.order_by(*ordering).limit(_LIMIT)
+
+
+def _merge_active_and_inactive(query: Select[Any], ordering: Sequence[Any]) -> Select[Any]:
+    """Staff lists take the first rows of the active and of the inactive products, each in
+    index order (the listing indexes lead with is_active), and merge those few; sorting the
+    whole table instead costs a scan of every row."""
+    branches = [
+        query.where(_p.is_active.is_(state)).order_by(*ordering).limit(_LIMIT).subquery()
+        for state in (True, False)
+    ]
+    first_ids = union_all(*(select(branch.c.id) for branch in branches)).subquery()
+    return _listed(select(_p.id)).join_from(_products, first_ids, first_ids.c.id == _p.id)
+
+
+def _relevance_statement(shape: Shape, base: Select[Any]) -> Select[Any]:
+    """The three phases of `_relevance_page`: the first page of the window, a later page of
+    it (by rank), and the matches older than the window (newest first).
+
+    The first page ranks the window's rows as the window query read them (no second read of
+    500 rows) and joins the listed columns and thumbnails for the page's rows only."""
+    if shape.page == "older":
+        older = base.where(_p.id < bindparam("older_than", type_=Integer))
+        return _listed(older).order_by(_p.id.desc()).limit(_LIMIT)
+    if shape.page == "ranked":
+        rank = _rank(shape, _rank_source(shape))
+        ranked = _listed(base).add_columns(rank.label("rank"))
+        ranked = ranked.where(
+            _p.id.between(bindparam("low", type_=Integer), bindparam("high", type_=Integer)),
+            tuple_(rank, _p.id) < tuple_(bindparam("rank_after"), bindparam("id_after")),
+        )
+        return ranked.order_by(rank.desc(), _p.id.desc()).limit(_LIMIT)
+    window = (
+        base.add_columns(_rank_source(shape).label("source"))
+        .order_by(_p.id.desc())
+        .limit(bindparam("window", type_=Integer))
+        .subquery("window")
+    )
+    rank = _rank(shape, window.c.source)
+    best = (
+        select(
+            window.c.id,
+            rank.label("rank"),
+            func.min(window.c.id).over().label("low"),
+            func.max(window.c.id).over().label("high"),
+        )
+        .order_by(rank.desc(), window.c.id.desc())
+        .limit(_LIMIT)
+        .subquery("best")
+    )
+    first = (
+        _listed(select(_p.id))
+        .add_columns(best.c.rank, best.c.low, best.c.high)
+        .join_from(_products, best, best.c.id == _p.id)
+    )
+    return first.order_by(best.c.rank.desc(), _p.id.desc())
