@@ -202,7 +202,7 @@ def _key_values(sort: ProductSort, row: Row[Any]) -> list[Any]:
 
 
 def list_item(row: Sequence[Any]) -> dict[str, Any]:
-    """A listed row (see LISTED) as the API shows it (a `ProductListItem`'s fields)."""
+    """A listed row (`list_statements.LISTED`) as the API shows it (`ProductListItem`)."""
     (
         id_, name, slug, price, currency, stock, is_active, category_id, created_at,
         image_id, path, alt, width, height, position, content_type,
