@@ -4,7 +4,8 @@ Prepare once (70-150 s for a million products on the 2-core box, depending on lo
     DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/vitrina_bench vitrina migrate
     DATABASE_URL=... vitrina demo-data --products 1000000
 Run:
-    DATABASE_URL=... python bench/catalog_search.py [--requests 300]
+    DATABASE_URL=... python -m bench.catalog_search [--requests 300]   # not as a script:
+    # bench/concurrent.py would shadow the standard library's `concurrent`
 
 For each scenario (first page, deep page, category page, text search, ...) it sends the
 request through the whole app (httpx over ASGI, FastAPI, the catalog service, SQLAlchemy),
