@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -77,6 +77,11 @@ LISTED = (
 _LIMIT = bindparam("limit", type_=Integer)
 
 
+Page = Literal["first", "after", "ranked", "older"]
+"""Which page a statement reads: the first, one after a cursor, or in a relevance listing a
+later page of the ranked window ("ranked") or the matches older than it ("older")."""
+
+
 @dataclass(frozen=True)
 class Shape:
     """What a list statement depends on besides its values; one statement per shape."""
@@ -89,7 +94,7 @@ class Shape:
     max_price: bool
     in_stock: bool
     include_inactive: bool
-    page: str = "first"  # "first", "after" (a cursor), or a relevance phase
+    page: Page = "first"
 
 
 @dataclass(frozen=True)

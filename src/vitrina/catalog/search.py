@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vitrina.catalog.categories import descendant_ids
 from vitrina.catalog.cursors import decode_cursor, encode_cursor
-from vitrina.catalog.list_statements import Shape, statement
+from vitrina.catalog.list_statements import Page, Shape, statement
 from vitrina.catalog.schemas import ProductPage, ProductQuery, ProductSort
 from vitrina.catalog.slugs import escape_like
 from vitrina.db import Executor, connection_of
@@ -157,7 +157,7 @@ async def _relevance_page(
     """
     limit = params.limit
 
-    async def fetch(page: str, **more: Any) -> Sequence[Row[Any]]:
+    async def fetch(page: Page, **more: Any) -> Sequence[Row[Any]]:
         result = await connection.execute(statement(replace(shape, page=page)), values | more)
         rows: Sequence[Row[Any]] = result.all()
         return rows
