@@ -4,10 +4,11 @@ One `AsyncSession` per HTTP request, committed once after the endpoint returns a
 response is sent (FastAPI's `Depends(..., scope="function")` runs a dependency's exit code at
 that point). Services only `flush`; any exception rolls the whole request back.
 
-Public reads that need no transaction take the same pool in autocommit mode (no BEGIN,
-COMMIT or reset round trips): `ReaderDep`, a bare connection for Core statements (the
-catalog's list and product page, the busiest requests), or `ReadSessionDep`, a session that
-refuses to flush a change. `Executor` is either kind, or a request's session.
+Public reads that need no transaction take `ReaderDep`: a connection from the same pool in
+autocommit mode (no BEGIN, COMMIT or reset round trips) for Core statements (the catalog's
+list and product page, the busiest requests); `session_over` gives it a session that refuses
+to flush a change, for the occasional entity. `Executor` is either that connection or a
+request's session.
 """
 
 from __future__ import annotations
@@ -149,7 +150,6 @@ class DataBaseHelper:
     def __init__(self, url: str | None = None, *, echo: bool = False, pool_size: int = 10):
         self._engine: AsyncEngine | None = None
         self._factory: async_sessionmaker[AsyncSession] | None = None
-        self._reader_factory: async_sessionmaker[AsyncSession] | None = None
         self._reader_engine: AsyncEngine | None = None
         if url is not None:
             self.configure(url, echo=echo, pool_size=pool_size)
@@ -168,11 +168,6 @@ class DataBaseHelper:
         )
         self._factory = async_sessionmaker(self._engine, expire_on_commit=False)
         self._reader_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._reader_factory = async_sessionmaker(
-            self._reader_engine,
-            sync_session_class=ReadOnlySession,
-            expire_on_commit=False,
-        )
 
     @property
     def engine(self) -> AsyncEngine:
@@ -202,14 +197,6 @@ class DataBaseHelper:
 
     session_getter = session_geter
 
-    async def read_session_geter(self) -> AsyncIterator[AsyncSession]:
-        """A read-only session for the current request, outside any transaction: each
-        statement sees the latest committed data. For public reads only."""
-        if self._reader_factory is None:
-            raise RuntimeError("DataBaseHelper is not configured; create_app() configures it")
-        async with self._reader_factory() as session:
-            yield session
-
     async def read_connection_geter(self) -> AsyncIterator[AsyncConnection]:
         """An autocommit connection for the current request's Core reads (no session)."""
         if self._reader_engine is None:
@@ -230,7 +217,6 @@ db_helper = DataBaseHelper()
 
 
 SessionDep = Annotated[AsyncSession, Depends(db_helper.session_geter, scope="function")]
-ReadSessionDep = Annotated[AsyncSession, Depends(db_helper.read_session_geter, scope="function")]
 ReaderDep = Annotated[AsyncConnection, Depends(db_helper.read_connection_geter, scope="function")]
 Executor = AsyncSession | AsyncConnection
 """Runs Core statements: a request's session or a reader connection."""

@@ -19,15 +19,15 @@ async def _setting(connection: object, name: str) -> str:
 
 
 async def test_the_read_session_refuses_to_write() -> None:
-    async for reader in db_helper.read_session_geter():
+    async for connection in db_helper.read_connection_geter():
+        reader = db_helper.session_over(connection)
         reader.add(Category(name="Nope", slug="nope"))
         with pytest.raises(RuntimeError, match="read-only"):
             await reader.flush()
 
 
 async def test_autocommit_search_sets_custom_plans_for_itself_only() -> None:
-    async for reader in db_helper.read_session_geter():
-        connection = await reader.connection()
+    async for connection in db_helper.read_connection_geter():
         with pytest.raises(ZeroDivisionError):
             async with search._custom_plans(connection):
                 assert await _setting(connection, "plan_cache_mode") == "force_custom_plan"
@@ -45,8 +45,7 @@ async def test_search_in_a_transaction_sets_custom_plans_for_the_transaction() -
 
 
 async def test_connections_run_without_jit_or_parallel_workers() -> None:
-    async for reader in db_helper.read_session_geter():
-        connection = await reader.connection()
+    async for connection in db_helper.read_connection_geter():
         assert await _setting(connection, "jit") == "off"
         assert await _setting(connection, "max_parallel_workers_per_gather") == "0"
 
@@ -57,5 +56,5 @@ async def test_a_search_leaves_pooled_connections_as_it_found_them(
     await make_product(name="Walnut Tray")
     for _ in range(3):
         assert (await client.get("/api/v1/products", params={"q": "walnut"})).status_code == 200
-    async for reader in db_helper.read_session_geter():
-        assert await _setting(await reader.connection(), "plan_cache_mode") == "auto"
+    async for connection in db_helper.read_connection_geter():
+        assert await _setting(connection, "plan_cache_mode") == "auto"

@@ -17,6 +17,7 @@ from vitrina.basket.schemas import (
     StockWarning,
 )
 from vitrina.basket.service import basket_coupon, basket_lines, current_checkout, get_basket
+from vitrina.catalog.schemas import media_url
 from vitrina.config import Settings
 from vitrina.coupons import service as coupons
 from vitrina.errors import VitrinaError
@@ -42,7 +43,7 @@ def _snapshot(item: BasketItem, available: int) -> ProductSnapshot:
         slug=product.slug,
         price=product.price,
         currency=product.currency,
-        image_url=f"/media/{image.path}" if image else None,
+        image_url=media_url(image.path) if image else None,
         available_stock=available,
         is_active=product.is_active,
     )

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Row, Select, bindparam, select
 
 from vitrina.catalog.categories import breadcrumb
 from vitrina.catalog.models import Product, ProductImage
-from vitrina.catalog.schemas import ImageOut, ProductOut, StaffProductOut
+from vitrina.catalog.schemas import ImageOut, ProductOut, StaffProductOut, image_fields
 from vitrina.catalog.slugs import as_id
 from vitrina.db import Executor
 from vitrina.errors import NotFound
@@ -66,13 +66,9 @@ BY_SLUG = _page_statement(_products.c.slug)
 
 def _image(row: Row[Any]) -> ImageOut:
     return ImageOut(
-        id=row.image_id,
-        url=f"/media/{row.path}",
-        alt=row.alt,
-        width=row.width,
-        height=row.height,
-        position=row.position,
-        content_type=row.content_type,
+        **image_fields(
+            row.image_id, row.path, row.alt, row.width, row.height, row.position, row.content_type
+        )
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vitrina.accounts.dependencies import StaffUser
 from vitrina.catalog import categories as service
 from vitrina.catalog.schemas import CategoryCreate, CategoryNode, CategoryOut, CategoryUpdate
-from vitrina.db import ReaderDep, ReadSessionDep, SessionDep
+from vitrina.db import ReaderDep, SessionDep, db_helper
 from vitrina.errors import ERROR_RESPONSE
 
 router = APIRouter(tags=["catalog"])
@@ -34,11 +34,12 @@ async def list_categories(reader: ReaderDep) -> list[CategoryNode]:
 
 
 @router.get("/categories/{id_or_slug}", response_model=CategoryOut, responses=ERRORS)
-async def get_category(reader: ReadSessionDep, id_or_slug: str) -> CategoryOut:
+async def get_category(reader: ReaderDep, id_or_slug: str) -> CategoryOut:
     """A category with its subcategories and breadcrumb; its products are
     `GET /products?category=...` (subcategories' products included)."""
-    category = await service.find_category(reader, id_or_slug)
-    return await _out(reader, category.id)
+    async with db_helper.session_over(reader) as session:
+        category = await service.find_category(session, id_or_slug)
+        return await _out(session, category.id)
 
 
 @router.post(

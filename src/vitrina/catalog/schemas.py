@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -59,14 +59,36 @@ class ImageOut(BaseModel):
     @classmethod
     def of(cls, image: ProductImage) -> ImageOut:
         return cls(
-            id=image.id,
-            url=f"/media/{image.path}",
-            alt=image.alt,
-            width=image.width,
-            height=image.height,
-            position=image.position,
-            content_type=image.content_type,
+            **image_fields(
+                image.id,
+                image.path,
+                image.alt,
+                image.width,
+                image.height,
+                image.position,
+                image.content_type,
+            )
         )
+
+
+def media_url(path: str) -> str:
+    """Where a stored media file is served (the app mounts MEDIA_DIR at /media)."""
+    return f"/media/{path}"
+
+
+def image_fields(
+    image_id: int, path: str, alt: str, width: int, height: int, position: int, content_type: str
+) -> dict[str, Any]:
+    """An `ImageOut`'s fields, from an entity or from the columns of a plain row."""
+    return {
+        "id": image_id,
+        "url": media_url(path),
+        "alt": alt,
+        "width": width,
+        "height": height,
+        "position": position,
+        "content_type": content_type,
+    }
 
 
 class CategoryRef(BaseModel):

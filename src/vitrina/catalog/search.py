@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from vitrina.catalog.categories import descendant_ids
 from vitrina.catalog.cursors import decode_cursor, encode_cursor
 from vitrina.catalog.list_statements import Page, Shape, statement
-from vitrina.catalog.schemas import ProductPage, ProductQuery, ProductSort
+from vitrina.catalog.schemas import ProductPage, ProductQuery, ProductSort, image_fields
 from vitrina.catalog.slugs import escape_like
 from vitrina.db import Executor, connection_of
 
@@ -209,15 +209,7 @@ def list_item(row: Sequence[Any]) -> dict[str, Any]:
     ) = row[:16]  # fmt: skip
     thumbnail = None
     if image_id is not None:
-        thumbnail = {
-            "id": image_id,
-            "url": f"/media/{path}",
-            "alt": alt,
-            "width": width,
-            "height": height,
-            "position": position,
-            "content_type": content_type,
-        }
+        thumbnail = image_fields(image_id, path, alt, width, height, position, content_type)
     return {
         "id": id_,
         "name": name,
