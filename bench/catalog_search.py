@@ -27,13 +27,13 @@ from typing import Any
 import asyncpg
 import httpx
 from pydantic import SecretStr
-from sqlalchemy import event
 
 from vitrina.app import create_app
 from vitrina.catalog.cursors import encode_cursor
 from vitrina.catalog.schemas import ProductSort
 from vitrina.config import Settings
 from vitrina.db import db_helper
+from vitrina.reads import recorded_statements
 
 TARGET_P99_MS = 50.0
 
@@ -106,11 +106,6 @@ async def main() -> None:
                                                    "max_price": 5000},
     }  # fmt: skip
     print(f"catalog: {count:,} products; {args.requests} sequential requests per scenario\n")
-    statements: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        statements.append((statement, parameters))
-
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         floor = await timed(lambda: client.get("/healthz"), args.requests)
@@ -119,12 +114,9 @@ async def main() -> None:
             f"  p99 {percentile(floor, 0.99):.2f} ms\n"
         )
         for label, params in scenarios.items():
-            event.listen(db_helper.engine.sync_engine, "before_cursor_execute", record)
-            statements.clear()
-            first = await client.get("/api/v1/products", params=params)
-            event.remove(db_helper.engine.sync_engine, "before_cursor_execute", record)
+            with recorded_statements() as queries:
+                first = await client.get("/api/v1/products", params=params)
             assert first.status_code == 200, first.text
-            queries = list(statements)
 
             async def through_app(p: dict[str, Any] = params) -> None:
                 response = await client.get("/api/v1/products", params=p)

@@ -24,7 +24,7 @@ import asyncpg
 import bcrypt
 import httpx
 from pydantic import SecretStr
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bench.stack import ROOT, vitrina_command
 from vitrina.accounts.models import Role, User
@@ -37,6 +37,7 @@ from vitrina.config import Settings, set_settings
 from vitrina.db import db_helper
 from vitrina.kit.clock import utcnow
 from vitrina.models import Base
+from vitrina.reads import recorded_statements
 
 ADMIN_DSN = os.environ.get("VITRINA_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 KEEP_TABLES = {"categories", "products", "product_images", "alembic_version"}
@@ -255,22 +256,15 @@ async def capture_sql(settings: Settings, paths: dict[str, str], out: Path) -> d
     """Run each request once through the store in-process; pickle the SQL it ran."""
     app = create_app(settings)
     captured: dict[str, list[tuple[str, tuple[Any, ...]]]] = {}
-    statements: list[tuple[str, tuple[Any, ...]]] = []
-
-    def record(_c: Any, _cur: Any, statement: str, parameters: Any, *_: Any) -> None:
-        statements.append((statement, tuple(parameters or ())))
-
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             for name, path in paths.items():
                 await client.get(path)
-                statements.clear()
-                event.listen(db_helper.engine.sync_engine, "before_cursor_execute", record)
-                response = await client.get(path)
-                event.remove(db_helper.engine.sync_engine, "before_cursor_execute", record)
+                with recorded_statements() as statements:
+                    response = await client.get(path)
                 response.raise_for_status()
-                captured[name] = list(statements)
+                captured[name] = statements
     finally:
         await db_helper.dispose()
     await asyncio.to_thread(out.write_bytes, pickle.dumps(captured))

@@ -197,11 +197,16 @@ class DataBaseHelper:
 
     session_getter = session_geter
 
-    async def read_connection_geter(self) -> AsyncIterator[AsyncConnection]:
-        """An autocommit connection for the current request's Core reads (no session)."""
+    def reading(self) -> AsyncConnection:
+        """An autocommit connection for Core reads (no session, no transaction), to use as
+        `async with db_helper.reading() as reader:`."""
         if self._reader_engine is None:
             raise RuntimeError("DataBaseHelper is not configured; create_app() configures it")
-        async with self._reader_engine.connect() as connection:
+        return self._reader_engine.connect()
+
+    async def read_connection_geter(self) -> AsyncIterator[AsyncConnection]:
+        """`reading()` for the current request, as a dependency (`ReaderDep`)."""
+        async with self.reading() as connection:
             yield connection
 
     def session_over(self, connection: AsyncConnection) -> AsyncSession:

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from vitrina.catalog import search
 from vitrina.catalog.models import Category
 from vitrina.db import db_helper
+from vitrina.reads import local_setting
 
 pytestmark = pytest.mark.postgres_only
 
@@ -29,7 +30,7 @@ async def test_the_read_session_refuses_to_write() -> None:
 async def test_autocommit_search_sets_custom_plans_for_itself_only() -> None:
     async for connection in db_helper.read_connection_geter():
         with pytest.raises(ZeroDivisionError):
-            async with search._custom_plans(connection):
+            async with local_setting(connection, search.CUSTOM_PLANS):
                 assert await _setting(connection, "plan_cache_mode") == "force_custom_plan"
                 raise ZeroDivisionError
         assert await _setting(connection, "plan_cache_mode") == "auto"
@@ -38,7 +39,7 @@ async def test_autocommit_search_sets_custom_plans_for_itself_only() -> None:
 async def test_search_in_a_transaction_sets_custom_plans_for_the_transaction() -> None:
     async with db_helper.session_factory() as session:
         connection = await session.connection()
-        async with search._custom_plans(connection):
+        async with local_setting(connection, search.CUSTOM_PLANS):
             assert await _setting(connection, "plan_cache_mode") == "force_custom_plan"
         await session.commit()
         assert await _setting(await session.connection(), "plan_cache_mode") == "auto"

@@ -141,3 +141,8 @@ async def test_staff_filters(
     assert await ids(created_to=(now - timedelta(hours=1)).isoformat()) == []
     assert (await client.get("/api/v1/staff/orders", params={"status": "nope"},
                              headers=staff_headers)).status_code == 422  # fmt: skip
+    with_nul = await client.get(
+        "/api/v1/staff/orders", params={"email": "a\x00@example.com"}, headers=staff_headers
+    )
+    assert with_nul.status_code == 422
+    assert with_nul.json()["detail"][0]["loc"] == ["query", "email"]  # the documented shape

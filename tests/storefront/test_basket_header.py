@@ -7,12 +7,11 @@ import re
 import httpx
 import pytest
 from babel.messages.pofile import read_po
-from sqlalchemy import event
 
 from fixtures.catalog import MakeProduct
 from storefront.helpers import csrf_from, web_login
 from vitrina.accounts.models import User
-from vitrina.db import db_helper
+from vitrina.reads import recorded_statements
 from vitrina.storefront import i18n
 from vitrina.storefront.messages import FIXED, PATTERNS
 
@@ -69,17 +68,9 @@ async def test_the_count_costs_one_query_per_page(
     mug = await make_product(name="Mug", stock=10)
     await web_login(client, customer.email)
     await add(client, mug.id, 1)
-    statements: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        statements.append(statement)
-
-    engine = db_helper.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with recorded_statements() as recorded:
         await client.get("/account")
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    statements = [sql for sql, _ in recorded]
     counts = [s for s in statements if "sum(basket_items.quantity)" in s]
     assert len(counts) == 1
     assert not any(s.lstrip().upper().startswith(("INSERT", "UPDATE")) for s in statements)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from vitrina.accounts import security, service
 from vitrina.accounts.models import Role, User
@@ -31,14 +31,18 @@ async def _user_from_token(session: AsyncSession, token: str) -> User:
     return await service.user_from_access_claims(session, claims)
 
 
-async def get_optional_user(reader: ReaderDep, token: BearerToken) -> User | None:
-    """None without an Authorization header; a presented but invalid token is still a 401.
+async def optional_user(reader: AsyncConnection, token: str | None) -> User | None:
+    """None without a token; a presented but invalid token is still a 401.
 
     For public reads (the catalog): the user is read on the request's reader connection."""
     if not token:
         return None
     async with db_helper.session_over(reader) as session:
         return await _user_from_token(session, token)
+
+
+async def get_optional_user(reader: ReaderDep, token: BearerToken) -> User | None:
+    return await optional_user(reader, token)
 
 
 async def get_current_user(session: SessionDep, token: BearerToken) -> User:

@@ -19,6 +19,7 @@ from vitrina.catalog.schemas import CategoryCreate, CategoryNode, CategoryRef, C
 from vitrina.catalog.slugs import as_id, check_slug, slugify, unique_slug
 from vitrina.db import Executor
 from vitrina.errors import Conflict, NotFound, Unprocessable
+from vitrina.reads import fetch
 
 
 async def find_category(session: AsyncSession, id_or_slug: str | int) -> Category:
@@ -49,7 +50,7 @@ async def descendant_ids(executor: Executor, category: int | str) -> list[int]:
     statement, key = (
         (DESCENDANTS_BY_SLUG, category) if category_id is None else (DESCENDANTS_BY_ID, category_id)
     )
-    ids = list((await executor.scalars(statement, {"key": key})).all())
+    ids = [row["id"] for row in await fetch(executor, statement, {"key": key})]
     if not ids:
         raise NotFound(f"Category {category!r} not found.")
     return ids
@@ -80,8 +81,8 @@ BREADCRUMB = _breadcrumb_statement()
 
 async def breadcrumb(executor: Executor, category_id: int) -> list[CategoryRef]:
     """From the root down to the category itself."""
-    rows = await executor.execute(BREADCRUMB, {"category_id": category_id})
-    return [CategoryRef(id=id_, name=name, slug=slug) for id_, name, slug in rows]
+    rows = await fetch(executor, BREADCRUMB, {"category_id": category_id})
+    return [CategoryRef(id=row["id"], name=row["name"], slug=row["slug"]) for row in rows]
 
 
 async def category_tree(executor: Executor) -> list[CategoryNode]:

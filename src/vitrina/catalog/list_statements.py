@@ -25,6 +25,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    any_,
     bindparam,
     case,
     func,
@@ -35,7 +36,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.catalog.schemas import ProductSort
@@ -152,6 +153,10 @@ def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
         conditions.append(_p.is_active.is_(True))
     if shape.categories == 1:
         conditions.append(_p.category_id == bindparam("category_id", type_=Integer))
+    elif shape.categories > 1 and shape.dialect == "postgresql":
+        # One statement for any number of ids (an IN list is rendered per count).
+        ids = bindparam("category_ids", type_=ARRAY(Integer))
+        conditions.append(_p.category_id == any_(ids))
     elif shape.categories > 1:
         conditions.append(_p.category_id.in_(bindparam("category_ids", expanding=True)))
     if shape.min_price:

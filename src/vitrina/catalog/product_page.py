@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 
 from vitrina.catalog.categories import breadcrumb
 from vitrina.catalog.models import Product, ProductImage
@@ -19,6 +19,7 @@ from vitrina.catalog.slugs import as_id
 from vitrina.db import Executor
 from vitrina.errors import NotFound
 from vitrina.kit.stripe_sync import sync_state_of
+from vitrina.reads import Row, fetch
 
 _products = Product.__table__
 _images = ProductImage.__table__
@@ -64,10 +65,16 @@ BY_ID = _page_statement(_products.c.id)
 BY_SLUG = _page_statement(_products.c.slug)
 
 
-def _image(row: Row[Any]) -> ImageOut:
+def _image(row: Row) -> ImageOut:
     return ImageOut(
         **image_fields(
-            row.image_id, row.path, row.alt, row.width, row.height, row.position, row.content_type
+            row["image_id"],
+            row["path"],
+            row["alt"],
+            row["width"],
+            row["height"],
+            row["position"],
+            row["content_type"],
         )
     )
 
@@ -76,33 +83,28 @@ async def product_page(executor: Executor, id_or_slug: str, *, staff: bool) -> P
     """A product by id or slug as its page shows it; inactive ones exist only for staff."""
     product_id = as_id(id_or_slug)
     statement, key = (BY_SLUG, id_or_slug) if product_id is None else (BY_ID, product_id)
-    rows = (await executor.execute(statement, {"key": key})).all()
-    if not rows or (not rows[0].is_active and not staff):
+    rows = await fetch(executor, statement, {"key": key})
+    if not rows or (not rows[0]["is_active"] and not staff):
         raise NotFound(f"Product {id_or_slug!r} not found.")
     first = rows[0]
     fields: dict[str, Any] = {
-        "id": first.id,
-        "name": first.name,
-        "slug": first.slug,
-        "sku": first.sku,
-        "description": first.description,
-        "price": first.price,
-        "currency": first.currency,
-        "stock": first.stock,
-        "in_stock": first.stock > 0,
-        "is_active": first.is_active,
-        "category_id": first.category_id,
-        "breadcrumb": await breadcrumb(executor, first.category_id),
-        "images": [_image(row) for row in rows if row.image_id is not None],
-        "created_at": first.created_at,
-        "updated_at": first.updated_at,
-    }
+        name: first[name]
+        for name in (
+            "id", "name", "slug", "sku", "description", "price", "currency", "stock",
+            "is_active", "category_id", "created_at", "updated_at",
+        )
+    }  # fmt: skip
+    fields["in_stock"] = first["stock"] > 0
+    fields["breadcrumb"] = await breadcrumb(executor, first["category_id"])
+    fields["images"] = [_image(row) for row in rows if row["image_id"] is not None]
     if not staff:
         return ProductOut(**fields)
     return StaffProductOut(
         **fields,
-        sync_state=sync_state_of(first.sync_version, first.synced_version, first.sync_error),
-        sync_error=first.sync_error,
-        stripe_id=first.stripe_id,
-        stripe_price_id=first.stripe_price_id,
+        sync_state=sync_state_of(
+            first["sync_version"], first["synced_version"], first["sync_error"]
+        ),
+        sync_error=first["sync_error"],
+        stripe_id=first["stripe_id"],
+        stripe_price_id=first["stripe_price_id"],
     )

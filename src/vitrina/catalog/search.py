@@ -11,13 +11,11 @@ Rows are plain (Core), the first image joined in, and the API serialises them di
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic_core import to_json
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vitrina.catalog.categories import descendant_ids
@@ -26,30 +24,13 @@ from vitrina.catalog.list_statements import Page, Shape, statement
 from vitrina.catalog.schemas import ProductPage, ProductQuery, ProductSort, image_fields
 from vitrina.catalog.slugs import escape_like
 from vitrina.db import Executor, connection_of
+from vitrina.reads import Row, fetch, local_setting
 
 RELEVANCE_WINDOW = 500
 CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
-
-
-@asynccontextmanager
-async def _custom_plans(connection: AsyncConnection) -> AsyncIterator[None]:
-    """Plan a text search with its own words: one word matches one product, another half the
-    catalog, and a prepared statement's cached generic plan would guess (and scan a million
-    rows for a rare word). The setting is transaction-local; on an autocommit reader the
-    search runs in a transaction of the driver's own, which ends with the search whatever
-    happens (safe behind PgBouncer's transaction pooling too)."""
-    options = (
-        connection.sync_connection.get_execution_options() if connection.sync_connection else {}
-    )
-    if options.get("isolation_level") != "AUTOCOMMIT":
-        await connection.exec_driver_sql(CUSTOM_PLANS)
-        yield
-        return
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
-    async with driver.transaction():
-        await driver.execute(CUSTOM_PLANS)
-        yield
+"""A text search is planned with its own words: one word matches one product, another half
+the catalog, and a prepared statement's cached generic plan would guess (and scan a million
+rows for a rare word)."""
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -122,7 +103,7 @@ async def list_products(executor: Executor, params: ProductQuery) -> Listed:
         include_inactive=params.include_inactive,
     )
     if shape.words and dialect == "postgresql":
-        async with _custom_plans(connection):
+        async with local_setting(connection, CUSTOM_PLANS):
             return await _page_of(connection, params, shape, values)
     return await _page_of(connection, params, shape, values)
 
@@ -136,7 +117,7 @@ async def _page_of(
     if params.cursor:
         values["after_key"], values["after_id"] = decode_cursor(params.cursor, sort)
         shape = replace(shape, page="after")
-    rows = (await connection.execute(statement(shape), values)).all()
+    rows = await fetch(connection, statement(shape), values)
     page = rows[: params.limit]
     next_cursor = None
     if len(rows) > params.limit:
@@ -157,69 +138,71 @@ async def _relevance_page(
     """
     limit = params.limit
 
-    async def fetch(page: Page, **more: Any) -> Sequence[Row[Any]]:
-        result = await connection.execute(statement(replace(shape, page=page)), values | more)
-        rows: Sequence[Row[Any]] = result.all()
-        return rows
+    async def read(page: Page, **more: Any) -> Sequence[Row]:
+        return await fetch(connection, statement(replace(shape, page=page)), values | more)
 
-    rows: list[tuple[Row[Any], Any]] = []
+    rows: list[tuple[Row, Any]] = []
     if params.cursor:
         rank_after, id_after, low, high = decode_cursor(params.cursor, ProductSort.RELEVANCE)
         if rank_after is not None:
-            found = await fetch(
+            found = await read(
                 "ranked", low=low, high=high, rank_after=rank_after, id_after=id_after
             )
-            rows = [(row, row.rank) for row in found]
+            rows = [(row, row["rank"]) for row in found]
     else:
         rank_after, id_after = None, None
-        found = await fetch("first", window=RELEVANCE_WINDOW)
+        found = await read("first", window=RELEVANCE_WINDOW)
         if not found:
             return Listed([], None)
-        low, high = found[0].low, found[0].high
-        rows = [(row, row.rank) for row in found]
+        low, high = found[0]["low"], found[0]["high"]
+        rows = [(row, row["rank"]) for row in found]
     if len(rows) <= limit:
         older_than = id_after if id_after is not None and rank_after is None else low
-        older = await fetch("older", older_than=older_than, limit=limit + 1 - len(rows))
+        older = await read("older", older_than=older_than, limit=limit + 1 - len(rows))
         rows += [(row, None) for row in older]
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
         last, last_rank = page[-1]
-        next_cursor = encode_cursor(ProductSort.RELEVANCE, [last_rank, last.id, low, high])
+        next_cursor = encode_cursor(ProductSort.RELEVANCE, [last_rank, last["id"], low, high])
     return Listed([list_item(row) for row, _ in page], next_cursor)
 
 
-_SORT_KEY: dict[ProductSort, Callable[[Row[Any]], Any]] = {
-    ProductSort.PRICE_ASC: lambda row: row.price,
-    ProductSort.PRICE_DESC: lambda row: row.price,
-    ProductSort.NAME: lambda row: row.name,
-    ProductSort.NEWEST: lambda row: row.created_at,
+_SORT_KEY = {
+    ProductSort.PRICE_ASC: "price",
+    ProductSort.PRICE_DESC: "price",
+    ProductSort.NAME: "name",
+    ProductSort.NEWEST: "created_at",
 }
 
 
-def _key_values(sort: ProductSort, row: Row[Any]) -> list[Any]:
-    return [_SORT_KEY[sort](row), row.id]
+def _key_values(sort: ProductSort, row: Row) -> list[Any]:
+    return [row[_SORT_KEY[sort]], row["id"]]
 
 
-def list_item(row: Sequence[Any]) -> dict[str, Any]:
+def list_item(row: Row) -> dict[str, Any]:
     """A listed row (`list_statements.LISTED`) as the API shows it (`ProductListItem`)."""
-    (
-        id_, name, slug, price, currency, stock, is_active, category_id, created_at,
-        image_id, path, alt, width, height, position, content_type,
-    ) = row[:16]  # fmt: skip
     thumbnail = None
-    if image_id is not None:
-        thumbnail = image_fields(image_id, path, alt, width, height, position, content_type)
+    if row["image_id"] is not None:
+        thumbnail = image_fields(
+            row["image_id"],
+            row["image_path"],
+            row["image_alt"],
+            row["image_width"],
+            row["image_height"],
+            row["image_position"],
+            row["image_content_type"],
+        )
     return {
-        "id": id_,
-        "name": name,
-        "slug": slug,
-        "price": price,
-        "currency": currency,
-        "in_stock": stock > 0,
-        "stock": stock,
-        "is_active": is_active,
-        "category_id": category_id,
+        "id": row["id"],
+        "name": row["name"],
+        "slug": row["slug"],
+        "price": row["price"],
+        "currency": row["currency"],
+        "in_stock": row["stock"] > 0,
+        "stock": row["stock"],
+        "is_active": row["is_active"],
+        "category_id": row["category_id"],
         "thumbnail": thumbnail,
-        "created_at": created_at,
+        "created_at": row["created_at"],
     }

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from vitrina.accounts.dependencies import CurrentUser, StaffUser
 from vitrina.db import SessionDep
 from vitrina.errors import ERROR_RESPONSE
-from vitrina.kit.bounds import OffsetQuery, OptionalIdQuery, PathId
+from vitrina.kit.bounds import NO_CONTROL_CHARACTERS, OffsetQuery, OptionalIdQuery, PathId
 from vitrina.orders import review, service, staff
 from vitrina.orders.models import OrderStatus
 from vitrina.orders.schemas import (
@@ -54,7 +54,7 @@ async def staff_orders(
     created_from: datetime | None = Query(None, description="Inclusive, ISO 8601."),
     created_to: datetime | None = Query(None, description="Exclusive, ISO 8601."),
     customer_id: OptionalIdQuery = None,
-    email: str | None = Query(None, max_length=320),
+    email: str | None = Query(None, max_length=320, pattern=NO_CONTROL_CHARACTERS),
     flagged: bool | None = None,
     limit: int = Limit,
     offset: OffsetQuery = 0,

@@ -1,0 +1,153 @@
+"""Prebuilt reads: a Core statement compiled once and run on PostgreSQL's driver directly.
+
+The busiest public requests (the product list, the product page) run the same few statements
+all day. Executing them through SQLAlchemy (compiled-cache lookup, parameter and result
+processing, a greenlet switch per call) cost a fifth of such a request's CPU, more than
+PostgreSQL's own work. `fetch` compiles each statement once per dialect and, on an autocommit
+PostgreSQL reader (`db_helper.reading()`), runs it with asyncpg, whose prepared-statement
+cache then skips parsing too. Anywhere else (SQLite, a request's session, which has a
+transaction SQLAlchemy must see) it executes through SQLAlchemy. Rows are read by column name
+either way: an asyncpg `Record` or a SQLAlchemy `RowMapping`.
+
+What runs directly gets no SQLAlchemy type processing, so such statements select plain
+columns: numbers, text, booleans and `timestamptz` (which asyncpg returns timezone-aware, as
+`UTCDateTime` would). Bound values are passed as they are; a statement whose parameters
+SQLAlchemy would render at execution time (an expanding IN) is refused when compiled: use
+`= ANY(array)` on PostgreSQL instead.
+
+`recorded_statements()` sees both kinds: tests count a request's statements, the benchmark
+replays them against its floor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+from sqlalchemy import Dialect, event, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Executable
+
+from vitrina.db import Executor, db_helper
+
+
+class Row(Protocol):
+    """A result row read by column name."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]
+    constants: Mapping[str, Any]
+
+    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
+        merged = {**self.constants, **values}
+        return [merged[name] for name in self.names]
+
+
+@lru_cache(maxsize=512)
+def _compiled(statement: Executable, dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    if compiled.post_compile_params or compiled.literal_execute_params:
+        raise ValueError("a prebuilt read cannot have parameters rendered at execution time")
+    constants = {
+        compiled.bind_names[bind]: bind.value
+        for bind in compiled.binds.values()
+        if bind.value is not None and not bind.required
+    }
+    return _Compiled(str(compiled), tuple(compiled.positiontup or ()), constants)
+
+
+Observer = Callable[[str, Sequence[Any]], None]
+_observers: list[Observer] = []
+
+
+def _observe(sql: str, arguments: Sequence[Any]) -> None:
+    for observe in _observers:
+        observe(sql, arguments)
+
+
+async def _driver_of(executor: Executor) -> Any | None:
+    """The asyncpg connection under an autocommit PostgreSQL reader outside any transaction
+    (`local_setting` opens one on the driver: its statements go through SQLAlchemy, as
+    before), else None."""
+    if not isinstance(executor, AsyncConnection) or executor.dialect.driver != "asyncpg":
+        return None
+    sync = executor.sync_connection
+    if sync is None or sync.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        return None
+    driver = (await executor.get_raw_connection()).driver_connection
+    return None if driver is None or driver.is_in_transaction() else driver
+
+
+async def _through_sqlalchemy(
+    executor: Executor, statement: Executable, values: Mapping[str, Any]
+) -> Sequence[Row]:
+    result = await executor.execute(statement, dict(values))
+    return list(result.mappings())
+
+
+async def fetch(
+    executor: Executor, statement: Executable, values: Mapping[str, Any]
+) -> Sequence[Row]:
+    """Every row of a prebuilt statement (see the module's notes)."""
+    driver = await _driver_of(executor)
+    if driver is None:
+        return await _through_sqlalchemy(executor, statement, values)
+    assert isinstance(executor, AsyncConnection)  # a reader, or there would be no driver
+    compiled = _compiled(statement, executor.dialect)
+    arguments = compiled.arguments(values)
+    _observe(compiled.sql, arguments)
+    try:
+        rows: Sequence[Row] = await driver.fetch(compiled.sql, *arguments)
+    except TimeoutError:
+        raise  # the command timeout: answered 503, not worth waiting for twice
+    except Exception:
+        # Any other driver error is met again through SQLAlchemy (a read is safe to repeat),
+        # which raises it as the app's handlers expect (bad data 422, a lost connection 503)
+        # and, for a lost connection, invalidates the pool so the next request gets a live one.
+        return await _through_sqlalchemy(executor, statement, values)
+    return rows
+
+
+@asynccontextmanager
+async def local_setting(executor: Executor, sql: str) -> AsyncIterator[None]:
+    """Run `sql` (a `SET LOCAL`) so that it holds for the block and nothing after it: in the
+    executor's transaction, or on a reader in a transaction of the driver's own that ends
+    with the block whatever happens (safe behind PgBouncer's transaction pooling too)."""
+    driver = await _driver_of(executor)
+    if driver is None:
+        await executor.execute(text(sql))
+        yield
+        return
+    async with driver.transaction():
+        _observe(sql, ())
+        await driver.execute(sql)
+        yield
+
+
+@contextmanager
+def recorded_statements() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
+    """Every SQL statement the store runs inside the block, with its parameters."""
+    seen: list[tuple[str, tuple[Any, ...]]] = []
+
+    def observe(sql: str, parameters: Sequence[Any]) -> None:
+        seen.append((sql, tuple(parameters)))
+
+    def on_execute(_c: Any, _cur: Any, sql: str, parameters: Any, *_: Any) -> None:
+        observe(sql, parameters or ())
+
+    engine = db_helper.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    _observers.append(observe)
+    try:
+        yield seen
+    finally:
+        _observers.remove(observe)
+        event.remove(engine, "before_cursor_execute", on_execute)
