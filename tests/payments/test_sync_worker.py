@@ -10,9 +10,16 @@ import stripe
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payments.conftest import EmulatorControls, assert_stripe_matches_store, drain
+from payments.conftest import (
+    FAST,
+    EmulatorControls,
+    assert_stripe_matches_store,
+    drain,
+    pending_rows,
+)
 from vitrina.catalog.models import Product
 from vitrina.payments.sync.ids import coupon_stripe_id
+from vitrina.payments.sync.worker import sync_due_once
 
 FAR = 8043214523
 pytestmark = pytest.mark.usefixtures("sync_app")
@@ -195,3 +202,54 @@ async def test_deactivating_a_coupon_deactivates_its_code_and_back(
     await assert_stripe_matches_store()
     codes = stripe_client.v1.promotion_codes.list().data
     assert [(c.code, c.active) for c in codes] == [("PAUSE", True)]  # the same code, reactivated
+
+
+async def _coupon(client: httpx.AsyncClient, headers: dict[str, str], number: str) -> int:
+    response = await client.post(
+        "/api/v1/coupons", json={"number": number, "discount": 5, "end_at": FAR}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def _active_codes(stripe_client: stripe.StripeClient) -> list[str]:
+    return sorted(c.code for c in stripe_client.v1.promotion_codes.list({"active": True}).data)
+
+
+async def test_a_deleted_coupons_code_can_be_given_again(
+    client: httpx.AsyncClient, staff_headers: dict[str, str], stripe_client: stripe.StripeClient
+) -> None:
+    old = await _coupon(client, staff_headers, "AGAIN")
+    await drain()
+    deleted = await client.delete(f"/api/v1/coupons/{old}", headers=staff_headers)
+    assert deleted.status_code in (200, 204), deleted.text
+    await _coupon(client, staff_headers, "again")  # codes ignore case
+    duplicate = await client.post(
+        "/api/v1/coupons",
+        json={"number": "Again", "discount": 5, "end_at": FAR},
+        headers=staff_headers,
+    )
+    assert duplicate.status_code == 409  # still unique among live coupons
+    await sync_due_once(50, config=FAST)
+    assert await pending_rows() == 0
+    await assert_stripe_matches_store()
+    assert _active_codes(stripe_client) == ["again"]
+
+
+async def test_a_code_moves_between_coupons_whichever_syncs_first(
+    client: httpx.AsyncClient, staff_headers: dict[str, str], stripe_client: stripe.StripeClient
+) -> None:
+    first = await _coupon(client, staff_headers, "FIRST")
+    second = await _coupon(client, staff_headers, "MOVING")
+    await drain()
+    # The code leaves the second coupon for the first, which the worker reaches first (by id):
+    # Stripe still shows the code on the second coupon when the first one claims it.
+    for coupon_id, number in ((second, "SECOND"), (first, "MOVING")):
+        response = await client.patch(
+            f"/api/v1/coupons/{coupon_id}", json={"number": number}, headers=staff_headers
+        )
+        assert response.status_code == 200, response.text
+    await sync_due_once(50, config=FAST)
+    assert await pending_rows() == 0  # one pass: no attempt failed on the code being taken
+    await assert_stripe_matches_store()
+    assert _active_codes(stripe_client) == ["MOVING", "SECOND"]

@@ -11,7 +11,8 @@ from vitrina.kit.stripe_sync import StripeSyncMixin
 
 
 class DiscountCoupon(StripeSyncMixin, TimestampMixin, Base):
-    """A percent-off coupon. `number` is the code customers type (unique, case-insensitive).
+    """A percent-off coupon. `number` is the code customers type (unique among live coupons,
+    case-insensitive; a deleted coupon's code can be given to a new one).
 
     `stripe_id` is the Stripe Coupon and `stripe_promotion_code_id` the Promotion Code that
     carries `number` in Stripe. A deleted coupon keeps its row (`deleted_at`) so that Stripe
@@ -45,4 +46,11 @@ class CouponRedemption(Base):
     created_at: Mapped[datetime]
 
 
-Index("uq_discount_coupons_number_lower", func.lower(DiscountCoupon.number), unique=True)
+_LIVE = DiscountCoupon.deleted_at.is_(None)
+Index(
+    "uq_discount_coupons_number_lower",
+    func.lower(DiscountCoupon.number),
+    unique=True,
+    postgresql_where=_LIVE,
+    sqlite_where=_LIVE,
+)

@@ -58,7 +58,9 @@ def to_read(coupon: DiscountCoupon) -> CouponRead:
 
 
 async def _number_taken(session: AsyncSession, number: str, *, except_id: int | None) -> bool:
-    query = select(DiscountCoupon.id).where(func.lower(DiscountCoupon.number) == number.lower())
+    query = select(DiscountCoupon.id).where(
+        func.lower(DiscountCoupon.number) == number.lower(), DiscountCoupon.deleted_at.is_(None)
+    )
     if except_id is not None:
         query = query.where(DiscountCoupon.id != except_id)
     return (await session.scalar(query.limit(1))) is not None

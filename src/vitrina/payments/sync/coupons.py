@@ -156,7 +156,6 @@ async def push_coupon(
     """Converge Stripe on the target; `known_ids` are Stripe coupons this row used before."""
     now = utcnow()
     previous = {cid for cid in known_ids if cid and cid != target.stripe_id}
-    own_prefix = f"{COUPON_PREFIX}{target.local_id}_"
     wanted = not target.deleted and not target.expired(now)
     coupon = await create_coupon(delivery, target) if wanted else None
     keep: stripe.PromotionCode | None = None
@@ -175,7 +174,10 @@ async def push_coupon(
     if target.active and coupon is not None and keep is None:
         for code in await _active_codes(delivery, code=target.number):
             holder = _coupon_of(code) or ""
-            if not holder.startswith(own_prefix):
+            # Another coupon of this store holding the code is stale: live codes are unique
+            # in the store, so that coupon was deleted or renamed and its own sync, still to
+            # come, finds the code already released.
+            if not holder.startswith(COUPON_PREFIX):
                 raise CodeTaken(
                     f"Stripe already has an active promotion code {code.code!r} "
                     f"for coupon {holder!r}, which this store did not make."
