@@ -3,7 +3,7 @@ PYTHON ?= .venv/bin/python
 PYTEST ?= .venv/bin/pytest
 BENCH_ARGS ?=
 
-.PHONY: bench bench-full bench-faults bench-docs proof bench-tools
+.PHONY: bench bench-full bench-faults bench-docs bench-instructions proof bench-tools
 
 ## wrk (the load generator) comes from Debian; installed once, on first use.
 bench-tools:
@@ -27,6 +27,12 @@ bench-faults: bench-tools
 bench-docs: bench-tools
 	$(PYTHON) -m bench.run --products 100000 --seconds 10 --soak-seconds 120 --faults \
 		--scaling 10000,100000,1000000 --write-docs $(BENCH_ARGS)
+
+## Instructions per request (callgrind), steady where req/s is not; uses `make bench`'s catalog.
+bench-instructions:
+	@command -v valgrind >/dev/null 2>&1 || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
+	$(PYTHON) -m bench.instructions $(BENCH_ARGS)
 
 ## The proof tests: hostile input (schemathesis), headers, more than one process.
 proof:
