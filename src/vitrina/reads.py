@@ -56,10 +56,10 @@ def _compiled(statement: Executable, dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     if compiled.post_compile_params or compiled.literal_execute_params:
         raise ValueError("a prebuilt read cannot have parameters rendered at execution time")
-    constants = {
+    constants = {  # values written into the statement itself, such as a subquery's LIMIT 1
         compiled.bind_names[bind]: bind.value
         for bind in compiled.binds.values()
-        if bind.value is not None and not bind.required
+        if not bind.required
     }
     return _Compiled(str(compiled), tuple(compiled.positiontup or ()), constants)
 
