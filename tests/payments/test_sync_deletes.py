@@ -277,3 +277,43 @@ async def test_a_product_created_in_stripe_behind_a_lost_response_is_still_archi
     await _drain_tombstones()
     assert not stripe_client.v1.products.retrieve(stripe_id).active
     await assert_stripe_matches_store()
+
+
+async def test_staff_see_deleted_products_still_to_archive(
+    client: httpx.AsyncClient,
+    staff_headers: dict[str, str],
+    make_category: Any,
+    emulator: EmulatorControls,
+) -> None:
+    category = await make_category()
+    tea = await _create(client, staff_headers, category.id)
+    await drain()
+    await _delete(client, staff_headers, tea["id"])
+
+    async def summary() -> dict[str, Any]:
+        response = await client.get("/api/v1/stripe/sync", headers=staff_headers)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    pending = await summary()
+    assert pending["by_kind"]["archive"] == {"pending": 1, "failed": 0}
+    assert pending["pending"] == 1
+    [archive] = pending["archives"]
+    assert (archive["kind"], archive["local_id"], archive["stripe_id"]) == (
+        "product",
+        tea["id"],
+        f"vitrina_prod_{tea['id']}",
+    )
+
+    emulator.fault("500", count=1)
+    await sync_due_once(50, config=FAST)
+    failing = await summary()
+    assert failing["by_kind"]["archive"] == {"pending": 0, "failed": 1}
+    assert failing["failed"] == 1
+    [archive] = failing["archives"]
+    assert archive["attempts"] == 1 and "500" in archive["last_error"]
+    assert archive["next_attempt_at"] is not None
+
+    await _drain_tombstones()
+    done = await summary()
+    assert done["archives"] == [] and done["by_kind"]["archive"] == {"pending": 0, "failed": 0}

@@ -129,8 +129,13 @@ async def test_sync_summary_and_retry(
     assert summary == {
         "pending": 0,
         "failed": 0,
-        "by_kind": {"product": {"pending": 0, "failed": 0}, "coupon": {"pending": 0, "failed": 0}},
+        "by_kind": {
+            "product": {"pending": 0, "failed": 0},
+            "coupon": {"pending": 0, "failed": 0},
+            "archive": {"pending": 0, "failed": 0},
+        },
         "rows": [],
+        "archives": [],
     }
     await assert_stripe_matches_store()
     assert (await client.get("/api/v1/stripe/sync", headers=customer_headers)).status_code == 403

@@ -1,4 +1,5 @@
-"""What staff see of the sync: rows waiting for Stripe or failing, and a way to retry now."""
+"""What staff see of the sync: rows waiting for Stripe or failing, deleted products still to
+be archived there (tombstones), and a way to retry a row now."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from vitrina.catalog.models import Product
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.errors import NotFound
 from vitrina.kit.stripe_sync import SyncState
+from vitrina.payments.sync.models import StripeTombstone
 
 SyncKind = Literal["product", "coupon"]
 
@@ -35,11 +37,27 @@ class SyncCounts(BaseModel):
     failed: int = 0
 
 
+class ArchiveRow(BaseModel):
+    """A deleted product whose Stripe object is still to be archived (its tombstone); the
+    worker retries it by itself with backoff."""
+
+    id: int
+    kind: str
+    local_id: int
+    stripe_id: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+
+
 class SyncSummary(BaseModel):
     pending: int
     failed: int
     by_kind: dict[str, SyncCounts]
     rows: list[SyncRow]
+    archives: list[ArchiveRow]
+    """Open tombstones, failing first; counted in `by_kind["archive"]` and the totals."""
 
 
 def _row(kind: SyncKind, row: Product | DiscountCoupon) -> SyncRow:
@@ -86,12 +104,46 @@ async def summary(session: AsyncSession, *, limit: int = 100) -> SyncSummary:
             .limit(limit)
         )
         rows.extend(_row(kind, r) for r in found if isinstance(r, Product | DiscountCoupon))
+    by_kind["archive"], archives = await _open_archives(session, limit)
     return SyncSummary(
         pending=sum(c.pending for c in by_kind.values()),
         failed=sum(c.failed for c in by_kind.values()),
         by_kind=by_kind,
         rows=rows[:limit],
+        archives=archives,
     )
+
+
+async def _open_archives(session: AsyncSession, limit: int) -> tuple[SyncCounts, list[ArchiveRow]]:
+    tombstone = StripeTombstone
+    open_ = tombstone.done_at.is_(None)
+    failed = open_ & tombstone.last_error.is_not(None)
+    counts = SyncCounts(
+        failed=await session.scalar(select(func.count()).where(failed)) or 0,
+        pending=await session.scalar(
+            select(func.count()).where(open_ & tombstone.last_error.is_(None))
+        )
+        or 0,
+    )
+    found = await session.scalars(
+        select(tombstone)
+        .where(open_)
+        .order_by(tombstone.last_error.is_(None), tombstone.id)
+        .limit(limit)
+    )
+    return counts, [
+        ArchiveRow(
+            id=t.id,
+            kind=t.kind,
+            local_id=t.local_id,
+            stripe_id=t.stripe_id,
+            attempts=t.attempts,
+            last_error=t.last_error,
+            next_attempt_at=t.next_attempt_at,
+            created_at=t.created_at,
+        )
+        for t in found
+    ]
 
 
 async def retry(session: AsyncSession, kind: SyncKind, row_id: int) -> SyncRow:
