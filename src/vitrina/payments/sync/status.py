@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +40,8 @@ class SyncCounts(BaseModel):
 class ArchiveRow(BaseModel):
     """A deleted product whose Stripe object is still to be archived (its tombstone); the
     worker retries it by itself with backoff."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     kind: str
@@ -115,35 +117,19 @@ async def summary(session: AsyncSession, *, limit: int = 100) -> SyncSummary:
 
 
 async def _open_archives(session: AsyncSession, limit: int) -> tuple[SyncCounts, list[ArchiveRow]]:
-    tombstone = StripeTombstone
-    open_ = tombstone.done_at.is_(None)
-    failed = open_ & tombstone.last_error.is_not(None)
+    open_ = StripeTombstone.done_at.is_(None)
+    failing = StripeTombstone.last_error.is_not(None)
     counts = SyncCounts(
-        failed=await session.scalar(select(func.count()).where(failed)) or 0,
-        pending=await session.scalar(
-            select(func.count()).where(open_ & tombstone.last_error.is_(None))
-        )
-        or 0,
+        failed=await session.scalar(select(func.count()).where(open_ & failing)) or 0,
+        pending=await session.scalar(select(func.count()).where(open_ & ~failing)) or 0,
     )
     found = await session.scalars(
-        select(tombstone)
+        select(StripeTombstone)
         .where(open_)
-        .order_by(tombstone.last_error.is_(None), tombstone.id)
+        .order_by(StripeTombstone.last_error.is_(None), StripeTombstone.id)
         .limit(limit)
     )
-    return counts, [
-        ArchiveRow(
-            id=t.id,
-            kind=t.kind,
-            local_id=t.local_id,
-            stripe_id=t.stripe_id,
-            attempts=t.attempts,
-            last_error=t.last_error,
-            next_attempt_at=t.next_attempt_at,
-            created_at=t.created_at,
-        )
-        for t in found
-    ]
+    return counts, [ArchiveRow.model_validate(tombstone) for tombstone in found]
 
 
 async def retry(session: AsyncSession, kind: SyncKind, row_id: int) -> SyncRow:
