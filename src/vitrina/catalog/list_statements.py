@@ -39,7 +39,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 
 from vitrina.catalog.models import Product, ProductImage
-from vitrina.catalog.schemas import ProductSort
+from vitrina.catalog.schemas import ProductSort, image_fields
+from vitrina.reads import Row
 
 TEXT_SEARCH_CONFIG = "english"
 SEARCH_VECTOR = literal_column("products.search_vector", type_=TSVECTOR)
@@ -56,6 +57,34 @@ _FIRST_IMAGE = (
     .correlate(_products)
     .scalar_subquery()
 )
+IMAGE_COLUMNS = (
+    _i.id.label("image_id"),
+    _i.path.label("image_path"),
+    _i.alt.label("image_alt"),
+    _i.width.label("image_width"),
+    _i.height.label("image_height"),
+    _i.position.label("image_position"),
+    _i.content_type.label("image_content_type"),
+)
+"""An image joined to a product row (the list's thumbnail, the page's images); read back by
+`image_of`."""
+
+
+def image_of(row: Row) -> dict[str, Any] | None:
+    """The `ImageOut` fields of a row selecting IMAGE_COLUMNS; None when it joined no image."""
+    if row["image_id"] is None:
+        return None
+    return image_fields(
+        row["image_id"],
+        row["image_path"],
+        row["image_alt"],
+        row["image_width"],
+        row["image_height"],
+        row["image_position"],
+        row["image_content_type"],
+    )
+
+
 LISTED = (
     _p.id,
     _p.name,
@@ -66,13 +95,7 @@ LISTED = (
     _p.is_active,
     _p.category_id,
     _p.created_at,
-    _i.id.label("image_id"),
-    _i.path.label("image_path"),
-    _i.alt.label("image_alt"),
-    _i.width.label("image_width"),
-    _i.height.label("image_height"),
-    _i.position.label("image_position"),
-    _i.content_type.label("image_content_type"),
+    *IMAGE_COLUMNS,
 )
 """What a list shows, the thumbnail (first image) joined in the same query."""
 _LIMIT = bindparam("limit", type_=Integer)

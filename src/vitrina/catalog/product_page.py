@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, bindparam, select
 
 from vitrina.catalog.categories import breadcrumb
+from vitrina.catalog.list_statements import IMAGE_COLUMNS, image_of
 from vitrina.catalog.models import Product, ProductImage
-from vitrina.catalog.schemas import ImageOut, ProductOut, StaffProductOut, image_fields
+from vitrina.catalog.schemas import ImageOut, ProductOut, StaffProductOut
 from vitrina.catalog.slugs import as_id
 from vitrina.db import Executor
 from vitrina.errors import NotFound
 from vitrina.kit.stripe_sync import sync_state_of
-from vitrina.reads import Row, fetch
+from vitrina.reads import fetch
 
 _products = Product.__table__
 _images = ProductImage.__table__
@@ -47,13 +48,7 @@ def _page_statement(key: ColumnElement[Any]) -> Select[Any]:
             p.sync_error,
             p.stripe_id,
             p.stripe_price_id,
-            i.id.label("image_id"),
-            i.path,
-            i.alt,
-            i.width,
-            i.height,
-            i.position,
-            i.content_type,
+            *IMAGE_COLUMNS,
         )
         .select_from(_products.outerjoin(_images, i.product_id == p.id))
         .where(key == bindparam("key"))
@@ -63,20 +58,6 @@ def _page_statement(key: ColumnElement[Any]) -> Select[Any]:
 
 BY_ID = _page_statement(_products.c.id)
 BY_SLUG = _page_statement(_products.c.slug)
-
-
-def _image(row: Row) -> ImageOut:
-    return ImageOut(
-        **image_fields(
-            row["image_id"],
-            row["path"],
-            row["alt"],
-            row["width"],
-            row["height"],
-            row["position"],
-            row["content_type"],
-        )
-    )
 
 
 async def product_page(executor: Executor, id_or_slug: str, *, staff: bool) -> ProductOut:
@@ -96,7 +77,7 @@ async def product_page(executor: Executor, id_or_slug: str, *, staff: bool) -> P
     }  # fmt: skip
     fields["in_stock"] = first["stock"] > 0
     fields["breadcrumb"] = await breadcrumb(executor, first["category_id"])
-    fields["images"] = [_image(row) for row in rows if row["image_id"] is not None]
+    fields["images"] = [ImageOut(**image) for row in rows if (image := image_of(row))]
     if not staff:
         return ProductOut(**fields)
     return StaffProductOut(

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vitrina.catalog.categories import descendant_ids
 from vitrina.catalog.cursors import decode_cursor, encode_cursor
-from vitrina.catalog.list_statements import Page, Shape, statement
-from vitrina.catalog.schemas import ProductPage, ProductQuery, ProductSort, image_fields
+from vitrina.catalog.list_statements import Page, Shape, image_of, statement
+from vitrina.catalog.schemas import ProductPage, ProductQuery, ProductSort
 from vitrina.catalog.slugs import escape_like
 from vitrina.db import Executor, connection_of
 from vitrina.reads import Row, fetch, local_setting
@@ -182,17 +182,6 @@ def _key_values(sort: ProductSort, row: Row) -> list[Any]:
 
 def list_item(row: Row) -> dict[str, Any]:
     """A listed row (`list_statements.LISTED`) as the API shows it (`ProductListItem`)."""
-    thumbnail = None
-    if row["image_id"] is not None:
-        thumbnail = image_fields(
-            row["image_id"],
-            row["image_path"],
-            row["image_alt"],
-            row["image_width"],
-            row["image_height"],
-            row["image_position"],
-            row["image_content_type"],
-        )
     return {
         "id": row["id"],
         "name": row["name"],
@@ -203,6 +192,6 @@ def list_item(row: Row) -> dict[str, Any]:
         "stock": row["stock"],
         "is_active": row["is_active"],
         "category_id": row["category_id"],
-        "thumbnail": thumbnail,
+        "thumbnail": image_of(row),
         "created_at": row["created_at"],
     }

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.catalog.models import Product
@@ -90,15 +90,7 @@ async def summary(session: AsyncSession, *, limit: int = 100) -> SyncSummary:
     rows: list[SyncRow] = []
     for kind, model in MODELS.items():
         unsynced = model.synced_version < model.sync_version
-        failed = unsynced & model.sync_error.is_not(None)
-        counts = SyncCounts(
-            failed=await session.scalar(select(func.count()).where(failed)) or 0,
-            pending=await session.scalar(
-                select(func.count()).where(unsynced & model.sync_error.is_(None))
-            )
-            or 0,
-        )
-        by_kind[kind] = counts
+        by_kind[kind] = await _counts(session, unsynced, model.sync_error.is_not(None))
         found = await session.scalars(
             select(model)
             .where(unsynced)
@@ -116,13 +108,21 @@ async def summary(session: AsyncSession, *, limit: int = 100) -> SyncSummary:
     )
 
 
+async def _counts(
+    session: AsyncSession, waiting: ColumnElement[bool], failing: ColumnElement[bool]
+) -> SyncCounts:
+    """How many rows are waiting for Stripe, split by whether their last attempt failed."""
+    failed, pending = (
+        await session.execute(
+            select(func.count().filter(failing), func.count().filter(~failing)).where(waiting)
+        )
+    ).one()
+    return SyncCounts(failed=failed, pending=pending)
+
+
 async def _open_archives(session: AsyncSession, limit: int) -> tuple[SyncCounts, list[ArchiveRow]]:
     open_ = StripeTombstone.done_at.is_(None)
-    failing = StripeTombstone.last_error.is_not(None)
-    counts = SyncCounts(
-        failed=await session.scalar(select(func.count()).where(open_ & failing)) or 0,
-        pending=await session.scalar(select(func.count()).where(open_ & ~failing)) or 0,
-    )
+    counts = await _counts(session, open_, StripeTombstone.last_error.is_not(None))
     found = await session.scalars(
         select(StripeTombstone)
         .where(open_)
