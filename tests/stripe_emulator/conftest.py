@@ -154,6 +154,12 @@ def http(emulator: EmulatorServer) -> Iterator[httpx.Client]:
         yield client
 
 
+@pytest.fixture
+async def ahttp(emulator: EmulatorServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=emulator.base_url, timeout=30) as client:
+        yield client
+
+
 def auth(key: str = "sk_test_emulator_0123456789") -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
