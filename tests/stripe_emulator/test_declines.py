@@ -45,6 +45,16 @@ async def _pay_on_page(
     )
 
 
+async def _open_session(
+    sdk: SDK, emulator: EmulatorServer, amount: int, **extra: Any
+) -> stripe.checkout.Session:
+    price = make_price(emulator.client(), amount)
+    session: stripe.checkout.Session = await sdk(
+        sdk.client.v1.checkout.sessions.create, session_params(price.id, **extra)
+    )
+    return session
+
+
 def _shown_error(page: httpx.Response) -> str:
     found = re.search(r'<p class="error" id="error" role="alert">(.*?)</p>', page.text)
     assert found is not None, "the page shows no error"
@@ -66,9 +76,8 @@ async def test_decline_leaves_a_failed_charge_and_events(
     decline_code: str,
     message: str,
 ) -> None:
-    price = make_price(emulator.client(), 1800)
     sessions = sdk.client.v1.checkout.sessions
-    session = await sdk(sessions.create, session_params(price.id, metadata={"basket": "9"}))
+    session = await _open_session(sdk, emulator, 1800, metadata={"basket": "9"})
     page = await _pay_on_page(ahttp, session, card)
     assert page.status_code == 402
     assert _shown_error(page) == message
@@ -116,9 +125,8 @@ async def test_decline_leaves_a_failed_charge_and_events(
 async def test_pay_after_a_decline_reuses_the_intent(
     sdk: SDK, emulator: EmulatorServer, ahttp: httpx.AsyncClient
 ) -> None:
-    price = make_price(emulator.client(), 1800)
     sessions = sdk.client.v1.checkout.sessions
-    session = await sdk(sessions.create, session_params(price.id))
+    session = await _open_session(sdk, emulator, 1800)
     assert (await _pay_on_page(ahttp, session, "4000000000009995")).status_code == 402
     first = (await sdk(sessions.retrieve, session.id)).payment_intent
     paid = await _pay_on_page(ahttp, session, "4242 4242 4242 4242")
@@ -137,9 +145,8 @@ async def test_pay_after_a_decline_reuses_the_intent(
 async def test_three_d_secure_approved_on_the_page(
     sdk: SDK, emulator: EmulatorServer, receiver: Receiver, ahttp: httpx.AsyncClient
 ) -> None:
-    price = make_price(emulator.client(), 2400)
     sessions = sdk.client.v1.checkout.sessions
-    session = await sdk(sessions.create, session_params(price.id))
+    session = await _open_session(sdk, emulator, 2400)
     challenge = await _pay_on_page(ahttp, session, "4000 0027 6000 3184")
     assert challenge.status_code == 200 and 'id="authenticate"' in challenge.text
     waiting = await sdk(sessions.retrieve, session.id, {"expand": ["payment_intent"]})
@@ -166,9 +173,8 @@ async def test_three_d_secure_approved_on_the_page(
 async def test_three_d_secure_failed_on_the_page(
     sdk: SDK, emulator: EmulatorServer, receiver: Receiver, ahttp: httpx.AsyncClient
 ) -> None:
-    price = make_price(emulator.client(), 2400)
     sessions = sdk.client.v1.checkout.sessions
-    session = await sdk(sessions.create, session_params(price.id))
+    session = await _open_session(sdk, emulator, 2400)
     await _pay_on_page(ahttp, session, "4000002760003184")
     assert session.url is not None
     failed = await ahttp.post(f"{session.url}/authenticate", data={"result": "fail"})
@@ -189,9 +195,7 @@ async def test_three_d_secure_failed_on_the_page(
 async def test_declines_through_the_control(
     sdk: SDK, emulator: EmulatorServer, ahttp: httpx.AsyncClient
 ) -> None:
-    price = make_price(emulator.client(), 1000)
-    sessions = sdk.client.v1.checkout.sessions
-    session = await sdk(sessions.create, session_params(price.id))
+    session = await _open_session(sdk, emulator, 1000)
     url = f"/_emulator/checkout/sessions/{session.id}/complete"
     generic = await ahttp.post(url, json={"outcome": "declined"})
     assert generic.status_code == 402

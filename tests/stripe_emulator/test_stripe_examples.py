@@ -233,12 +233,16 @@ def test_every_object_has_the_shape_of_stripes_example(
     assert set(comparison.compared) == set(EXAMPLES), set(EXAMPLES) - set(comparison.compared)
 
 
+def _paid_charge(sc: stripe.StripeClient, emulator: EmulatorServer) -> stripe.Charge:
+    session = sc.v1.checkout.sessions.create(session_params(make_price(sc, 900).id))
+    emulator.complete_session(session.id, "paid")
+    return sc.v1.charges.list().data[0]
+
+
 def test_charge_refunds_only_when_expanded(
     sc: stripe.StripeClient, emulator: EmulatorServer
 ) -> None:
-    session = sc.v1.checkout.sessions.create(session_params(make_price(sc, 900).id))
-    emulator.complete_session(session.id, "paid")
-    charge = sc.v1.charges.list().data[0]
+    charge = _paid_charge(sc, emulator)
     refund = sc.v1.refunds.create({"charge": charge.id, "amount": 300})
     assert "refunds" not in _raw(sc.v1.charges.retrieve(charge.id))
     expanded = sc.v1.charges.retrieve(charge.id, {"expand": ["refunds"]})
@@ -253,9 +257,7 @@ def test_fields_stripe_leaves_out_are_left_out(
     sc: stripe.StripeClient, emulator: EmulatorServer
 ) -> None:
     """The issue's list: absent, not null (reading them raises AttributeError as on Stripe)."""
-    session = sc.v1.checkout.sessions.create(session_params(make_price(sc, 900).id))
-    emulator.complete_session(session.id, "paid")
-    charge = sc.v1.charges.list().data[0]
+    charge = _paid_charge(sc, emulator)
     refund = sc.v1.refunds.create({"charge": charge.id})
     event = sc.v1.events.list().data[0]
     for obj, fields in (
