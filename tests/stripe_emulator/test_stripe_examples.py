@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import stripe
 
 from vitrina.stripe_emulator.testing import EmulatorServer
 
-from .conftest import make_price, session_params
+from .conftest import SDK, make_price, session_params
 
 EXAMPLES: dict[str, Any] = json.loads(
     (Path(__file__).parent / "fixtures" / "stripe_examples.json").read_text()
@@ -233,19 +234,20 @@ def test_every_object_has_the_shape_of_stripes_example(
     assert set(comparison.compared) == set(EXAMPLES), set(EXAMPLES) - set(comparison.compared)
 
 
-def _paid_charge(sc: stripe.StripeClient, emulator: EmulatorServer) -> stripe.Charge:
-    session = sc.v1.checkout.sessions.create(session_params(make_price(sc, 900).id))
+async def _paid_charge(sdk: SDK, emulator: EmulatorServer) -> stripe.Charge:
+    price = make_price(emulator.client(), 900)
+    session = await sdk(sdk.client.v1.checkout.sessions.create, session_params(price.id))
     emulator.complete_session(session.id, "paid")
-    return sc.v1.charges.list().data[0]
+    charges = await sdk(sdk.client.v1.charges.list)
+    charge: stripe.Charge = charges.data[0]
+    return charge
 
 
-def test_charge_refunds_only_when_expanded(
-    sc: stripe.StripeClient, emulator: EmulatorServer
-) -> None:
-    charge = _paid_charge(sc, emulator)
-    refund = sc.v1.refunds.create({"charge": charge.id, "amount": 300})
-    assert "refunds" not in _raw(sc.v1.charges.retrieve(charge.id))
-    expanded = sc.v1.charges.retrieve(charge.id, {"expand": ["refunds"]})
+async def test_charge_refunds_only_when_expanded(sdk: SDK, emulator: EmulatorServer) -> None:
+    charge = await _paid_charge(sdk, emulator)
+    refund = await sdk(sdk.client.v1.refunds.create, {"charge": charge.id, "amount": 300})
+    assert "refunds" not in _raw(await sdk(sdk.client.v1.charges.retrieve, charge.id))
+    expanded = await sdk(sdk.client.v1.charges.retrieve, charge.id, {"expand": ["refunds"]})
     assert expanded.refunds is not None
     assert [r.id for r in expanded.refunds.data] == [refund.id]
     comparison = Comparison()
@@ -253,13 +255,11 @@ def test_charge_refunds_only_when_expanded(
     assert not comparison.problems, comparison.problems
 
 
-def test_fields_stripe_leaves_out_are_left_out(
-    sc: stripe.StripeClient, emulator: EmulatorServer
-) -> None:
+async def test_fields_stripe_leaves_out_are_left_out(sdk: SDK, emulator: EmulatorServer) -> None:
     """The issue's list: absent, not null (reading them raises AttributeError as on Stripe)."""
-    charge = _paid_charge(sc, emulator)
-    refund = sc.v1.refunds.create({"charge": charge.id})
-    event = sc.v1.events.list().data[0]
+    charge = await _paid_charge(sdk, emulator)
+    refund = await sdk(sdk.client.v1.refunds.create, {"charge": charge.id})
+    event = (await sdk(sdk.client.v1.events.list)).data[0]
     for obj, fields in (
         (event, ("account", "context")),
         (refund, ("failure_reason", "next_action", "failure_balance_transaction")),
@@ -268,6 +268,8 @@ def test_fields_stripe_leaves_out_are_left_out(
     ):
         for name in fields:
             assert name not in _raw(obj), name
+            with pytest.raises(AttributeError):
+                getattr(obj, name)
     card = charge.payment_method_details and charge.payment_method_details.card
     assert card is not None
     assert (card.checks and card.checks.cvc_check) == "pass"
