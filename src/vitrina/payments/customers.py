@@ -5,7 +5,9 @@ the user id (`vitrina:customer:<id>`): a retry, or a checkout that was rolled ba
 Customer was made, gets the same Customer back. Its id is kept on the user
 (`users.stripe_customer_id`, saved by the request's commit) and passed as `customer` on every
 later Checkout Session. If the key was used with other parameters (the name changed between
-two failed checkouts), the Customer is found again by email and `vitrina_user_id`.
+two failed checkouts), the Customer is found again by email and `vitrina_user_id`. The
+Customer keeps the email and name the account had when it was made: later changes to the
+account are not pushed to Stripe.
 """
 
 from __future__ import annotations
