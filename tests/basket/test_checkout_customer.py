@@ -77,3 +77,27 @@ async def test_a_rolled_back_checkout_gets_the_same_customer_next_time(
     listed = await emulator.stripe.v1.customers.list_async({"email": user.email})
     assert [c.id for c in listed.data] == [customer_id]
     assert (await emulator.session(retried.json()["session_id"])).customer == customer_id
+
+
+async def test_a_key_used_with_other_details_finds_the_customer_again(
+    client, shopper, make_product, emulator, session
+) -> None:
+    """The account's details changed between two checkouts that both failed before the
+    commit: Stripe refuses the key with the new details, and the store finds its Customer."""
+    user, headers = await shopper()
+    earlier = await emulator.stripe.v1.customers.create_async(
+        {
+            "email": user.email,
+            "name": "The name it had then",
+            "metadata": {"vitrina_user_id": str(user.id)},
+        },
+        {"idempotency_key": f"vitrina:customer:{user.id}"},
+    )
+    tea = await make_product(name="Tea", price=900, stock=10)
+    await client.put(f"/api/v1/basket/items/{tea.id}", json={"quantity": 1}, headers=headers)
+    checkout = await client.post("/api/v1/checkout", headers=headers)
+    assert checkout.status_code == 200, checkout.text
+    assert await _stored_customer(session, user.id) == earlier.id
+    assert (await emulator.session(checkout.json()["session_id"])).customer == earlier.id
+    created = await emulator.calls("/v1/customers")
+    assert [c["status"] for c in created] == [200, 400], "the store's create was refused"
