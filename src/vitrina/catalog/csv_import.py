@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vitrina.catalog.models import Category, Product
 from vitrina.catalog.schemas import ImportReport, ImportRowError
 from vitrina.catalog.slugs import MAX_SLUG, slugify, unique_slug
+from vitrina.catalog.translations import slug_columns
 from vitrina.config import get_settings
 from vitrina.kit.clock import utcnow
 
@@ -34,6 +35,7 @@ TRUE, FALSE = {"1", "true", "yes", "y", "t"}, {"0", "false", "no", "n", "f"}
 CHUNK = 5000
 LOOKUP_CHUNK = 5000
 MAX_INT = 2_000_000_000
+SLUGS = slug_columns(Product.__table__)
 
 Progress = Callable[[int, int], None]
 
@@ -191,7 +193,7 @@ async def _generate_slugs(session: AsyncSession, rows: list[Row]) -> None:
         base = slugify(row.name, fallback="product")
         candidate = base
         if base in in_table:
-            candidate = await unique_slug(session, Product.slug, base, exclude_id=None)
+            candidate = await unique_slug(session, SLUGS, base, exclude_id=None)
         suffix = 2
         while candidate in taken:
             candidate = f"{base}-{suffix}"

@@ -1,41 +1,57 @@
 """The public product page: the product with its images in one statement, then its breadcrumb.
 
-Both statements are Core, built once with bound parameters, and read plain rows: this is the
-store's busiest page, and building an ORM query and hydrating entities for it cost more than
-the database's own work. Staff screens that change a product load the entity instead
-(`service.get_product`).
+Both statements are Core, built once per language with bound parameters, and read plain rows:
+this is the store's busiest page, and building an ORM query and hydrating entities for it
+cost more than the database's own work. A slug in any language finds the product (they are
+unique across languages); the page answers in the asked language with its canonical slug
+there and the slugs of the others. Staff screens that change a product load the entity
+instead (`service.get_product`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, select
+from sqlalchemy import Select, bindparam, or_, select
 
 from vitrina.catalog.categories import breadcrumb
 from vitrina.catalog.list_statements import IMAGE_COLUMNS, image_of
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.catalog.schemas import ImageOut, ProductOut, StaffProductOut
 from vitrina.catalog.slugs import as_id
+from vitrina.catalog.translations import (
+    TRANSLATION_FIELDS,
+    shown,
+    slug_columns,
+    slugs_of,
+    stored_texts,
+)
+from vitrina.config import get_settings
 from vitrina.db import Executor
 from vitrina.errors import NotFound
+from vitrina.kit.languages import LANGUAGES, Language
 from vitrina.kit.stripe_sync import sync_state_of
-from vitrina.reads import fetch
+from vitrina.reads import Row, fetch
 
 _products = Product.__table__
 _images = ProductImage.__table__
 
 
-def _page_statement(key: ColumnElement[Any]) -> Select[Any]:
+def _page_statement(by_id: bool, language: Language) -> Select[Any]:
     """One row per image (one row with NULL image columns when there is none)."""
     p, i = _products.c, _images.c
+    key: Any = bindparam("key")
+    where = p.id == key if by_id else or_(*(column == key for column in slug_columns(_products)))
     return (
         select(
             p.id,
+            shown(_products, "name", language).label("shown_name"),
+            shown(_products, "description", language).label("shown_description"),
             p.name,
             p.slug,
-            p.sku,
             p.description,
+            *(p[field] for field in TRANSLATION_FIELDS),
+            p.sku,
             p.price,
             p.currency,
             p.stock,
@@ -51,37 +67,61 @@ def _page_statement(key: ColumnElement[Any]) -> Select[Any]:
             *IMAGE_COLUMNS,
         )
         .select_from(_products.outerjoin(_images, i.product_id == p.id))
-        .where(key == bindparam("key"))
+        .where(where)
         .order_by(i.position, i.id)
     )
 
 
-BY_ID = _page_statement(_products.c.id)
-BY_SLUG = _page_statement(_products.c.slug)
+BY_ID = {language: _page_statement(True, language) for language in LANGUAGES}
+BY_SLUG = {language: _page_statement(False, language) for language in LANGUAGES}
 
 
-async def product_page(executor: Executor, id_or_slug: str, *, staff: bool) -> ProductOut:
-    """A product by id or slug as its page shows it; inactive ones exist only for staff."""
+class _Attributes:
+    """A row read by attribute, for `stored_texts`."""
+
+    def __init__(self, row: Row) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        return self._row[name]
+
+
+async def product_page(
+    executor: Executor, id_or_slug: str, *, staff: bool, language: Language | None = None
+) -> ProductOut:
+    """A product by id or slug as its page shows it in `language` (default: the store's);
+    inactive ones exist only for staff."""
+    store = get_settings().store_language
+    language = language or store
     product_id = as_id(id_or_slug)
-    statement, key = (BY_SLUG, id_or_slug) if product_id is None else (BY_ID, product_id)
+    key: int | str = id_or_slug if product_id is None else product_id
+    statement = (BY_SLUG if product_id is None else BY_ID)[language]
     rows = await fetch(executor, statement, {"key": key})
     if not rows or (not rows[0]["is_active"] and not staff):
         raise NotFound(f"Product {id_or_slug!r} not found.")
     first = rows[0]
+    texts = stored_texts(_Attributes(first), store)
+    slugs = slugs_of(texts, first["slug"])
     fields: dict[str, Any] = {
         name: first[name]
         for name in (
-            "id", "name", "slug", "sku", "description", "price", "currency", "stock",
-            "is_active", "category_id", "created_at", "updated_at",
+            "id", "sku", "price", "currency", "stock", "is_active", "category_id",
+            "created_at", "updated_at",
         )
     }  # fmt: skip
+    fields["name"] = first["shown_name"]
+    fields["description"] = first["shown_description"]
+    fields["slug"] = slugs[language]
+    fields["language"] = language
+    fields["slugs"] = slugs
     fields["in_stock"] = first["stock"] > 0
-    fields["breadcrumb"] = await breadcrumb(executor, first["category_id"])
+    fields["breadcrumb"] = await breadcrumb(executor, first["category_id"], language)
     fields["images"] = [ImageOut(**image) for row in rows if (image := image_of(row))]
     if not staff:
         return ProductOut(**fields)
     return StaffProductOut(
         **fields,
+        **texts,
         sync_state=sync_state_of(
             first["sync_version"], first["synced_version"], first["sync_error"]
         ),

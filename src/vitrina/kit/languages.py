@@ -18,7 +18,7 @@ LANGUAGES: tuple[Language, ...] = get_args(Language)
 
 def as_language(value: str | None) -> Language | None:
     """`value` if it names one of the store's languages, else None."""
-    return value if value in LANGUAGES else None  # type: ignore[return-value]
+    return value if value in LANGUAGES else None
 
 
 @lru_cache(maxsize=256)
