@@ -106,8 +106,7 @@ async def list_products(
     if asked is not None and not has_words(asked):
         return replace(NOTHING, total=0, facets=Facets(categories=[], prices=[]))
     if asked is not None and params.cursor and (carried := query_of(params.cursor)):
-        listed = await _list(connection, params, language, carried)
-        return replace(listed, suggestion=carried, corrected=True)
+        return _corrected(await _list(connection, params, language, carried), carried)
     listed = await _list(connection, params, language, asked)
     if asked is None or params.cursor or len(listed.items) >= FEW:
         return listed
@@ -119,9 +118,14 @@ async def list_products(
         return listed
     if listed.items:
         return replace(listed, suggestion=suggestion)
-    cursor = alternative.next_cursor
+    return _corrected(alternative, suggestion)
+
+
+def _corrected(listed: Listed, suggestion: str) -> Listed:
+    """The page of a corrected search; its cursor carries the correction to the next."""
+    cursor = listed.next_cursor
     return replace(
-        alternative,
+        listed,
         next_cursor=with_query(cursor, suggestion) if cursor else None,
         suggestion=suggestion,
         corrected=True,
