@@ -47,10 +47,12 @@ async def test_search_finds_words_in_name_and_description_name_hits_first(
     assert await _ids(client, q="porcelain") == []
 
 
+@pytest.mark.parametrize("newest_ids", [40_000, 2, 1])
 async def test_relevance_ranks_a_window_of_recent_matches_then_lists_older_ones(
-    client: httpx.AsyncClient, make_product, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient, make_product, monkeypatch: pytest.MonkeyPatch, newest_ids: int
 ) -> None:
     monkeypatch.setattr(search, "RELEVANCE_WINDOW", 3)
+    monkeypatch.setattr(search, "RELEVANCE_SLICE", newest_ids)  # PostgreSQL's two-part read
     old_name_hit = await make_product(name="Copper Kettle")
     old_description_hit = await make_product(name="Jug", description="copper handle")
     described = [await make_product(name=f"Pot {n}", description="copper") for n in range(2)]
@@ -141,6 +143,7 @@ async def test_pages_return_every_product_exactly_once_while_products_are_added(
         )
         for n, price in enumerate(prices)
     ]
+    monkeypatch.setattr(search, "RELEVANCE_SLICE", 5)
     params = {"sort": sort, "limit": 3, "q": "lamp"}
     seen: list[int] = []
     cursor = None

@@ -36,6 +36,8 @@ from vitrina.kit.languages import Language
 from vitrina.reads import Row, fetch, local_setting
 
 RELEVANCE_WINDOW = 500
+RELEVANCE_SLICE = 40_000
+"""PostgreSQL: the newest ids a relevance window's first read walks (list_statements._window)."""
 CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 """A text search is planned with its own words: one word matches one product, another half
 the catalog, and a prepared statement's cached generic plan would guess (and scan a million
@@ -230,7 +232,7 @@ async def _relevance_page(
             rows = [(row, row["rank"]) for row in found]
     else:
         rank_after, id_after = None, None
-        found = await read("first", window=RELEVANCE_WINDOW)
+        found = await read("first", window=RELEVANCE_WINDOW, slice=RELEVANCE_SLICE)
         if not found:
             return Listed([], None)
         low, high = found[0]["low"], found[0]["high"]
