@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from vitrina.catalog.schemas import ProductSort
+from vitrina.catalog.words import has_words
 from vitrina.errors import Unprocessable
 from vitrina.kit.bounds import MAX_INT
 
@@ -37,7 +38,9 @@ def query_of(cursor: str) -> str | None:
         found = _payload(cursor).get("q")
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         return None
-    return found[:200].replace("\x00", " ") if isinstance(found, str) else None
+    if not isinstance(found, str) or not has_words(found):
+        return None
+    return found[:200].replace("\x00", " ")
 
 
 def _payload(cursor: str) -> dict[str, Any]:

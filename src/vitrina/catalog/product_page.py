@@ -37,20 +37,32 @@ _products = Product.__table__
 _images = ProductImage.__table__
 
 
-def _page_statement(by_id: bool, language: Language) -> Select[Any]:
-    """One row per image (one row with NULL image columns when there is none)."""
+def _page_statement(by_id: bool, language: Language, staff: bool) -> Select[Any]:
+    """One row per image (one row with NULL image columns when there is none). Staff also
+    get the stored text of every language and the Stripe sync columns."""
     p, i = _products.c, _images.c
     key: Any = bindparam("key")
-    where = p.id == key if by_id else or_(*(column == key for column in slug_columns(_products)))
+    where = p.id == key if by_id else or_(*(column == key for column in SLUGS))
+    staff_only = (
+        (
+            p.name.label("main_name"),
+            p.description.label("main_description"),
+            *(p[field] for field in TRANSLATION_FIELDS if not field.startswith("slug_")),
+            p.sync_version,
+            p.synced_version,
+            p.sync_error,
+            p.stripe_id,
+            p.stripe_price_id,
+        )
+        if staff
+        else ()
+    )
     return (
         select(
             p.id,
-            shown(_products, "name", language).label("shown_name"),
-            shown(_products, "description", language).label("shown_description"),
-            p.name,
-            p.slug,
-            p.description,
-            *(p[field] for field in TRANSLATION_FIELDS),
+            shown(_products, "name", language),
+            shown(_products, "description", language),
+            *SLUGS,
             p.sku,
             p.price,
             p.currency,
@@ -59,11 +71,7 @@ def _page_statement(by_id: bool, language: Language) -> Select[Any]:
             p.category_id,
             p.created_at,
             p.updated_at,
-            p.sync_version,
-            p.synced_version,
-            p.sync_error,
-            p.stripe_id,
-            p.stripe_price_id,
+            *staff_only,
             *IMAGE_COLUMNS,
         )
         .select_from(_products.outerjoin(_images, i.product_id == p.id))
@@ -72,18 +80,23 @@ def _page_statement(by_id: bool, language: Language) -> Select[Any]:
     )
 
 
-BY_ID = {language: _page_statement(True, language) for language in LANGUAGES}
-BY_SLUG = {language: _page_statement(False, language) for language in LANGUAGES}
+SLUGS = slug_columns(_products)
+STATEMENTS = {
+    (by_id, language, staff): _page_statement(by_id, language, staff)
+    for by_id in (True, False)
+    for language in LANGUAGES
+    for staff in (True, False)
+}
 
 
-class _Attributes:
-    """A row read by attribute, for `stored_texts`."""
+class _Stored:
+    """A staff row read by attribute as `stored_texts` reads an entity."""
 
     def __init__(self, row: Row) -> None:
         self._row = row
 
     def __getattr__(self, name: str) -> Any:
-        return self._row[name]
+        return self._row[f"main_{name}" if name in ("name", "description") else name]
 
 
 async def product_page(
@@ -95,13 +108,12 @@ async def product_page(
     language = language or store
     product_id = as_id(id_or_slug)
     key: int | str = id_or_slug if product_id is None else product_id
-    statement = (BY_SLUG if product_id is None else BY_ID)[language]
+    statement = STATEMENTS[product_id is not None, language, staff]
     rows = await fetch(executor, statement, {"key": key})
     if not rows or (not rows[0]["is_active"] and not staff):
         raise NotFound(f"Product {id_or_slug!r} not found.")
     first = rows[0]
-    texts = stored_texts(_Attributes(first), store)
-    slugs = slugs_of(texts, first["slug"])
+    slugs = slugs_of(first, first["slug"])
     fields: dict[str, Any] = {
         name: first[name]
         for name in (
@@ -109,8 +121,8 @@ async def product_page(
             "created_at", "updated_at",
         )
     }  # fmt: skip
-    fields["name"] = first["shown_name"]
-    fields["description"] = first["shown_description"]
+    fields["name"] = first["name"]
+    fields["description"] = first["description"]
     fields["slug"] = slugs[language]
     fields["language"] = language
     fields["slugs"] = slugs
@@ -121,7 +133,7 @@ async def product_page(
         return ProductOut(**fields)
     return StaffProductOut(
         **fields,
-        **texts,
+        **stored_texts(_Stored(first), store),
         sync_state=sync_state_of(
             first["sync_version"], first["synced_version"], first["sync_error"]
         ),

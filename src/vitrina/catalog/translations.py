@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, FromClause, func
 
 from vitrina.config import get_settings
 from vitrina.kit.languages import LANGUAGES, Language, negotiate
+from vitrina.reads import Row
 
 TRANSLATED = ("name", "description", "slug")
 TRANSLATION_FIELDS = tuple(f"{field}_{language}" for field in TRANSLATED for language in LANGUAGES)
@@ -30,9 +31,9 @@ def asked_language(lang: Language | None, accept_language: str | None) -> Langua
     return negotiate(accept_language, store) if accept_language else store
 
 
-def slugs_of(texts: Mapping[str, str | None], main_slug: str) -> dict[Language, str]:
+def slugs_of(texts: Row, main_slug: str) -> dict[Language, str]:
     """The slug in each language (the main one where a language has none), from
-    `stored_texts`."""
+    `stored_texts` or a row with the `slug_<lang>` columns."""
     return {language: texts[f"slug_{language}"] or main_slug for language in LANGUAGES}
 
 
