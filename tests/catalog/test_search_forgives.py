@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from vitrina.catalog import facets, search
+from vitrina.catalog.cursors import encode_cursor, with_query
+from vitrina.catalog.schemas import ProductSort
 
 LIST = "/api/v1/products"
 
@@ -158,3 +161,12 @@ async def test_a_correction_costs_queries_only_when_few_are_found(
     await _search(client, q="headphones")
     await _search(client, q="desk")
     assert called == ["desk"]  # headphones: 3 found; desk: 2, fewer than search.FEW
+
+
+async def test_a_cursor_cannot_carry_a_query_without_words(
+    client: httpx.AsyncClient, audio: dict[str, Any]
+) -> None:
+    later = datetime.now(UTC) + timedelta(days=1)
+    cursor = with_query(encode_cursor(ProductSort.NEWEST, [later, 10**6]), "%")
+    body = await _search(client, q="headphones", sort="newest", cursor=cursor)
+    assert body["corrected"] is False and len(body["items"]) == 2
