@@ -11,6 +11,8 @@ from fastapi import Depends
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vitrina.kit.languages import Language
+
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "placeholder", "xxx"})
 DEMO_JWT_SECRET = "demo-only-secret-never-use-in-production-0123456789"  # noqa: S105
 
@@ -40,6 +42,9 @@ class Settings(BaseSettings):
     store_name: str = "Vitrina"
     store_currency: str = "usd"
     store_timezone: str = "UTC"
+    store_language: Language = Field(
+        default="en", description="The catalogue's main language; shown when a text has none."
+    )
     public_base_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"

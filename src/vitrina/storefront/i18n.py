@@ -21,11 +21,12 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 from starlette.requests import Request
 
+from vitrina.config import get_settings
+from vitrina.kit.languages import negotiate
 from vitrina.kit.money import to_decimal
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGES = {"en": "English", "ru": "Русский"}
-DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE = "lang"
 
 
@@ -61,25 +62,13 @@ def load_all() -> None:
 
 
 def choose_language(request: Request) -> str:
-    """The switcher's cookie if set, else the best match for Accept-Language."""
+    """The switcher's cookie if set, else the best match for Accept-Language, else the
+    store's language (STORE_LANGUAGE)."""
     chosen = request.cookies.get(LANGUAGE_COOKIE, "")
     if chosen in LANGUAGES:
         return chosen
     header = request.headers.get("accept-language", "")
-    preferred = []
-    for part in header.split(","):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        if tag:
-            preferred.append((quality, tag.strip()))
-    ordered = [tag for _quality, tag in sorted(preferred, key=lambda item: -item[0])]
-    match = Locale.negotiate(ordered, list(LANGUAGES), sep="-") if ordered else None
-    return str(match.language) if match is not None else DEFAULT_LANGUAGE
+    return negotiate(header, get_settings().store_language)
 
 
 def money(amount: int, currency: str, language: str) -> str:
