@@ -25,7 +25,7 @@ from vitrina.config import Settings
 from vitrina.db import db_helper
 from vitrina.orders.cli import _moment
 from vitrina.orders.models import Order, OrderStatus
-from vitrina.orders.reconcile import Kind, reconcile
+from vitrina.payments.reconcile import Kind, reconcile
 
 
 async def _differences(session: AsyncSession) -> list[tuple[Kind, str]]:

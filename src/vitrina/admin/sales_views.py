@@ -35,6 +35,7 @@ from vitrina.coupons import service as coupons_service
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.coupons.schemas import CouponCreate, CouponUpdate
 from vitrina.errors import BadRequest, VitrinaError
+from vitrina.orders import refunds as orders_refunds
 from vitrina.orders import review as orders_review
 from vitrina.orders import service as orders_service
 from vitrina.orders import staff as orders_staff
@@ -214,14 +215,19 @@ class OrderAdmin(StaffView, model=Order):
             async with audited("refund") as session:
                 session.info["audit_manual"] = True
                 for pk in pks:
-                    result = await orders_staff.request_refund(session, int(pk), None, staff)
+                    result = await orders_refunds.request_refund(
+                        session, int(pk), orders_refunds.RefundAsk(), staff
+                    )
                     record(
                         session,
                         staff.id,
                         "refund",
-                        ("Order", result.order_id),
+                        ("Order", result.refund.order_id),
                         None,
-                        {"refund_id": result.refund_id, "amount": result.amount},
+                        {
+                            "refund_id": result.refund.stripe_refund_id,
+                            "amount": result.refund.amount,
+                        },
                     )
         except VitrinaError as error:
             report(request, error)

@@ -1,7 +1,8 @@
-"""Order confirmation mail, sent only after the order's transaction has committed.
+"""Mail to customers about their orders, sent only after the transaction has committed.
 
-Fulfilment calls `confirm_after_commit(session, order_id)`; when that session's outermost
-transaction commits, a task claims the order (`confirmation_sent_at` set by a conditional
+Fulfilment calls `confirm_after_commit(session, order_id)`, a refund
+`refund_mail_after_commit(session, refund_id)`; when that session's outermost transaction
+commits, a task claims the mail (`confirmation_sent_at` / `mail_sent_at` set by a conditional
 UPDATE, committed) and then sends. The claim makes a duplicate impossible whatever replays;
 a crash between claim and send loses that one mail, which is the accepted trade.
 """
@@ -9,6 +10,8 @@ a crash between claim and send loses that one mail, which is the accepted trade.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import structlog
 from sqlalchemy import event, select, update
@@ -19,29 +22,38 @@ from vitrina.config import get_settings
 from vitrina.db import db_helper
 from vitrina.kit.clock import utcnow
 from vitrina.kit.money import to_decimal
-from vitrina.orders.models import Order
+from vitrina.orders.models import Order, OrderItem, OrderRefund
 
 log = structlog.get_logger(__name__)
 
+Sender = Callable[[int], Coroutine[Any, Any, bool]]
 PENDING_KEY = "vitrina.order_confirmations"
 _tasks: set[asyncio.Task[bool]] = set()
 
 
 def confirm_after_commit(session: AsyncSession, order_id: int) -> None:
+    _after_commit_send(session, send_confirmation, order_id)
+
+
+def refund_mail_after_commit(session: AsyncSession, refund_id: int) -> None:
+    _after_commit_send(session, send_refund_mail, refund_id)
+
+
+def _after_commit_send(session: AsyncSession, send: Sender, row_id: int) -> None:
     sync = session.sync_session
-    sync.info.setdefault(PENDING_KEY, []).append(order_id)
+    sync.info.setdefault(PENDING_KEY, []).append((send, row_id))
     if not event.contains(sync, "after_commit", _after_commit):
         event.listen(sync, "after_commit", _after_commit)
         event.listen(sync, "after_soft_rollback", _after_soft_rollback)
 
 
 def _after_commit(sync: Session) -> None:
-    pending: list[int] = sync.info.pop(PENDING_KEY, [])
+    pending: list[tuple[Sender, int]] = sync.info.pop(PENDING_KEY, [])
     if not pending:
         return
     loop = asyncio.get_running_loop()
-    for order_id in pending:
-        task = loop.create_task(send_confirmation(order_id))
+    for send, row_id in pending:
+        task = loop.create_task(send(row_id))
         _tasks.add(task)
         task.add_done_callback(_tasks.discard)
 
@@ -52,7 +64,7 @@ def _after_soft_rollback(sync: Session, previous: SessionTransaction) -> None:
 
 
 async def wait_for_outgoing_mail() -> None:
-    """Wait until every confirmation scheduled so far has been sent (tests, shutdown)."""
+    """Wait until every mail scheduled so far has been sent (tests, shutdown)."""
     if _tasks:
         await asyncio.wait(list(_tasks))
 
@@ -108,4 +120,58 @@ async def send_confirmation(order_id: int) -> bool:
         return True
     except Exception as exc:  # a lost confirmation must not break anything else
         log.exception("order_confirmation_failed", order_id=order_id, error=str(exc))
+        return False
+
+
+def render_refund(order: Order, refund: OrderRefund, store_name: str) -> tuple[str, str]:
+    items = {item.id: item for item in order.items}
+    money = _format(refund.amount, order.currency)
+    lines = [f"We have refunded {money} of your order #{order.id} at {store_name}.", ""]
+    for line in refund.lines:
+        item: OrderItem = items[line.order_item_id]
+        lines.append(f"  {line.quantity} x {item.name}: {_format(line.amount, order.currency)}")
+    if refund.lines:
+        lines.append("")
+    if refund.note:
+        lines += [f"Note: {refund.note}", ""]
+    lines.append(
+        "The money goes back to the card you paid with; your bank may take a few days to show it."
+    )
+    return f"{store_name}: refund of {money} for order #{order.id}", "\n".join(lines) + "\n"
+
+
+async def send_refund_mail(refund_id: int) -> bool:
+    """Claim and send one refund's mail; False when it was already claimed."""
+    try:
+        async with db_helper.session_factory() as session:
+            claimed = await session.execute(
+                update(OrderRefund)
+                .where(OrderRefund.id == refund_id, OrderRefund.mail_sent_at.is_(None))
+                .values(mail_sent_at=utcnow())
+                .returning(OrderRefund.order_id)
+            )
+            order_id = claimed.scalar_one_or_none()
+            if order_id is None:
+                return False
+            refund = (
+                await session.execute(
+                    select(OrderRefund)
+                    .where(OrderRefund.id == refund_id)
+                    .options(selectinload(OrderRefund.lines))
+                )
+            ).scalar_one()
+            order = (
+                await session.execute(
+                    select(Order).where(Order.id == order_id).options(selectinload(Order.items))
+                )
+            ).scalar_one()
+            await session.commit()
+        from vitrina.mail import send_mail
+
+        subject, body = render_refund(order, refund, get_settings().store_name)
+        await send_mail(order.email, subject, body)
+        log.info("refund_mail_sent", order_id=order_id, refund_id=refund_id)
+        return True
+    except Exception as exc:  # a lost mail must not break anything else
+        log.exception("refund_mail_failed", refund_id=refund_id, error=str(exc))
         return False

@@ -20,7 +20,15 @@ from vitrina.accounts.models import User
 from vitrina.errors import Conflict, NotFound
 from vitrina.kit.clock import utcnow
 from vitrina.orders import inventory
-from vitrina.orders.models import Order, OrderEvent, OrderStatus
+from vitrina.orders.models import (
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderRefund,
+    OrderRefundLine,
+    OrderStatus,
+    RefundStatus,
+)
 
 STAFF_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.AWAITING_PAYMENT: frozenset({OrderStatus.CANCELLED}),
@@ -153,11 +161,32 @@ async def _lines_to_return(session: AsyncSession, order: Order) -> list[inventor
     return [inventory.StockLine(int(pid), int(qty)) for pid, qty in taken.items()]
 
 
+async def _restocked_by_refunds(session: AsyncSession, order: Order) -> dict[int, int]:
+    """Units per product that refunds of this order already put back in stock."""
+    rows = await session.execute(
+        select(OrderItem.product_id, func.sum(OrderRefundLine.quantity))
+        .join(OrderRefundLine, OrderRefundLine.order_item_id == OrderItem.id)
+        .join(OrderRefund, OrderRefund.id == OrderRefundLine.refund_id)
+        .where(
+            OrderItem.order_id == order.id,
+            OrderItem.product_id.is_not(None),
+            OrderRefund.restock.is_(True),
+            OrderRefund.status == RefundStatus.SENT,
+        )
+        .group_by(OrderItem.product_id)
+    )
+    return {pid: int(qty) for pid, qty in rows.all() if pid is not None}
+
+
 async def cancel_with_stock_back(
     session: AsyncSession, order: Order, *, actor_id: int | None, note: str
 ) -> None:
-    """Cancel an order whose goods are still here: what it took from stock comes back."""
-    lines = await _lines_to_return(session, order)
+    """Cancel an order whose goods are still here: what it took from stock comes back, less
+    what refunds have already restocked."""
+    left = {pid: -qty for pid, qty in (await _restocked_by_refunds(session, order)).items()}
+    for line in await _lines_to_return(session, order):
+        left[line.product_id] = left.get(line.product_id, 0) + line.quantity
+    lines = [inventory.StockLine(pid, qty) for pid, qty in sorted(left.items()) if qty > 0]
     await inventory.return_stock(session, lines)
     returned = {str(line.product_id): line.quantity for line in lines if line.quantity > 0}
     set_status(
@@ -235,14 +264,22 @@ async def list_orders(
 
 
 async def get_order(
-    session: AsyncSession, order_id: int, *, user: User | None = None, history: bool = False
+    session: AsyncSession,
+    order_id: int,
+    *,
+    user: User | None = None,
+    history: bool = False,
+    refunds: bool = False,
 ) -> Order:
-    """One order; with `user`, only if it is theirs (someone else's is simply not found)."""
+    """One order; with `user`, only if it is theirs (someone else's is simply not found).
+    `history` loads its events, `refunds` its refund requests with their lines."""
     query = select(Order).where(Order.id == order_id).options(selectinload(Order.items))
     if user is not None:
         query = query.where(Order.user_id == user.id)
     if history:
         query = query.options(selectinload(Order.events))
+    if refunds:
+        query = query.options(selectinload(Order.refunds).selectinload(OrderRefund.lines))
     order = (await session.execute(query)).scalar_one_or_none()
     if order is None:
         raise NotFound("Order not found.")
