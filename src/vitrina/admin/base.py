@@ -13,12 +13,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from vitrina.admin.audit_hooks import admin_sessions
+from vitrina.admin.i18n import gettext
 from vitrina.errors import VitrinaError
-
-CONTROL = {"class": "form-control"}
-SELECT = {"class": "form-select"}
-CHECK = {"class": "form-check-input"}
-"""Bootstrap classes for hand-made WTForms fields (sqladmin adds them only to its own)."""
 
 
 @asynccontextmanager
@@ -48,11 +44,11 @@ def selected_pks(request: Request) -> list[str]:
 
 
 def report(request: Request, error: VitrinaError) -> None:
-    flash(request, str(error.detail), category="danger", title="Not done")
+    flash(request, str(error.detail), category="danger", title=gettext("Not done"))
 
 
 def done(request: Request, message: str) -> None:
-    flash(request, message, category="success", title="Done")
+    flash(request, message, category="success", title=gettext("Done"))
 
 
 class StaffView(ModelView):
@@ -68,3 +64,7 @@ class StaffView(ModelView):
 
     def is_visible(self, request: Request) -> bool:
         return self.is_accessible(request)
+
+    def search_placeholder(self) -> str:
+        """The searchable columns' labels, translated (they are lazy strings)."""
+        return ", ".join(str(self._column_labels.get(f, f)) for f in self._search_fields)

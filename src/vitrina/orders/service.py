@@ -230,10 +230,39 @@ class OrderFilters:
     created_to: datetime | None = None
     email: str | None = None
     flagged: bool | None = None
+    customer: str | None = None
+    """Part of the customer's email, any case."""
+    total_min: int | None = None
+    total_max: int | None = None
 
 
-def _filtered(filters: OrderFilters) -> Select[Order]:
+@dataclass(frozen=True)
+class OrderMoney:
+    """What the customer paid, what went back, and what the store keeps (minor units)."""
+
+    total: int
+    paid: int
+    refunded: int
+    net: int
+
+
+def order_money(order: Order) -> OrderMoney:
+    """`refunded` is Stripe's confirmed figure (`charge.refunded`)."""
+    paid = order.amount_charged if order.paid_at is not None else 0
+    return OrderMoney(order.total, paid, order.amount_refunded, paid - order.amount_refunded)
+
+
+def filtered_orders(filters: OrderFilters) -> Select[Order]:
+    """The orders matching `filters` (a statement to page and sort)."""
     query = select(Order)
+    if filters.customer:
+        query = query.where(
+            func.lower(Order.email).contains(filters.customer.strip().lower(), autoescape=True)
+        )
+    if filters.total_min is not None:
+        query = query.where(Order.total >= filters.total_min)
+    if filters.total_max is not None:
+        query = query.where(Order.total <= filters.total_max)
     if filters.user_id is not None:
         query = query.where(Order.user_id == filters.user_id)
     if filters.status is not None:
@@ -252,7 +281,7 @@ def _filtered(filters: OrderFilters) -> Select[Order]:
 async def list_orders(
     session: AsyncSession, filters: OrderFilters, *, limit: int, offset: int
 ) -> tuple[list[Order], int]:
-    query = _filtered(filters)
+    query = filtered_orders(filters)
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
     rows = await session.execute(
         query.options(selectinload(Order.items))
@@ -318,8 +347,13 @@ async def order_by_payment_intent(session: AsyncSession, payment_intent_id: str)
     ).scalar_one_or_none()
 
 
+def allowed_transitions(order: Order) -> frozenset[OrderStatus]:
+    """The statuses staff may move this order to now."""
+    return STAFF_TRANSITIONS.get(order.status, frozenset())
+
+
 def check_transition(order: Order, target: OrderStatus) -> None:
-    allowed = STAFF_TRANSITIONS.get(order.status, frozenset())
+    allowed = allowed_transitions(order)
     if target not in allowed:
         shown = ", ".join(sorted(s.value for s in allowed)) or "none"
         raise Conflict(

@@ -1,0 +1,57 @@
+"""Words the admin shows for the store's stored values (marked for translation)."""
+
+from __future__ import annotations
+
+from vitrina.orders.models import OrderStatus, RefundStatus
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's customary marker
+    return message
+
+
+STATUS_LABELS: dict[OrderStatus, str] = {
+    OrderStatus.AWAITING_PAYMENT: N_("Awaiting payment"),
+    OrderStatus.PAID: N_("Paid"),
+    OrderStatus.PROCESSING: N_("Processing"),
+    OrderStatus.SHIPPED: N_("Shipped"),
+    OrderStatus.DELIVERED: N_("Delivered"),
+    OrderStatus.CANCELLED: N_("Cancelled"),
+    OrderStatus.REFUNDED: N_("Refunded"),
+}
+
+TRANSITION_LABELS: dict[OrderStatus, str] = {
+    OrderStatus.PROCESSING: N_("Start processing"),
+    OrderStatus.SHIPPED: N_("Mark shipped"),
+    OrderStatus.DELIVERED: N_("Mark delivered"),
+    OrderStatus.CANCELLED: N_("Cancel order"),
+}
+
+REFUND_STATUS_LABELS: dict[RefundStatus, str] = {
+    RefundStatus.PENDING: N_("Pending"),
+    RefundStatus.SENT: N_("Sent to Stripe"),
+    RefundStatus.FAILED: N_("Refused by Stripe"),
+}
+
+REFUND_REASONS: dict[str, str] = {
+    "requested_by_customer": N_("Requested by the customer"),
+    "duplicate": N_("Duplicate payment"),
+    "fraudulent": N_("Fraudulent payment"),
+}
+
+EVENT_LABELS: dict[str, str] = {
+    "created": N_("Order created"),
+    "status_changed": N_("Status changed"),
+    "refund_requested": N_("Refund sent"),
+    "refund_refused": N_("Refund refused"),
+    "refunded": N_("Stripe confirmed a refund"),
+    "flagged": N_("Flagged for review"),
+    "review_resolved": N_("Review resolved"),
+    "stock_shortfall": N_("Not enough stock"),
+    "note": N_("Note"),
+}
+
+ROLE_LABELS: dict[str, str] = {
+    "customer": N_("Customer"),
+    "staff": N_("Staff"),
+    "admin": N_("Administrator"),
+}
