@@ -21,6 +21,7 @@ from vitrina.admin.base import StaffView, audited, back_to, done, report, select
 from vitrina.admin.forms import CONTROL, money_field, schema_form, select_field
 from vitrina.admin.i18n import gettext as _
 from vitrina.admin.i18n import lazy, money
+from vitrina.admin.labels import N_, SYNC_LABELS
 from vitrina.admin.product_pages import ProductPages, flatten
 from vitrina.catalog import categories as catalog_categories
 from vitrina.catalog import images as catalog_images
@@ -35,27 +36,27 @@ from vitrina.catalog.schemas import (
 from vitrina.errors import VitrinaError
 
 PRODUCT_LABELS = {
-    "name": "Name",
-    "slug": "Web address (empty: made from the name)",
-    "sku": "SKU",
-    "category_id": "Category",
-    "price": "Price",
-    "stock": "In stock",
-    "description": "Description",
-    "is_active": "On sale (shown in the store)",
-    "name_ru": "Name in Russian",
-    "name_en": "Name in English",
-    "description_ru": "Description in Russian",
-    "description_en": "Description in English",
+    "name": N_("Name"),
+    "slug": N_("Web address (empty: made from the name)"),
+    "sku": N_("SKU"),
+    "category_id": N_("Category"),
+    "price": N_("Price"),
+    "stock": N_("In stock"),
+    "description": N_("Description"),
+    "is_active": N_("On sale (shown in the store)"),
+    "name_ru": N_("Name in Russian"),
+    "name_en": N_("Name in English"),
+    "description_ru": N_("Description in Russian"),
+    "description_en": N_("Description in English"),
 }
 CATEGORY_LABELS = {
-    "name": "Name",
-    "slug": "Web address (empty: made from the name)",
-    "parent_id": "Parent category",
-    "description": "Description",
-    "position": "Position in menus",
-    "name_ru": "Name in Russian",
-    "name_en": "Name in English",
+    "name": N_("Name"),
+    "slug": N_("Web address (empty: made from the name)"),
+    "parent_id": N_("Parent category"),
+    "description": N_("Description"),
+    "position": N_("Position in menus"),
+    "name_ru": N_("Name in Russian"),
+    "name_en": N_("Name in English"),
 }
 
 
@@ -101,7 +102,7 @@ def _thumbnails(model: Product, _attribute: Any) -> Markup:
 
 
 def _sync(model: Any, _attribute: Any) -> str:
-    return _(str(model.sync_state.value).replace("_", " ").capitalize())
+    return _(SYNC_LABELS.get(model.sync_state.value, model.sync_state.value))
 
 
 class ProductAdmin(ProductPages, StaffView, model=Product):

@@ -26,6 +26,7 @@ from wtforms import (
 
 from vitrina.admin import csrf, i18n
 from vitrina.admin.i18n import gettext as _
+from vitrina.admin.labels import N_
 from vitrina.config import get_settings
 
 CONTROL = {"class": "form-control"}
@@ -34,18 +35,18 @@ CHECK = {"class": "form-check-input"}
 """Bootstrap classes for hand-made WTForms fields (sqladmin adds them only to its own)."""
 
 PYDANTIC_MESSAGES = {
-    "missing": "This field is required.",
-    "string_too_short": "This field is required.",
-    "string_too_long": "At most %(max_length)s characters.",
-    "greater_than_equal": "Must be at least %(ge)s.",
-    "greater_than": "Must be more than %(gt)s.",
-    "less_than_equal": "Must be at most %(le)s.",
-    "less_than": "Must be less than %(lt)s.",
-    "int_parsing": "Enter a whole number.",
-    "int_type": "Enter a whole number.",
-    "decimal_parsing": "Enter a number.",
-    "string_pattern_mismatch": "Use only the characters allowed here.",
-    "too_long": "Too many values.",
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This field is required."),
+    "string_too_long": N_("At most %(max_length)s characters."),
+    "greater_than_equal": N_("Must be at least %(ge)s."),
+    "greater_than": N_("Must be more than %(gt)s."),
+    "less_than_equal": N_("Must be at most %(le)s."),
+    "less_than": N_("Must be less than %(lt)s."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_type": N_("Enter a whole number."),
+    "decimal_parsing": N_("Enter a number."),
+    "string_pattern_mismatch": N_("Use only the characters allowed here."),
+    "too_long": N_("Too many values."),
 }
 
 

@@ -55,3 +55,9 @@ ROLE_LABELS: dict[str, str] = {
     "staff": N_("Staff"),
     "admin": N_("Administrator"),
 }
+
+SYNC_LABELS: dict[str, str] = {
+    "synced": N_("Up to date"),
+    "pending": N_("Waiting"),
+    "failed": N_("Failing"),
+}
