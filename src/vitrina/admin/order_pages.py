@@ -122,7 +122,7 @@ class OrderPages:
                         session, page.order.id, ask, request.state.staff
                     )
             except VitrinaError as error:
-                context["error"] = str(error.detail)
+                context["error"], context["status"] = str(error.detail), error.status_code
             else:
                 refund = outcome.refund
                 if refund.status is RefundStatus.FAILED:
@@ -144,7 +144,7 @@ class OrderPages:
         context["paid_lines"] = orders_refunds.paid_line_totals(page.order)
         context["amount_text"] = context["form"].get("amount", "")
         context["refundable_text"] = plain_amount(page.refundable, page.order.currency)
-        status = 400 if context["error"] else 200
+        status = context.get("status", 400) if context["error"] else 200
         return await self.templates.TemplateResponse(
             request, "order_refund.html", context, status_code=status
         )
