@@ -8,6 +8,7 @@ from typing import Any
 
 from sqladmin import ModelView
 from sqladmin.flash import flash
+from sqlalchemy import Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -15,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from vitrina.admin.audit_hooks import admin_sessions
 from vitrina.admin.i18n import gettext
 from vitrina.errors import VitrinaError
+from vitrina.kit.bounds import MAX_INT
 
 
 @asynccontextmanager
@@ -40,7 +42,9 @@ def back_to(request: Request, view: ModelView, pks: list[str]) -> Response:
 
 
 def selected_pks(request: Request) -> list[str]:
-    return [pk for pk in request.query_params.get("pks", "").split(",") if pk.strip()]
+    """The selected rows' ids; anything that is not an id a row could have is left out."""
+    pks = (pk.strip() for pk in request.query_params.get("pks", "").split(","))
+    return [pk for pk in pks if pk.isdigit() and 0 < int(pk) <= MAX_INT][:500]
 
 
 def report(request: Request, error: VitrinaError) -> None:
@@ -64,6 +68,12 @@ class StaffView(ModelView):
 
     def is_visible(self, request: Request) -> bool:
         return self.is_accessible(request)
+
+    def _stmt_by_identifier(self, identifier: str) -> Select[Any]:
+        """No row for an id no row can have ("abc", beyond 32 bits): a 404, not a 500."""
+        if not identifier.isdigit() or not 0 < int(identifier) <= MAX_INT:
+            return select(self.model).where(false())
+        return super()._stmt_by_identifier(identifier)
 
     def search_placeholder(self) -> str:
         """The searchable columns' labels, translated (they are lazy strings)."""

@@ -27,14 +27,27 @@ def token_for(request: Request) -> str:
     return token
 
 
+UNSTORABLE = PlainTextResponse(
+    "The request contains a NUL character, which cannot be stored.", status_code=400
+)
+FORM_STATE = "admin_form"
+"""`request.state` key of the form read here; `admin.i18n`'s middleware closes its files."""
+
+
 async def refusal(request: Request) -> Response | None:
-    """None when the request is safe or carries the session's token; else a 403."""
+    """None when the request is safe or carries the session's token; else a 403 (or a 400
+    for a NUL character, which PostgreSQL cannot store, in the query or the form)."""
     expected = token_for(request)
+    if "\x00" in request.url.query or "%00" in request.url.query:
+        return UNSTORABLE
     if request.method in SAFE_METHODS:
         return None
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         form = await request.form()
+        setattr(request.state, FORM_STATE, form)
+        if any(isinstance(v, str) and "\x00" in v for _k, v in form.multi_items()):
+            return UNSTORABLE
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if sent and hmac.compare_digest(expected, sent):

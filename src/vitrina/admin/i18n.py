@@ -61,15 +61,24 @@ def lazy(message: str) -> Any:
 
 
 class AdminLocaleMiddleware:
-    """Sets sqladmin's locale for each admin request, chosen as the storefront chooses."""
+    """Sets sqladmin's locale for each admin request, chosen as the storefront chooses; after
+    the request, closes the uploaded files of the form it read (sqladmin leaves them open)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            sqladmin_i18n.set_locale(store_i18n.choose_language(Request(scope)))
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        sqladmin_i18n.set_locale(store_i18n.choose_language(request))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            form = getattr(request.state, "admin_form", None)
+            if form is not None:
+                await form.close()
 
 
 def money(amount: int | None, currency: str | None = None) -> str:

@@ -52,9 +52,14 @@ def _day(text: str, zone: ZoneInfo) -> datetime | None:
         return None
 
 
+def _printable(text: str) -> str:
+    """Without control characters (a NUL cannot even be sent to PostgreSQL)."""
+    return "".join(char for char in text if char.isprintable()).strip()
+
+
 def read_filters(request: Request) -> OrderListFilters:
     params = request.query_params
-    values = {key: params.get(key, "").strip()[:100] for key in FILTER_KEYS}
+    values = {key: _printable(params.get(key, ""))[:100] for key in FILTER_KEYS}
     settings = get_settings()
     zone = ZoneInfo(settings.store_timezone)
     problems: list[str] = []
