@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from sqladmin import ModelView
 from sqladmin.flash import flash
+from sqladmin.formatters import BASE_FORMATTERS
 from sqlalchemy import Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from vitrina.admin.audit_hooks import admin_sessions
-from vitrina.admin.i18n import gettext
+from vitrina.admin.i18n import gettext, moment
 from vitrina.errors import VitrinaError
 from vitrina.kit.bounds import MAX_INT
 
@@ -55,12 +57,19 @@ def done(request: Request, message: str) -> None:
     flash(request, message, category="success", title=gettext("Done"))
 
 
+def _moment(value: datetime) -> str:
+    return moment(value)
+
+
 class StaffView(ModelView):
-    """The base of Vitrina's admin views: reads are plain, writes go through `audited`."""
+    """The base of Vitrina's admin views: reads are plain, writes go through `audited`.
+    Times are shown in the store's timezone and the admin's language."""
 
     page_size = 25
     can_export = False
     can_import = False
+    column_type_formatters: ClassVar[dict[type, Any]] = {**BASE_FORMATTERS, datetime: _moment}
+    column_type_formatters_detail: ClassVar[dict[type, Any]] = column_type_formatters
 
     def is_accessible(self, request: Request) -> bool:
         staff: Any = getattr(request.state, "staff", None)

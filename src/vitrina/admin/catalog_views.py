@@ -94,11 +94,11 @@ def _category(model: Product, _attribute: Any) -> str:
     return model.category.name
 
 
-def _thumbnails(model: Product, _attribute: Any) -> Markup:
-    return Markup(" ").join(
+def _thumbnails(model: Product, _attribute: Any) -> list[Markup]:
+    return [
         Markup('<img class="image-thumb" src="/media/{}" alt="{}">').format(i.path, i.alt)
         for i in model.images
-    )
+    ]
 
 
 def _sync(model: Any, _attribute: Any) -> str:
@@ -166,6 +166,8 @@ class ProductAdmin(ProductPages, StaffView, model=Product):
         Product.images: _thumbnails,
     }
     form_columns = tuple(ProductCreate.model_fields)
+    non_link_related_fields: ClassVar[list[Any]] = [Product.images]
+    show_compact_lists = False
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
         special = {"category_id": select_field(await category_choices()), "price": money_field}

@@ -30,6 +30,8 @@ class BarChart:
     """The highest value as shown, written on the axis."""
     every: int
     """Label every n-th bar (30 days do not fit under one another)."""
+    top: int
+    """The highest value."""
 
 
 def bar_chart(
@@ -62,4 +64,4 @@ def bar_chart(
             )
         )
     peak = next((shown for _label, value, shown in points if value == peak_value), "0")
-    return BarChart(title, width, height, bars, top + plot, peak, max(label_every, 1))
+    return BarChart(title, width, height, bars, top + plot, peak, max(label_every, 1), peak_value)

@@ -239,6 +239,7 @@ class AuditAdmin(StaffView, model=AuditEntry):
         AuditEntry.after,
     )
     column_details_list = column_list
+    non_link_related_fields: ClassVar[list[Any]] = [AuditEntry.actor]
     column_searchable_list = (AuditEntry.entity_type, AuditEntry.entity_id, AuditEntry.action)
     column_sortable_list = (AuditEntry.id, AuditEntry.created_at)
     column_default_sort = (AuditEntry.id, True)

@@ -67,7 +67,9 @@ class CouponForm(AdminForm):
         lazy("Percent off"), [validators.InputRequired()], places=2, render_kw=CONTROL
     )
     end_at = LocalDateTimeField(
-        lazy("Valid until (store time)"), [validators.InputRequired()], render_kw=CONTROL
+        lazy("Valid until (store time)"),
+        [validators.InputRequired()],
+        render_kw={**CONTROL, "step": "any"},  # an expiry with seconds is valid as it is
     )
     is_active = BooleanField(lazy("Active"), default=True, render_kw=CHECK)
     max_redemptions = IntegerField(

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, SessionTransaction, selectinload
 from vitrina.config import get_settings
 from vitrina.db import db_helper
 from vitrina.kit.clock import utcnow
-from vitrina.kit.money import to_decimal
+from vitrina.kit.money import as_text
 from vitrina.orders.models import Order, OrderItem, OrderRefund
 
 log = structlog.get_logger(__name__)
@@ -69,28 +69,24 @@ async def wait_for_outgoing_mail() -> None:
         await asyncio.wait(list(_tasks))
 
 
-def _format(amount: int, currency: str) -> str:
-    return f"{to_decimal(amount, currency)} {currency.upper()}"
-
-
 def render_confirmation(order: Order, store_name: str) -> tuple[str, str]:
     lines = [
         f"Thank you for your order #{order.id} at {store_name}.",
         "",
         *(
-            f"  {item.quantity} x {item.name} @ {_format(item.unit_price, order.currency)}"
-            f" = {_format(item.line_total, order.currency)}"
+            f"  {item.quantity} x {item.name} @ {as_text(item.unit_price, order.currency)}"
+            f" = {as_text(item.line_total, order.currency)}"
             for item in order.items
         ),
         "",
-        f"Subtotal: {_format(order.subtotal, order.currency)}",
+        f"Subtotal: {as_text(order.subtotal, order.currency)}",
     ]
     if order.discount:
         code = f" ({order.coupon_code})" if order.coupon_code else ""
-        lines.append(f"Discount{code}: -{_format(order.discount, order.currency)}")
+        lines.append(f"Discount{code}: -{as_text(order.discount, order.currency)}")
     if order.shipping:
-        lines.append(f"Shipping: {_format(order.shipping, order.currency)}")
-    lines += [f"Total: {_format(order.total, order.currency)}", f"Status: {order.status.value}"]
+        lines.append(f"Shipping: {as_text(order.shipping, order.currency)}")
+    lines += [f"Total: {as_text(order.total, order.currency)}", f"Status: {order.status.value}"]
     return f"{store_name}: order #{order.id} confirmed", "\n".join(lines) + "\n"
 
 
@@ -125,11 +121,11 @@ async def send_confirmation(order_id: int) -> bool:
 
 def render_refund(order: Order, refund: OrderRefund, store_name: str) -> tuple[str, str]:
     items = {item.id: item for item in order.items}
-    money = _format(refund.amount, order.currency)
+    money = as_text(refund.amount, order.currency)
     lines = [f"We have refunded {money} of your order #{order.id} at {store_name}.", ""]
     for line in refund.lines:
         item: OrderItem = items[line.order_item_id]
-        lines.append(f"  {line.quantity} x {item.name}: {_format(line.amount, order.currency)}")
+        lines.append(f"  {line.quantity} x {item.name}: {as_text(line.amount, order.currency)}")
     if refund.lines:
         lines.append("")
     if refund.note:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from vitrina.accounts.models import User
 from vitrina.errors import Conflict, NotFound
 from vitrina.kit.clock import utcnow
+from vitrina.kit.money import as_text
 from vitrina.orders import inventory
 from vitrina.orders.models import (
     Order,
@@ -214,7 +215,8 @@ async def apply_refunded_amount(session: AsyncSession, order: Order, amount_refu
         session,
         order,
         "refunded",
-        note=f"Stripe refunded {amount_refunded - before} (total {amount_refunded}).",
+        note=f"Stripe refunded {as_text(amount_refunded - before, order.currency)} "
+        f"(total {as_text(amount_refunded, order.currency)}).",
         data={"amount": amount_refunded - before, "amount_refunded": amount_refunded},
     )
     fully = order.amount_charged > 0 and amount_refunded >= order.amount_charged
