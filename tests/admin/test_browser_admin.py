@@ -59,8 +59,8 @@ async def test_staff_creates_and_deactivates_a_product(
 
     await page.goto("/admin/audit-entry/list")
     rows = await page.locator("table tbody tr").all_inner_texts()
-    assert any("create" in row and "Product" in row and staff.email in row for row in rows)
-    assert any("deactivate" in row and "Product" in row for row in rows), rows
+    assert any("Created" in row and "Product" in row and staff.email in row for row in rows)
+    assert any("Taken off sale" in row and "Product" in row for row in rows), rows
     entries = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
     product_entries = [
         (e.action, e.actor_id, e.entity_id) for e in entries if e.entity_type == "Product"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin.browser_steps import log_in
+from admin.browser_steps import log_in, save
 from admin.test_admin_orders import paid_order
 from storefront.browser_fixtures import shot
 from storefront.shop_data import product_picture
@@ -70,6 +70,9 @@ async def test_every_admin_page_in_both_languages(
     await page.goto("/admin/login")
     await shot(page, "admin-en-login")
     await log_in(page, admin)
+    await page.goto(f"/admin/product/edit/{product.id}")
+    await page.fill("#price", "1,099.00")
+    await save(page)
     for language in ("en", "ru"):
         if language == "ru":
             async with page.expect_navigation():

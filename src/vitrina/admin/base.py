@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, ClassVar
 
 from sqladmin import ModelView
+from sqladmin.filters import AllUniqueStringValuesFilter
 from sqladmin.flash import flash
 from sqladmin.formatters import BASE_FORMATTERS
 from sqlalchemy import Select, false, select
@@ -17,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from vitrina.admin.audit_hooks import admin_sessions
 from vitrina.admin.i18n import gettext, moment
+from vitrina.admin.labels import N_
 from vitrina.errors import VitrinaError
 from vitrina.kit.bounds import MAX_INT
 
@@ -47,6 +49,9 @@ def selected_pks(request: Request) -> list[str]:
     """The selected rows' ids; anything that is not an id a row could have is left out."""
     pks = (pk.strip() for pk in request.query_params.get("pks", "").split(","))
     return [pk for pk in pks if pk.isdigit() and 0 < int(pk) <= MAX_INT][:500]
+
+
+N_ALL = N_("All")
 
 
 def report(request: Request, error: VitrinaError) -> None:
@@ -87,3 +92,20 @@ class StaffView(ModelView):
     def search_placeholder(self) -> str:
         """The searchable columns' labels, translated (they are lazy strings)."""
         return ", ".join(str(self._column_labels.get(f, f)) for f in self._search_fields)
+
+
+class ValuesFilter(AllUniqueStringValuesFilter):
+    """sqladmin's filter by a column's values, in the admin's language."""
+
+    def __init__(self, column: Any, title: Any, labels: Mapping[str, str] | None = None) -> None:
+        super().__init__(column, title=title)
+        self.labels = labels or {}
+
+    async def lookups(
+        self, request: Request, model: Any, run_query: Callable[[Select[Any]], Any]
+    ) -> list[tuple[str, str]]:
+        found = await super().lookups(request, model, run_query)
+        return [
+            (value, gettext("All") if value == "__all" else gettext(self.labels.get(value, label)))
+            for value, label in found
+        ]

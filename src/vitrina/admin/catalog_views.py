@@ -7,6 +7,7 @@ service's schemas (`ProductCreate`, `CategoryCreate`), so a field added there sh
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 from markupsafe import Markup
@@ -274,6 +275,17 @@ class ProductAdmin(ProductPages, StaffView, model=Product):
         return RedirectResponse(url, status_code=303)
 
 
+_category_names: ContextVar[dict[int, str] | None] = ContextVar(
+    "admin_category_names", default=None
+)
+
+
+def _parent(model: Category, _attribute: Any) -> str:
+    if model.parent_id is None:
+        return "—"
+    return (_category_names.get() or {}).get(model.parent_id, str(model.parent_id))
+
+
 class CategoryAdmin(StaffView, model=Category):
     name = lazy("Category")
     name_plural = lazy("Categories")
@@ -291,7 +303,20 @@ class CategoryAdmin(StaffView, model=Category):
         Category.created_at: lazy("Created"),
         Category.updated_at: lazy("Changed"),
     }
+    column_formatters: ClassVar[dict[Any, Any]] = {Category.parent_id: _parent}
+    column_formatters_detail = column_formatters
     form_columns = tuple(CategoryCreate.model_fields)
+
+    async def _remember_names(self) -> dict[str, Any]:
+        """The parent column shows names; the formatter reads them from here."""
+        _category_names.set({pk: name.lstrip("— ") for pk, name in await category_choices()})
+        return {}
+
+    async def list_context(self, request: Request) -> dict[str, Any]:
+        return await self._remember_names()
+
+    async def details_context(self, request: Request) -> dict[str, Any]:
+        return await self._remember_names()
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
         choices: list[tuple[Any, str]] = [("", _("(top level)")), *await category_choices()]

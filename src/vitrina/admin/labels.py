@@ -61,3 +61,35 @@ SYNC_LABELS: dict[str, str] = {
     "pending": N_("Waiting"),
     "failed": N_("Failing"),
 }
+
+ACTION_LABELS: dict[str, str] = {
+    "create": N_("Created"),
+    "update": N_("Changed"),
+    "delete": N_("Deleted"),
+    "activate": N_("Put on sale"),
+    "deactivate": N_("Taken off sale"),
+    "refund": N_("Refund"),
+    "note": N_("Note"),
+    "stock:adjust": N_("Stock adjusted"),
+    "review:resolve": N_("Review resolved"),
+    "user.update": N_("User changed"),
+    "bulk:price": N_("Prices changed in bulk"),
+    "bulk:category": N_("Category changed in bulk"),
+    "bulk:activate": N_("Put on sale in bulk"),
+    "bulk:deactivate": N_("Taken off sale in bulk"),
+    "sync:retry": N_("Stripe sync retried"),
+    **{f"status:{s.value}": label for s, label in STATUS_LABELS.items()},
+    **{f"image:{op}": N_("Images changed") for op in ("add", "alt", "up", "down", "remove")},
+}
+
+ENTITY_LABELS: dict[str, str] = {
+    "Product": N_("Product"),
+    "Category": N_("Category"),
+    "DiscountCoupon": N_("Coupon"),
+    "User": N_("User"),
+    "Order": N_("Order"),
+    "OrderEvent": N_("Order history"),
+    "OrderRefund": N_("Refund"),
+    "OrderRefundLine": N_("Refunded line"),
+    "ProductImage": N_("Product image"),
+}

@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 
 from markupsafe import Markup, escape
 from sqladmin import action
-from sqladmin.filters import AllUniqueStringValuesFilter
 from starlette.requests import Request
 from starlette.responses import Response
 from wtforms import (
@@ -23,11 +22,19 @@ from wtforms import (
 from vitrina.accounts import removal
 from vitrina.accounts import service as accounts_service
 from vitrina.accounts.models import Role, User
-from vitrina.admin.base import StaffView, audited, back_to, done, report, selected_pks
+from vitrina.admin.base import (
+    StaffView,
+    ValuesFilter,
+    audited,
+    back_to,
+    done,
+    report,
+    selected_pks,
+)
 from vitrina.admin.forms import CHECK, CONTROL, SELECT, AdminForm
 from vitrina.admin.i18n import gettext as _
 from vitrina.admin.i18n import lazy, moment
-from vitrina.admin.labels import ROLE_LABELS
+from vitrina.admin.labels import ACTION_LABELS, ENTITY_LABELS, ROLE_LABELS
 from vitrina.audit.models import AuditEntry
 from vitrina.errors import Forbidden, VitrinaError
 
@@ -60,9 +67,7 @@ class UserAdmin(StaffView, model=User):
     )
     column_searchable_list = (User.email, User.full_name)
     column_sortable_list = (User.id, User.email, User.created_at)
-    column_filters: ClassVar[list[Any]] = [
-        AllUniqueStringValuesFilter(User.role, title=lazy("Role"))
-    ]
+    column_filters: ClassVar[list[Any]] = [ValuesFilter(User.role, lazy("Role"), ROLE_LABELS)]
     column_labels: ClassVar[dict[Any, Any]] = {
         User.id: "#",
         User.email: lazy("Email"),
@@ -203,6 +208,29 @@ def _actor(model: AuditEntry, _attribute: Any) -> Markup:
     )
 
 
+ENTITY_VIEWS = {
+    "Product": "product",
+    "Category": "category",
+    "DiscountCoupon": "discount-coupon",
+    "User": "user",
+    "Order": "order",
+}
+
+
+def _what(model: AuditEntry, _attribute: Any) -> str:
+    return _(ACTION_LABELS.get(model.action, model.action))
+
+
+def _which(model: AuditEntry, _attribute: Any) -> Markup:
+    kind = _(ENTITY_LABELS.get(model.entity_type, model.entity_type))
+    view = ENTITY_VIEWS.get(model.entity_type)
+    if view is None or not model.entity_id.isdigit():
+        return Markup("{} #{}").format(kind, model.entity_id)
+    return Markup('<a href="/admin/{}/details/{}">{} #{}</a>').format(
+        view, model.entity_id, kind, model.entity_id
+    )
+
+
 def _when(model: AuditEntry, _attribute: Any) -> str:
     return moment(model.created_at)
 
@@ -230,11 +258,9 @@ class AuditAdmin(StaffView, model=AuditEntry):
     can_edit = False
     can_delete = False
     column_list = (
-        AuditEntry.id,
         AuditEntry.created_at,
         AuditEntry.actor,
         AuditEntry.action,
-        AuditEntry.entity_type,
         AuditEntry.entity_id,
         AuditEntry.after,
     )
@@ -256,9 +282,11 @@ class AuditAdmin(StaffView, model=AuditEntry):
         AuditEntry.actor: _actor,
         AuditEntry.created_at: _when,
         AuditEntry.after: _changes,
+        AuditEntry.action: _what,
+        AuditEntry.entity_id: _which,
     }
     column_formatters_detail = column_formatters
     column_filters: ClassVar[list[Any]] = [
-        AllUniqueStringValuesFilter(AuditEntry.entity_type, title=lazy("Kind")),
-        AllUniqueStringValuesFilter(AuditEntry.action, title=lazy("What")),
+        ValuesFilter(AuditEntry.entity_type, lazy("Kind"), ENTITY_LABELS),
+        ValuesFilter(AuditEntry.action, lazy("What"), ACTION_LABELS),
     ]
