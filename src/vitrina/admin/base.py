@@ -94,6 +94,14 @@ class StaffView(ModelView):
         return ", ".join(str(self._column_labels.get(f, f)) for f in self._search_fields)
 
 
+class ReadOnlyView(StaffView):
+    """A view whose rows change only through other pages (orders, the audit log, sync)."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+
+
 class ValuesFilter(AllUniqueStringValuesFilter):
     """sqladmin's filter by a column's values, in the admin's language."""
 

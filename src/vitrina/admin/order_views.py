@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select
 from starlette.requests import Request
 
-from vitrina.admin.base import StaffView
+from vitrina.admin.base import ReadOnlyView
 from vitrina.admin.i18n import gettext as _
 from vitrina.admin.i18n import lazy, parse_amount
 from vitrina.admin.labels import (
@@ -93,13 +93,10 @@ def read_filters(request: Request) -> OrderListFilters:
     return OrderListFilters(values, filters, problems)
 
 
-class OrderAdmin(OrderPages, StaffView, model=Order):
+class OrderAdmin(OrderPages, ReadOnlyView, model=Order):
     name = lazy("Order")
     name_plural = lazy("Orders")
     icon = "fa-solid fa-receipt"
-    can_create = False
-    can_edit = False
-    can_delete = False
     list_template = "order_list.html"
     details_template = "order_details.html"
     column_list = (Order.id, Order.created_at, Order.email, Order.status, Order.total)

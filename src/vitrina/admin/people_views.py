@@ -23,6 +23,7 @@ from vitrina.accounts import removal
 from vitrina.accounts import service as accounts_service
 from vitrina.accounts.models import Role, User
 from vitrina.admin.base import (
+    ReadOnlyView,
     StaffView,
     ValuesFilter,
     audited,
@@ -250,13 +251,10 @@ def _changes(model: AuditEntry, _attribute: Any) -> Markup:
     return Markup('<table class="audit-diff">{}</table>').format(Markup("").join(rows))
 
 
-class AuditAdmin(StaffView, model=AuditEntry):
+class AuditAdmin(ReadOnlyView, model=AuditEntry):
     name = lazy("Audit entry")
     name_plural = lazy("Audit log")
     icon = "fa-solid fa-clipboard-list"
-    can_create = False
-    can_edit = False
-    can_delete = False
     column_list = (
         AuditEntry.created_at,
         AuditEntry.actor,

@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vitrina.admin.base import StaffView, audited, back_to, done, selected_pks
+from vitrina.admin.base import ReadOnlyView, audited, back_to, done, selected_pks
 from vitrina.admin.i18n import gettext as _
 from vitrina.admin.i18n import lazy
 from vitrina.admin.labels import SYNC_LABELS
@@ -25,10 +25,7 @@ def _state(model: Any, _attribute: Any) -> str:
     return _(SYNC_LABELS.get(model.sync_state.value, model.sync_state.value))
 
 
-class _SyncView(StaffView):
-    can_create = False
-    can_edit = False
-    can_delete = False
+class _SyncView(ReadOnlyView):
     category = lazy("Stripe sync")
     column_formatters: ClassVar[dict[Any, Any]] = {"sync_version": _state}
     column_labels: ClassVar[dict[Any, Any]] = {

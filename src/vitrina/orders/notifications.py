@@ -90,33 +90,48 @@ def render_confirmation(order: Order, store_name: str) -> tuple[str, str]:
     return f"{store_name}: order #{order.id} confirmed", "\n".join(lines) + "\n"
 
 
-async def send_confirmation(order_id: int) -> bool:
-    """Claim and send one order's confirmation; False when it was already claimed."""
+Composer = Callable[[AsyncSession, int], Coroutine[Any, Any, tuple[str, str, str]]]
+
+
+async def _claim_then_send(kind: str, row_id: int, claim: Any, compose: Composer) -> bool:
+    """Claim the mail (a conditional UPDATE ... RETURNING, committed), then send what
+    `compose` writes (to, subject, body); False when it was already claimed."""
     try:
         async with db_helper.session_factory() as session:
-            claimed = await session.execute(
-                update(Order)
-                .where(Order.id == order_id, Order.confirmation_sent_at.is_(None))
-                .values(confirmation_sent_at=utcnow())
-                .returning(Order.id)
-            )
-            if claimed.scalar_one_or_none() is None:
+            claimed = (await session.execute(claim)).scalar_one_or_none()
+            if claimed is None:
                 return False
-            order = (
-                await session.execute(
-                    select(Order).where(Order.id == order_id).options(selectinload(Order.items))
-                )
-            ).scalar_one()
+            to, subject, body = await compose(session, int(claimed))
             await session.commit()
         from vitrina.mail import send_mail
 
-        subject, body = render_confirmation(order, get_settings().store_name)
-        await send_mail(order.email, subject, body)
-        log.info("order_confirmation_sent", order_id=order_id)
+        await send_mail(to, subject, body)
+        log.info(f"{kind}_sent", row_id=row_id)
         return True
-    except Exception as exc:  # a lost confirmation must not break anything else
-        log.exception("order_confirmation_failed", order_id=order_id, error=str(exc))
+    except Exception as exc:  # a lost mail must not break anything else
+        log.exception(f"{kind}_failed", row_id=row_id, error=str(exc))
         return False
+
+
+async def _order_with_items(session: AsyncSession, order_id: int) -> Order:
+    query = select(Order).where(Order.id == order_id).options(selectinload(Order.items))
+    return (await session.execute(query)).scalar_one()
+
+
+async def send_confirmation(order_id: int) -> bool:
+    """Claim and send one order's confirmation; False when it was already claimed."""
+
+    async def compose(session: AsyncSession, claimed: int) -> tuple[str, str, str]:
+        order = await _order_with_items(session, claimed)
+        return (order.email, *render_confirmation(order, get_settings().store_name))
+
+    claim = (
+        update(Order)
+        .where(Order.id == order_id, Order.confirmation_sent_at.is_(None))
+        .values(confirmation_sent_at=utcnow())
+        .returning(Order.id)
+    )
+    return await _claim_then_send("order_confirmation", order_id, claim, compose)
 
 
 def render_refund(order: Order, refund: OrderRefund, store_name: str) -> tuple[str, str]:
@@ -138,36 +153,22 @@ def render_refund(order: Order, refund: OrderRefund, store_name: str) -> tuple[s
 
 async def send_refund_mail(refund_id: int) -> bool:
     """Claim and send one refund's mail; False when it was already claimed."""
-    try:
-        async with db_helper.session_factory() as session:
-            claimed = await session.execute(
-                update(OrderRefund)
-                .where(OrderRefund.id == refund_id, OrderRefund.mail_sent_at.is_(None))
-                .values(mail_sent_at=utcnow())
-                .returning(OrderRefund.order_id)
-            )
-            order_id = claimed.scalar_one_or_none()
-            if order_id is None:
-                return False
-            refund = (
-                await session.execute(
-                    select(OrderRefund)
-                    .where(OrderRefund.id == refund_id)
-                    .options(selectinload(OrderRefund.lines))
-                )
-            ).scalar_one()
-            order = (
-                await session.execute(
-                    select(Order).where(Order.id == order_id).options(selectinload(Order.items))
-                )
-            ).scalar_one()
-            await session.commit()
-        from vitrina.mail import send_mail
 
-        subject, body = render_refund(order, refund, get_settings().store_name)
-        await send_mail(order.email, subject, body)
-        log.info("refund_mail_sent", order_id=order_id, refund_id=refund_id)
-        return True
-    except Exception as exc:  # a lost mail must not break anything else
-        log.exception("refund_mail_failed", refund_id=refund_id, error=str(exc))
-        return False
+    async def compose(session: AsyncSession, order_id: int) -> tuple[str, str, str]:
+        refund = (
+            await session.execute(
+                select(OrderRefund)
+                .where(OrderRefund.id == refund_id)
+                .options(selectinload(OrderRefund.lines))
+            )
+        ).scalar_one()
+        order = await _order_with_items(session, order_id)
+        return (order.email, *render_refund(order, refund, get_settings().store_name))
+
+    claim = (
+        update(OrderRefund)
+        .where(OrderRefund.id == refund_id, OrderRefund.mail_sent_at.is_(None))
+        .values(mail_sent_at=utcnow())
+        .returning(OrderRefund.order_id)
+    )
+    return await _claim_then_send("refund_mail", refund_id, claim, compose)
