@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from sqlalchemy import select
@@ -236,3 +238,27 @@ async def test_actions_change_nothing_on_get_and_refuse_a_post_without_token(
     deleted = await client.delete(f"/admin/product/delete?pks={product.id}")
     assert deleted.status_code == 403
     assert (await client.get(f"/admin/product/details/{product.id}")).status_code == 200
+
+
+async def test_invalid_coupon_is_explained_next_to_its_fields(
+    client: httpx.AsyncClient, staff: User
+) -> None:
+    await admin_login(client, staff)
+    answer = await admin_post(
+        client,
+        "/admin/discount-coupon/create",
+        {"number": "BAD", "discount": "150", "end_at": "2001-01-01T00:00", "save": "Save"},
+    )
+    assert answer.status_code == 400
+    assert "ValidationError" not in answer.text and "pydantic" not in answer.text
+    feedback = re.findall(
+        r'id="(\w+)"[^>]*>\s*<div class="invalid-feedback">([^<]+)</div>', answer.text, re.S
+    )
+    by_field = dict(feedback)
+    assert "at most 100" in by_field.get("discount", ""), feedback
+    assert "end_at" in by_field, feedback
+    client.cookies.set("lang", "ru")
+    russian = await admin_post(
+        client, "/admin/discount-coupon/create", {"number": "BAD", "discount": "150", "end_at": ""}
+    )
+    assert "Не больше 100" in russian.text and "Обязательное поле" in russian.text

@@ -70,8 +70,10 @@ class AdminForm(Form):  # type: ignore[misc]
         }
 
     def validate(self, extra_validators: Mapping[str, Any] | None = None) -> bool:
+        """The fields' own checks, then the schema's for every field they let pass, so all
+        that is wrong is said at once, each next to its field."""
         valid: bool = super().validate(extra_validators)
-        if not valid or self.schema is None:
+        if self.schema is None:
             return valid
         try:
             self.schema.model_validate(self.schema_data())
@@ -79,13 +81,12 @@ class AdminForm(Form):  # type: ignore[misc]
             for problem in error.errors():
                 name = str(problem["loc"][0]) if problem["loc"] else ""
                 field = self._fields.get(name)
-                message = schema_message(problem)
-                if field is not None:
-                    field.errors = [*field.errors, message]
-                else:
-                    self.form_errors.append(message)
+                if field is None:
+                    self.form_errors.append(schema_message(problem))
+                elif not field.errors:
+                    field.errors = [schema_message(problem)]
             return False
-        return True
+        return valid
 
 
 def schema_message(problem: Mapping[str, Any]) -> str:
