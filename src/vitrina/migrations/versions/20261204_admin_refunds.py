@@ -6,7 +6,7 @@ gives the Stripe idempotency key); `order_refund_lines` says which order lines a
 so the catalog needs no look into orders to refuse deleting one.
 
 Revision ID: 20261204_admin
-Revises: 0009
+Revises: 20261204_emulator
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261204_admin"
-down_revision: str | None = "0009"
+down_revision: str | None = "20261204_emulator"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
