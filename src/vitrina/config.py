@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     bcrypt_rounds: int = 12
     login_rate_limit: str = "5/minute"
     run_embedded_worker: bool | None = None
+    low_stock_threshold: int = Field(default=5, ge=0, description="Admin dashboard: low stock.")
 
     @field_validator("store_currency")
     @classmethod

@@ -2,8 +2,8 @@
 
 The admin shares the storefront's signed session cookie (one SessionMiddleware for the whole
 app, so the two never overwrite each other) under its own key. Its state-changing requests
-are refused when the browser says they come from another site (Sec-Fetch-Site / Origin):
-sqladmin's forms carry no CSRF token, and its actions are GET links.
+are refused when the browser says they come from another site (Sec-Fetch-Site / Origin), and
+without the session's CSRF token (`admin.csrf`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from starlette.requests import Request
 from vitrina.accounts import service as accounts_service
 from vitrina.accounts.models import User
 from vitrina.accounts.rate_limit import get_login_limiter
+from vitrina.admin import csrf
 from vitrina.admin.audit_hooks import admin_sessions, current_actor
 from vitrina.errors import TooManyRequests
 
@@ -76,6 +77,9 @@ class StaffAuthentication(AuthenticationBackend):
             return False
         if _changes_state(request) and _cross_site(request):
             return False
+        refused = await csrf.refusal(request)
+        if refused is not None:
+            return refused  # type: ignore[return-value]  # sqladmin returns a Response as is
         async with admin_sessions()() as session:
             user = await accounts_service.get_user(session, user_id)
         valid = (

@@ -42,7 +42,6 @@ from vitrina.catalog.words import record_words
 from vitrina.config import get_settings
 from vitrina.errors import Conflict, NotFound, Unprocessable
 from vitrina.kit.languages import LANGUAGES, Language
-from vitrina.orders.models import OrderItem
 from vitrina.payments.sync.tombstones import record_product_delete
 
 log = structlog.get_logger(__name__)
@@ -287,20 +286,23 @@ async def set_active(session: AsyncSession, product: Product, active: bool) -> P
 async def delete_product(session: AsyncSession, product: Product) -> list[str]:
     """Delete a product never ordered; returns its image paths so the caller can remove files.
 
-    An ordered product is history (orders point at it): it is deactivated instead (409).
+    An ordered product is history (order lines point at it, ON DELETE RESTRICT, so the
+    database refuses): it is deactivated instead (409).
     If Stripe may hold the product, a tombstone written in this transaction carries the
     "archive it in Stripe" intent past the row (docs/stripe-sync.md).
     """
     await _lock_for_change(session, product, delete=True)
-    if await session.scalar(select(exists().where(OrderItem.product_id == product.id))):
+    paths = [image.path for image in await _images(session, product.id)]
+    try:
+        async with session.begin_nested():
+            await record_product_delete(session, product)
+            await session.delete(product)
+            await session.flush()
+    except IntegrityError as exc:  # order lines keep it (ON DELETE RESTRICT)
         raise Conflict(
             f"Product {product.slug!r} has been ordered and cannot be deleted; "
             "deactivate it instead."
-        )
-    paths = [image.path for image in await _images(session, product.id)]
-    await record_product_delete(session, product)
-    await session.delete(product)
-    await session.flush()
+        ) from exc
     return paths
 
 

@@ -40,10 +40,11 @@ def _compile_in_memory(po_path: Path) -> GNUTranslations:
 
 
 @cache
-def translations(language: str) -> NullTranslations:
-    """The gettext translations for `language`, compiling the catalog if needed."""
+def translations(language: str, domain: str = "messages") -> NullTranslations:
+    """The gettext translations for `language` (the admin's are domain "admin"), compiling
+    the catalog if needed."""
     folder = LOCALE_DIR / language / "LC_MESSAGES"
-    po_path, mo_path = folder / "messages.po", folder / "messages.mo"
+    po_path, mo_path = folder / f"{domain}.po", folder / f"{domain}.mo"
     mo_is_fresh = mo_path.exists() and (
         not po_path.exists() or mo_path.stat().st_mtime >= po_path.stat().st_mtime
     )
