@@ -8,7 +8,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 from vitrina.accounts.models import Role
-from vitrina.accounts.security import password_weakness, text_problem
+from vitrina.accounts.passwords import password_weakness
+from vitrina.accounts.security import text_problem
 
 FullName = Annotated[str, Field(max_length=200)]
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2,3}([-_][A-Za-z]{2,4})?$", max_length=10)]
@@ -27,21 +28,21 @@ class Body(BaseModel):
         return value
 
 
-def _strong(password: str, email: str | None = None) -> str:
-    if (problem := password_weakness(password, email)) is not None:
+def _strong(password: str, email: str | None = None, name: str = "") -> str:
+    if (problem := password_weakness(password, email, [name])) is not None:
         raise ValueError(problem)
     return password
 
 
 class RegisterIn(Body):
     email: EmailStr
-    password: Password
     full_name: FullName = ""
+    password: Password
 
     @field_validator("password")
     @classmethod
     def _password_is_strong(cls, value: str, info: ValidationInfo) -> str:
-        return _strong(value, info.data.get("email"))
+        return _strong(value, info.data.get("email"), info.data.get("full_name") or "")
 
 
 class UserOut(BaseModel):

@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vitrina.accounts import security
+from vitrina.accounts import security, sessions
 from vitrina.accounts.models import PasswordResetToken, RefreshToken, User
 from vitrina.config import get_settings
 from vitrina.errors import BadRequest, Unauthorized
@@ -59,18 +59,20 @@ async def _new_refresh_token(session: AsyncSession, user_id: int, family_id: str
     return raw
 
 
-def _access_pair(user: User, refresh_token: str) -> TokenPair:
+def _access_pair(user: User, refresh_token: str, family_id: str) -> TokenPair:
     return TokenPair(
-        access_token=security.create_access_token(user),
+        access_token=security.create_access_token(user, session_id=family_id),
         refresh_token=refresh_token,
         expires_in=get_settings().access_token_minutes * 60,
     )
 
 
 async def issue_tokens(session: AsyncSession, user: User) -> TokenPair:
-    """A login: an access token and the first refresh token of a new family."""
-    refresh = await _new_refresh_token(session, user.id, str(uuid.uuid4()))
-    return _access_pair(user, refresh)
+    """A login: an access token and the first refresh token of a new family (the family's id
+    is the login's session id, carried by every access token it issues)."""
+    family_id = str(uuid.uuid4())
+    refresh = await _new_refresh_token(session, user.id, family_id)
+    return _access_pair(user, refresh, family_id)
 
 
 async def _find_refresh(session: AsyncSession, raw: str) -> RefreshToken | None:
@@ -84,14 +86,6 @@ async def revoke_family(session: AsyncSession, family_id: str) -> None:
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-
-
-async def revoke_user_refresh_tokens(session: AsyncSession, user_id: int) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 
@@ -120,14 +114,19 @@ async def rotate(session: AsyncSession, raw: str) -> TokenPair:
     user = await session.get(User, token.user_id)
     if user is None or not user.is_active:
         raise Unauthorized(INVALID_REFRESH)
-    return _access_pair(user, await _new_refresh_token(session, user.id, token.family_id))
+    refresh = await _new_refresh_token(session, user.id, token.family_id)
+    return _access_pair(user, refresh, token.family_id)
 
 
 async def revoke(session: AsyncSession, raw: str) -> None:
-    """Logout: the token's whole family stops working. Unknown tokens are ignored."""
+    """Logout: the token's whole family stops working, and so do the access tokens it issued.
+    Unknown tokens are ignored."""
     token = await _find_refresh(session, raw)
     if token is not None:
         await revoke_family(session, token.family_id)
+        await sessions.end_session(
+            session, token.user_id, token.family_id, sessions.api_session_lifetime()
+        )
 
 
 async def create_password_reset(session: AsyncSession, user: User) -> str:
