@@ -68,7 +68,17 @@ class Settings(BaseSettings):
 
     bcrypt_rounds: int = 12
     login_rate_limit: str = "5/minute"
+    login_rate_limit_address: str = "20/minute"
+    login_rate_limit_email: str = "30/hour"
     run_embedded_worker: bool | None = None
+
+    @field_validator("login_rate_limit", "login_rate_limit_address", "login_rate_limit_email")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        from limits import parse
+
+        parse(value)  # ValueError names the bad value
+        return value
 
     @field_validator("store_currency")
     @classmethod
