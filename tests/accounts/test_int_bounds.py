@@ -60,26 +60,27 @@ def _int_params(route: APIRoute) -> tuple[set[str], set[str]]:
     return path, query
 
 
+def _fill(path: str, ints: set[str], name: str | None) -> str:
+    """`path` with `{value}` for parameter `name`, 1 for other int and x for text parameters."""
+
+    def value(match: re.Match[str]) -> str:
+        param = match.group(1)
+        return "{value}" if param == name else "1" if param in ints else "x"
+
+    return PLACEHOLDER.sub(value, path)
+
+
 def _cases(app: FastAPI) -> list[tuple[str, str, str]]:
     """(method, url template with {value}, what) for every int parameter of every route."""
     cases = []
     for path, route in _routes(app.router.routes):
         ints_in_path, ints_in_query = _int_params(route)
-        if not ints_in_path and not ints_in_query:
-            continue
-
-        def filled(name: str, *, huge: str, path: str = path, ints: set[str] = ints_in_path) -> str:
-            return PLACEHOLDER.sub(
-                lambda m: huge if m.group(1) == name else ("1" if m.group(1) in ints else "x"),
-                path,
-            )
-
         for method in sorted(route.methods):
             for name in sorted(ints_in_path):
-                cases.append((method, filled(name, huge="{value}"), f"{method} {path} {name}"))
+                cases.append((method, _fill(path, ints_in_path, name), f"{method} {path} {name}"))
             for name in sorted(ints_in_query):
-                url = PLACEHOLDER.sub(lambda m: "1" if m.group(1) in ints_in_path else "x", path)
-                cases.append((method, f"{url}?{name}={{value}}", f"{method} {path} ?{name}"))
+                url = f"{_fill(path, ints_in_path, None)}?{name}={{value}}"
+                cases.append((method, url, f"{method} {path} ?{name}"))
     return cases
 
 
