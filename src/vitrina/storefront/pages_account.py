@@ -22,7 +22,8 @@ from vitrina.accounts.passwords import password_weakness
 from vitrina.accounts.rate_limit import get_login_limiter
 from vitrina.db import SessionDep
 from vitrina.errors import Conflict, TooManyRequests, Unprocessable
-from vitrina.storefront import i18n
+from vitrina.storefront import i18n, pages_addresses, pages_password, pages_settings
+from vitrina.storefront.account_messages import account_message, password_message
 from vitrina.storefront.deps import WebUser
 from vitrina.storefront.templating import N_, flash, render, translate
 from vitrina.storefront.web import login_user, logout_user, safe_next
@@ -110,25 +111,17 @@ async def register(
         email = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError:
         errors["email"] = translate(request, N_("Enter a valid email address."))
-    if password_weakness(password, email) is not None:
-        errors["password"] = translate(
-            request,
-            N_("Use at least 8 characters, mixing letters with digits or symbols."),
-        )
+    if (problem := password_weakness(password, email, [full_name])) is not None:
+        errors["password"] = password_message(request, problem)
     if not errors:
         try:
             user = await accounts_service.create_user(
                 session, email=email, password=password, full_name=full_name
             )
-        except Conflict:
-            errors["email"] = translate(
-                request, N_("An account with this email address already exists.")
-            )
-        except Unprocessable:
-            errors["password"] = translate(
-                request,
-                N_("Use at least 8 characters, mixing letters with digits or symbols."),
-            )
+        except Conflict as exc:
+            errors["email"] = account_message(request, exc.detail)
+        except Unprocessable as exc:
+            errors["password"] = password_message(request, exc.detail)
     if errors:
         context = {"next": target, "errors": errors, "email": email, "full_name": full_name}
         return render(request, "storefront/register.html", context, status_code=400)
@@ -151,3 +144,7 @@ async def switch_language(code: str, next: str = "/") -> Response:
             i18n.LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", httponly=True
         )
     return response
+
+
+for pages in (pages_password, pages_settings, pages_addresses):
+    router.include_router(pages.router)
