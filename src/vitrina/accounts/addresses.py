@@ -107,6 +107,13 @@ async def delete_address(session: AsyncSession, user: User, address_id: int) -> 
             await session.flush()
 
 
+async def default_shipping(session: AsyncSession, user_id: int) -> dict[str, Any] | None:
+    """The default address as a Stripe Customer's `shipping`, or None: what a Customer made
+    for this user should carry, so that Checkout prefills it."""
+    address = await default_address(session, user_id)
+    return None if address is None else stripe_shipping(address)
+
+
 def stripe_shipping(address: ShippingAddress) -> dict[str, Any]:
     """The address in the shape of a Stripe Customer's `shipping` (what Checkout prefills)."""
     return {

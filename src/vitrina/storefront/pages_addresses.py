@@ -166,7 +166,7 @@ async def make_default(
 ) -> Response:
     customer = require_user(request, user, ADDRESSES)
     await addresses.make_default(session, customer, address_id)
-    return _to_list(request, N_("This address will be offered first at checkout."))
+    return _to_list(request, N_("This is now your default address."))
 
 
 @router.post(f"{ADDRESSES}/{{address_id}}/delete")

@@ -1,0 +1,68 @@
+"""What checkout gets from the accounts: who pays, and the default address in Stripe's shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fixtures.accounts import MakeUser
+from vitrina.accounts import addresses
+from vitrina.accounts.schemas import AddressIn
+from vitrina.payments.checkout_session import StripeSession, payer_params
+
+
+@dataclass
+class CustomerWithStripe:
+    id: int
+    email: str
+    stripe_customer_id: str | None
+
+
+def test_a_user_with_a_stripe_customer_pays_as_that_customer() -> None:
+    assert payer_params(CustomerWithStripe(1, "a@example.com", "cus_123")) == {
+        "customer": "cus_123"
+    }
+    assert payer_params(CustomerWithStripe(1, "a@example.com", None)) == {
+        "customer_email": "a@example.com"
+    }
+
+
+async def test_checkout_session_names_the_email_when_there_is_no_customer(
+    make_user: MakeUser, make_product
+) -> None:
+    user = await make_user(email="anna@example.com")
+    product = await make_product(name="Teapot", price=50000, stock=3)
+    request = StripeSession(user=user, products=[product], unique_code="abc123")
+    created = await request.get_session_payments_async()
+    found = await request.client.v1.checkout.sessions.retrieve_async(created.id)
+    assert found.customer_email == "anna@example.com"
+    assert found.customer is None
+
+
+async def test_default_shipping_is_the_default_address_in_stripe_shape(
+    make_user: MakeUser, session: AsyncSession
+) -> None:
+    user = await make_user(email="anna@example.com")
+    assert await addresses.default_shipping(session, user.id) is None
+    data = AddressIn(
+        name="Anna Petrova",
+        line1="Nevsky prospekt 1",
+        city="Saint Petersburg",
+        postal_code="191186",
+        country="ru",
+    )
+    await addresses.add_address(session, user, data)
+    await session.commit()
+    assert await addresses.default_shipping(session, user.id) == {
+        "name": "Anna Petrova",
+        "phone": None,
+        "address": {
+            "line1": "Nevsky prospekt 1",
+            "line2": None,
+            "city": "Saint Petersburg",
+            "postal_code": "191186",
+            "state": None,
+            "country": "RU",
+        },
+    }
