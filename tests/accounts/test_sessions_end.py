@@ -48,6 +48,16 @@ async def _logged_in_cookie(app: FastAPI, email: str) -> tuple[httpx.AsyncClient
     return browser, cookie
 
 
+async def _all_refused(
+    app: FastAPI, client: httpx.AsyncClient, cookie: str, tokens: dict[str, str]
+) -> None:
+    """The copied cookie, access token and refresh token all stopped working."""
+    assert not await _opens_account(app, cookie)
+    assert (await client.get(ME, headers=bearer(tokens["access_token"]))).status_code == 401
+    refresh = await client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
+    assert refresh.status_code == 401
+
+
 async def test_logout_ends_the_api_login_its_refresh_and_access_tokens(
     client: httpx.AsyncClient, login: Login, customer: User
 ) -> None:
@@ -109,10 +119,7 @@ async def test_password_change_ends_every_cookie_and_token(
         headers=bearer(old["access_token"]),
     )
     assert response.status_code == 200
-    assert not await _opens_account(app, cookie)
-    assert (await client.get(ME, headers=bearer(old["access_token"]))).status_code == 401
-    refresh = await client.post(REFRESH, json={"refresh_token": old["refresh_token"]})
-    assert refresh.status_code == 401
+    await _all_refused(app, client, cookie, old)
     fresh = response.json()["access_token"]
     assert (await client.get(ME, headers=bearer(fresh))).status_code == 200
 
@@ -127,10 +134,7 @@ async def test_logout_everywhere_ends_browsers_and_api_logins(
         "/api/v1/auth/logout-everywhere", headers=bearer(tokens["access_token"])
     )
     assert response.status_code == 204
-    assert not await _opens_account(app, cookie)
-    assert (await client.get(ME, headers=bearer(tokens["access_token"]))).status_code == 401
-    refresh = await client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
-    assert refresh.status_code == 401
+    await _all_refused(app, client, cookie, tokens)
     assert (await login(customer.email)).status_code == 200, "the password still works"
 
 

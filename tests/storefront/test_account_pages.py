@@ -30,6 +30,14 @@ async def _post(client: httpx.AsyncClient, page: str, action: str, **form: str) 
     return await client.post(action, data={"csrf_token": await page_token(client, page), **form})
 
 
+async def _reset(
+    client: httpx.AsyncClient, form: str, token: str, password: str, confirm: str | None = None
+) -> httpx.Response:
+    """Submit the reset form (`form`: the page's HTML) as a person types into it."""
+    fields = {"token": token, "new_password": password, "confirm_password": confirm or password}
+    return await client.post("/reset-password", data={"csrf_token": csrf_from(form), **fields})
+
+
 async def _opens_account(app: FastAPI, cookie: str) -> bool:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
@@ -53,48 +61,16 @@ async def test_forgot_password_mail_link_reset_then_log_in(
     assert form.status_code == 200
     token = link.split("=", 1)[1]
     assert f'value="{token}"' in form.text
-    mismatch = await client.post(
-        "/reset-password",
-        data={
-            "csrf_token": csrf_from(form.text),
-            "token": token,
-            "new_password": "Fr3sh-start",
-            "confirm_password": "Fr3sh-stark",
-        },
-    )
+    mismatch = await _reset(client, form.text, token, "Fr3sh-start", "Fr3sh-stark")
     assert mismatch.status_code == 400 and "do not match" in mismatch.text
-    common = await client.post(
-        "/reset-password",
-        data={
-            "csrf_token": csrf_from(form.text),
-            "token": token,
-            "new_password": "password1",
-            "confirm_password": "password1",
-        },
-    )
+    common = await _reset(client, form.text, token, "password1")
     assert common.status_code == 400 and "too common" in common.text
-    done = await client.post(
-        "/reset-password",
-        data={
-            "csrf_token": csrf_from(form.text),
-            "token": token,
-            "new_password": "Fr3sh-start",
-            "confirm_password": "Fr3sh-start",
-        },
-    )
+    done = await _reset(client, form.text, token, "Fr3sh-start")
     assert done.status_code == 303 and done.headers["location"] == "/login"
     await web_login(client, user.email, "Fr3sh-start")
 
     again = await client.get(link)
-    reused = await client.post(
-        "/reset-password",
-        data={
-            "csrf_token": csrf_from(again.text),
-            "token": token,
-            "new_password": "An0ther-start",
-            "confirm_password": "An0ther-start",
-        },
-    )
+    reused = await _reset(client, again.text, token, "An0ther-start")
     assert reused.status_code == 400 and "already been used" in reused.text
     used = (await session.scalars(select(PasswordResetToken))).one()
     assert used.used_at is not None
@@ -108,15 +84,7 @@ async def test_a_weak_password_leaves_the_reset_link_usable(
     await _post(client, "/forgot-password", "/forgot-password", email=user.email)
     link = _link_in_last_mail(user.email)
     form = await client.get(link)
-    refused = await client.post(
-        "/reset-password",
-        data={
-            "csrf_token": csrf_from(form.text),
-            "token": link.split("=", 1)[1],
-            "new_password": "olga.smirnova",
-            "confirm_password": "olga.smirnova",
-        },
-    )
+    refused = await _reset(client, form.text, link.split("=", 1)[1], "olga.smirnova")
     assert refused.status_code == 400
     assert (await session.scalars(select(PasswordResetToken))).one().used_at is None
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vitrina.accounts import security, service
+from vitrina.accounts import security, service, tokens
 from vitrina.accounts.email_address import normalize_email, skeleton
 from vitrina.accounts.models import EmailChangeRequest, User
 from vitrina.config import get_settings
@@ -36,12 +36,8 @@ async def request_email_change(
         raise service.field_error("new_email", "This is already your email address.")
     if (taken := await service.email_taken(session, new_email, other_than=user.id)) is not None:
         raise Conflict(taken)
+    await tokens.retire_open(session, EmailChangeRequest, user.id)
     now = utcnow()
-    await session.execute(
-        update(EmailChangeRequest)
-        .where(EmailChangeRequest.user_id == user.id, EmailChangeRequest.used_at.is_(None))
-        .values(used_at=now)
-    )
     raw, digest = security.new_opaque_token()
     session.add(
         EmailChangeRequest(
@@ -73,14 +69,9 @@ async def pending_email(session: AsyncSession, raw: str) -> EmailChangeRequest:
 async def confirm_email_change(session: AsyncSession, raw: str) -> tuple[User, str]:
     """Apply the new address; returns the user and their previous address."""
     request = await pending_email(session, raw)
-    claimed: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
-        update(EmailChangeRequest)
-        .where(EmailChangeRequest.id == request.id, EmailChangeRequest.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    claimed = await tokens.claim_once(session, EmailChangeRequest, request.id)
     user = await session.get(User, request.user_id)
-    if claimed.rowcount != 1 or user is None or not user.is_active:
+    if not claimed or user is None or not user.is_active:
         raise BadRequest(INVALID_LINK)
     taken = await service.email_taken(session, request.new_email, other_than=user.id)
     if taken is not None:

@@ -15,7 +15,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.accounts import security, sessions
-from vitrina.accounts.models import PasswordResetToken, RefreshToken, User
+from vitrina.accounts.models import EmailChangeRequest, PasswordResetToken, RefreshToken, User
 from vitrina.config import get_settings
 from vitrina.errors import BadRequest, Unauthorized
 from vitrina.kit.clock import utcnow
@@ -41,6 +41,29 @@ class TokenPair:
     refresh_token: str
     expires_in: int
     token_type: str = "bearer"  # noqa: S105
+
+
+OneTime = type[RefreshToken] | type[PasswordResetToken] | type[EmailChangeRequest]
+
+
+async def claim_once(session: AsyncSession, model: OneTime, row_id: int) -> bool:
+    """Mark a one-time token used; False if another request used it first."""
+    claimed: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
+        update(model)
+        .where(model.id == row_id, model.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
+
+
+async def retire_open(session: AsyncSession, model: OneTime, user_id: int) -> None:
+    """A newer link replaces the older ones: the user's unused tokens stop working."""
+    await session.execute(
+        update(model)
+        .where(model.user_id == user_id, model.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
 
 
 async def _new_refresh_token(session: AsyncSession, user_id: int, family_id: str) -> str:
@@ -101,13 +124,7 @@ async def rotate(session: AsyncSession, raw: str) -> TokenPair:
         raise RefreshTokenReused()
     if token.expires_at <= utcnow():
         raise Unauthorized(INVALID_REFRESH)
-    claimed: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
-        update(RefreshToken)
-        .where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # a concurrent refresh used it first
+    if not await claim_once(session, RefreshToken, token.id):  # a concurrent refresh won
         log.warning("refresh_token_raced", user_id=token.user_id, family=token.family_id)
         await revoke_family(session, token.family_id)
         raise RefreshTokenReused()
@@ -131,12 +148,8 @@ async def revoke(session: AsyncSession, raw: str) -> None:
 
 async def create_password_reset(session: AsyncSession, user: User) -> str:
     """A single-use reset token (returned raw, stored hashed); earlier ones stop working."""
+    await retire_open(session, PasswordResetToken, user.id)
     now = utcnow()
-    await session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
-    )
     raw, digest = security.new_opaque_token()
     session.add(
         PasswordResetToken(
@@ -164,13 +177,7 @@ async def redeem_password_reset(session: AsyncSession, raw: str) -> User:
         raise BadRequest("This password reset link has already been used.")
     if token.expires_at <= utcnow():
         raise BadRequest("This password reset link has expired; please request a new one.")
-    claimed: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
-        update(PasswordResetToken)
-        .where(PasswordResetToken.id == token.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
+    if not await claim_once(session, PasswordResetToken, token.id):
         raise BadRequest("This password reset link has already been used.")
     user = await session.get(User, token.user_id)
     if user is None or not user.is_active:

@@ -7,7 +7,7 @@ where work that follows a login belongs (such as bringing a guest's basket along
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Form
@@ -32,13 +32,19 @@ router = APIRouter()
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
-async def after_login(request: Request, session: AsyncSession, user: User) -> None:
-    """Runs after every login and registration, once the new session is in the cookie."""
+async def after_login(
+    request: Request, session: AsyncSession, user: User, before: dict[str, Any]
+) -> None:
+    """Runs after every login and registration, once the new session is in the cookie.
+
+    `before` is what the cookie held while the visitor was a guest (the login replaced it with
+    a fresh session, so that no guest-chosen value survives into the account's session)."""
 
 
 async def start_session(request: Request, session: AsyncSession, user: User) -> None:
+    before = dict(request.session)
     login_user(request, user)
-    await after_login(request, session, user)
+    await after_login(request, session, user, before)
 
 
 def _login_failed(request: Request, context: dict[str, str], message: str, status: int) -> Response:
