@@ -293,3 +293,24 @@ async def test_account_pages_speak_russian(client: httpx.AsyncClient, make_user:
     assert "Настройки аккаунта" in settings.text and 'lang="ru"' in settings.text
     form = await client.get("/account/addresses/new")
     assert "Почтовый индекс" in form.text and "Россия" in form.text
+
+
+async def test_wrong_passwords_on_the_login_page_do_not_lock_the_owner_out(
+    app: FastAPI, make_user: MakeUser
+) -> None:
+    owner = await make_user(email="owner@example.com")
+
+    def browser_at(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app, client=(address, 50000))
+        return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+    async with browser_at("10.9.0.1") as attacker, browser_at("10.9.0.2") as home:
+        for _ in range(5):
+            wrong = await _post(
+                attacker, "/login", "/login", email=owner.email, password="Wr0ng-password"
+            )
+            assert wrong.status_code == 400
+        locked = await _post(attacker, "/login", "/login", email=owner.email, password="x")
+        assert locked.status_code == 429
+        await web_login(home, owner.email)
+        assert (await home.get("/account/settings")).status_code == 200
