@@ -19,7 +19,9 @@ from fixtures.accounts import DEFAULT_PASSWORD
 from storefront.helpers import page_token, web_login
 from vitrina.accounts import sessions
 from vitrina.accounts.models import EndedSession, Role, User
+from vitrina.accounts.security import create_access_token
 from vitrina.kit.clock import utcnow
+from vitrina.reads import recorded_statements
 
 ME = "/api/v1/users/me"
 REFRESH = "/api/v1/auth/refresh"
@@ -177,3 +179,17 @@ async def test_ended_sessions_are_purged_once_nothing_can_name_them(
     ids = (await session.scalars(select(EndedSession.id))).all()
     assert ids == ["new"]
     assert await session.scalar(select(func.count()).select_from(EndedSession)) == 1
+
+
+async def test_the_session_check_is_the_user_query_and_public_reads_run_none(
+    app: FastAPI, client: httpx.AsyncClient, customer: User
+) -> None:
+    headers = bearer(create_access_token(customer))
+    with recorded_statements() as seen:
+        assert (await client.get(ME, headers=headers)).status_code == 200
+    reads = [sql for sql, _ in seen if "users" in sql or "ended_sessions" in sql]
+    assert len(reads) == 1 and "ended_sessions" in reads[0], seen
+
+    with recorded_statements() as seen:
+        assert (await client.get("/api/v1/products")).status_code == 200
+    assert not [sql for sql, _ in seen if "users" in sql or "ended_sessions" in sql]
