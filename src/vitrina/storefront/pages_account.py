@@ -22,7 +22,7 @@ from vitrina.accounts.passwords import password_weakness
 from vitrina.accounts.rate_limit import get_login_limiter
 from vitrina.db import SessionDep
 from vitrina.errors import Conflict, TooManyRequests, Unprocessable
-from vitrina.storefront import i18n, pages_addresses, pages_password, pages_settings
+from vitrina.storefront import i18n
 from vitrina.storefront.account_messages import account_message, password_message
 from vitrina.storefront.deps import WebUser
 from vitrina.storefront.templating import N_, flash, render, translate
@@ -150,7 +150,3 @@ async def switch_language(code: str, next: str = "/") -> Response:
             i18n.LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", httponly=True
         )
     return response
-
-
-for pages in (pages_password, pages_settings, pages_addresses):
-    router.include_router(pages.router)
