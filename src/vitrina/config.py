@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Depends
+from limits import parse as parse_limit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -75,9 +76,7 @@ class Settings(BaseSettings):
     @field_validator("login_rate_limit", "login_rate_limit_address", "login_rate_limit_email")
     @classmethod
     def _rate_limit_parses(cls, value: str) -> str:
-        from limits import parse
-
-        parse(value)  # ValueError names the bad value
+        parse_limit(value)  # ValueError names the bad value
         return value
 
     @field_validator("store_currency")
