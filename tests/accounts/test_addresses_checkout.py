@@ -1,31 +1,13 @@
-"""What checkout gets from the accounts: who pays, and the default address in Stripe's shape."""
+"""What checkout gets from the accounts: the email, and the default address in Stripe's shape."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixtures.accounts import MakeUser
 from vitrina.accounts import addresses
 from vitrina.accounts.schemas import AddressIn
-from vitrina.payments.checkout_session import StripeSession, payer_params
-
-
-@dataclass
-class CustomerWithStripe:
-    id: int
-    email: str
-    stripe_customer_id: str | None
-
-
-def test_a_user_with_a_stripe_customer_pays_as_that_customer() -> None:
-    assert payer_params(CustomerWithStripe(1, "a@example.com", "cus_123")) == {
-        "customer": "cus_123"
-    }
-    assert payer_params(CustomerWithStripe(1, "a@example.com", None)) == {
-        "customer_email": "a@example.com"
-    }
+from vitrina.payments.checkout_session import StripeSession
 
 
 async def test_checkout_session_names_the_email_when_there_is_no_customer(

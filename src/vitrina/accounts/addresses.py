@@ -108,8 +108,9 @@ async def delete_address(session: AsyncSession, user: User, address_id: int) -> 
 
 
 async def default_shipping(session: AsyncSession, user_id: int) -> dict[str, Any] | None:
-    """The default address as a Stripe Customer's `shipping`, or None: what a Customer made
-    for this user should carry, so that Checkout prefills it."""
+    """The default address as a Stripe Customer's `shipping`, or None. Checkout has no
+    parameter for a shipping address: it prefills the one on the Customer a session names
+    (`customer`), so the Customer made for this user should carry this."""
     address = await default_address(session, user_id)
     return None if address is None else stripe_shipping(address)
 

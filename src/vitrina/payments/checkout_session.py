@@ -103,18 +103,6 @@ def session_expiry(settings: Settings) -> datetime:
     return start + timedelta(minutes=settings.checkout_session_minutes)
 
 
-def payer_params(user: UserLike) -> SessionCreateParams:
-    """Who pays, as Checkout takes it. Checkout has no parameter for a shipping address: it
-    prefills the email and the shipping address saved on a Stripe Customer. So a user with a
-    Customer (`stripe_customer_id`, whose `shipping` the store keeps equal to the user's default
-    saved address: `accounts.addresses.default_shipping`) pays as that Customer; anyone else
-    is known by email only, and types the address on Stripe's page."""
-    customer_id = getattr(user, "stripe_customer_id", None)
-    if customer_id:
-        return {"customer": str(customer_id)}
-    return {"customer_email": user.email}
-
-
 def checkout_idempotency_key(basket_id: int, unique_code: str) -> str:
     return f"vitrina:checkout:{basket_id}:{unique_code}"
 
@@ -238,7 +226,7 @@ class StripeSession:
         params: SessionCreateParams = {
             "mode": "payment",
             "line_items": self.line_items(),
-            **payer_params(self.user),
+            "customer_email": self.user.email,
             "client_reference_id": (
                 f"basket-{self.basket_id}" if self.basket_id is not None else f"user-{self.user.id}"
             ),
