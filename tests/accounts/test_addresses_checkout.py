@@ -1,4 +1,5 @@
-"""What checkout gets from the accounts: the email, and the default address in Stripe's shape."""
+"""What checkout gets from the accounts: the account (as its Stripe Customer), and the default
+address in Stripe's shape, the `shipping` a Customer carries."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from vitrina.accounts.schemas import AddressIn
 from vitrina.payments.checkout_session import StripeSession
 
 
-async def test_checkout_session_names_the_email_when_there_is_no_customer(
+async def test_checkout_session_names_the_accounts_customer(
     make_user: MakeUser, make_product
 ) -> None:
     user = await make_user(email="anna@example.com")
@@ -18,8 +19,9 @@ async def test_checkout_session_names_the_email_when_there_is_no_customer(
     request = StripeSession(user=user, products=[product], unique_code="abc123")
     created = await request.get_session_payments_async()
     found = await request.client.v1.checkout.sessions.retrieve_async(created.id)
-    assert found.customer_email == "anna@example.com"
-    assert found.customer is None
+    assert isinstance(found.customer, str)
+    customer = await request.client.v1.customers.retrieve_async(found.customer)
+    assert customer.email == "anna@example.com"
 
 
 async def test_default_shipping_is_the_default_address_in_stripe_shape(

@@ -35,6 +35,7 @@ class User(TimestampMixin, Base):
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     """Every web session and access token carries the version it was issued under; bumping
     it (password change or reset, "log out everywhere") ends them all at once."""
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
 
     @property
     def is_staff(self) -> bool:

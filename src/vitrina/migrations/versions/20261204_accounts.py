@@ -11,7 +11,7 @@
 - `shipping_addresses`: saved addresses, at most one default per user.
 
 Revision ID: 20261204_accounts
-Revises: 0009
+Revises: 20261204_emulator
 """
 
 from collections.abc import Sequence
@@ -22,7 +22,7 @@ from alembic import op
 from vitrina.accounts.email_address import normalize_email, skeleton
 
 revision: str = "20261204_accounts"
-down_revision: str | None = "0009"
+down_revision: str | None = "20261204_emulator"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
