@@ -168,9 +168,9 @@ async def test_saved_address_then_checkout(
     await page.click("text=Checkout")
     await page.wait_for_selector("#cardNumber")
     assert await page.locator("#email").input_value() == "anna@example.com"
-    # Checkout prefills an address only from a Stripe Customer's `shipping`; whatever is
-    # prefilled must be the saved default. Where nothing is (a customer known by email only),
-    # the shopper types it on Stripe's page, the same address.
+    # Checkout prefills an address only from the Stripe Customer's `shipping`; whatever is
+    # prefilled must be the saved default. Where the Customer carries none, the shopper types
+    # it on Stripe's page, the same address.
     assert await page.locator("#shippingLine1").input_value() in ("", "Nevsky prospekt 1")
     await shot(page, "46-checkout-shipping")
     await fill_shipping_and_card(page, "4242 4242 4242 4242")
