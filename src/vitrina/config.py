@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Depends
+from limits import parse as parse_limit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -73,8 +74,16 @@ class Settings(BaseSettings):
 
     bcrypt_rounds: int = 12
     login_rate_limit: str = "5/minute"
+    login_rate_limit_address: str = "20/minute"
+    login_rate_limit_email: str = "30/hour"
     run_embedded_worker: bool | None = None
     low_stock_threshold: int = Field(default=5, ge=0, description="Admin dashboard: low stock.")
+
+    @field_validator("login_rate_limit", "login_rate_limit_address", "login_rate_limit_email")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        parse_limit(value)  # ValueError names the bad value
+        return value
 
     @field_validator("store_currency")
     @classmethod

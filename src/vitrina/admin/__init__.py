@@ -14,6 +14,7 @@ from vitrina.admin.people_views import AuditAdmin, UserAdmin
 from vitrina.admin.sales_views import CouponAdmin
 from vitrina.admin.site import VitrinaAdmin
 from vitrina.admin.sync_views import CouponSyncAdmin, ProductSyncAdmin
+from vitrina.errors import install_data_error_handlers
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "admin"
 VIEWS = (
@@ -40,6 +41,7 @@ def install_admin(app: FastAPI) -> VitrinaAdmin:
     )
     for view in VIEWS:
         admin.add_view(view)
+    install_data_error_handlers(admin.admin)
     return admin
 
 
