@@ -17,6 +17,7 @@ from vitrina.db import SessionDep
 from vitrina.errors import Conflict, TooManyRequests, Unprocessable
 from vitrina.storefront import i18n
 from vitrina.storefront.deps import WebUser, remember
+from vitrina.storefront.shopper import adopt_guest_basket
 from vitrina.storefront.templating import N_, flash, render, translate
 from vitrina.storefront.web import login_user, logout_user, safe_next
 
@@ -60,7 +61,9 @@ async def login(
         return _login_failed(request, context, message, 400)
     login_user(request, user.id)
     remember(request, user)
-    return RedirectResponse(target, status_code=303)
+    response = RedirectResponse(target, status_code=303)
+    await adopt_guest_basket(request, session, user, response)
+    return response
 
 
 @router.post("/logout")
@@ -116,8 +119,10 @@ async def register(
         return render(request, "storefront/register.html", context, status_code=400)
     login_user(request, user.id)
     remember(request, user)
-    flash(request, translate(request, N_("Welcome! Your account is ready.")))
-    return RedirectResponse(target, status_code=303)
+    flash(request, translate(request, N_("Welcome! Your account is ready.")), "success")
+    response = RedirectResponse(target, status_code=303)
+    await adopt_guest_basket(request, session, user, response)
+    return response
 
 
 @router.get("/favicon.ico")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -79,7 +79,8 @@ def render(
         "lang": language,
         "user": getattr(request.state, "user", None),
         "csrf_token": csrf_token(request),
-        "notice": request.session.pop("notice", None),
+        "basket_count": getattr(request.state, "basket_count", 0),
+        "notices": _notices(request),
         "path": request.url.path,
         "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **(context or {}),
@@ -89,6 +90,19 @@ def render(
     return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
-def flash(request: Request, message: str) -> None:
-    """A one-time notice shown on the next page (already translated)."""
-    request.session["notice"] = message
+NoticeKind = Literal["success", "info", "warning", "error"]
+
+
+def flash(request: Request, message: str, kind: NoticeKind = "info") -> None:
+    """A one-time notice shown on the next page (already translated), styled by its kind:
+    "success" (done as asked), "info", "warning" (done, but not all of it), "error" (not done)."""
+    pending = request.session.get("notices")
+    notices = pending if isinstance(pending, list) else []
+    request.session["notices"] = [*notices, {"kind": kind, "text": message}][-5:]
+
+
+def _notices(request: Request) -> list[dict[str, str]]:
+    pending = request.session.pop("notices", None)
+    if not isinstance(pending, list):
+        return []
+    return [n for n in pending if isinstance(n, dict) and {"kind", "text"} <= n.keys()]
