@@ -17,6 +17,7 @@ from vitrina.config import Settings, get_settings, set_settings
 from vitrina.coupons.router import router as coupons_router
 from vitrina.db import db_helper
 from vitrina.errors import install_error_handlers
+from vitrina.kit.compression import GzipWhenAsked
 from vitrina.observability.body_limit import BodyLimitMiddleware
 from vitrina.observability.logging import configure_logging
 from vitrina.observability.middleware import RequestContextMiddleware
@@ -98,7 +99,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_admin(app)
     if settings.uses_stripe_emulator and not settings.stripe_api_base:
         mount_stripe_emulator(app, settings)
+    app.add_middleware(GzipWhenAsked, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=6)
     return app
+
+
+GZIP_MINIMUM_BYTES = 1024
+"""Smaller bodies (a product's stock, a basket, most errors) fit one packet either way and
+are sent as they are; pages, CSS and product lists are compressed (level 6: zlib's usual
+balance; Starlette's default 9 costs about twice the CPU for a few percent more)."""
 
 
 def mount_stripe_emulator(app: FastAPI, settings: Settings) -> None:

@@ -10,6 +10,7 @@ import pytest
 from fixtures.catalog import MakeProduct
 from storefront.helpers import csrf_from, page_token, web_login
 from vitrina.accounts.models import User
+from vitrina.storefront.static_files import static_url
 
 
 async def test_home_renders_with_security_headers(client: httpx.AsyncClient) -> None:
@@ -182,7 +183,8 @@ async def test_add_to_basket_without_reload_for_htmx(
     product = await make_product(name="Tea cosy", stock=2)
     page = await client.get(f"/product/{product.slug}")
     assert 'hx-post="/basket/items"' in page.text
-    assert '<script src="/static/vendor/htmx-2.0.11.min.js" defer></script>' in page.text
+    htmx = static_url("vendor/htmx-2.0.11.min.js")
+    assert f'<script src="{htmx}" defer></script>' in page.text
     form = {
         "product_id": product.id,
         "quantity": 1,

@@ -1,6 +1,9 @@
-"""Home, category listings, search and the product page (the catalog service does the work)."""
+"""Home, all products, category listings, search and the product page (the catalog service
+does the work)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -9,10 +12,11 @@ from starlette.responses import Response
 from vitrina.catalog import categories as catalog_categories
 from vitrina.catalog import service as catalog_service
 from vitrina.catalog.schemas import ProductQuery, ProductSort
-from vitrina.config import SettingsDep
+from vitrina.config import Settings, SettingsDep
 from vitrina.db import SessionDep
-from vitrina.storefront.listing import SORTS, build_query
-from vitrina.storefront.templating import N_, render, translate
+from vitrina.storefront.listing import SORTS, ListingForm, build_query
+from vitrina.storefront.seo import page_links, product_json_ld
+from vitrina.storefront.templating import N_, language_of, render, translate
 
 router = APIRouter()
 
@@ -33,13 +37,63 @@ def _sort_options(request: Request, with_relevance: bool) -> list[tuple[str, str
     return [(value, translate(request, SORT_LABELS[value])) for value in values]
 
 
+def _listing(
+    request: Request, settings: Settings, **typed: Any
+) -> tuple[ProductQuery, ListingForm]:
+    return build_query(
+        currency=settings.store_currency,
+        language=language_of(request),
+        invalid_price=translate(request, INVALID_PRICE),
+        **typed,
+    )
+
+
 @router.get("/")
 async def home(request: Request, session: SessionDep) -> Response:
     tree = await catalog_categories.category_tree(session)
     featured = await catalog_service.search_products(
-        session, ProductQuery(in_stock=True, sort=ProductSort.NEWEST, limit=FEATURED_COUNT)
+        session,
+        ProductQuery.model_validate(
+            {
+                "in_stock": True,
+                "sort": ProductSort.NEWEST,
+                "limit": FEATURED_COUNT,
+                "lang": language_of(request),
+            }
+        ),
     )
     return render(request, "storefront/home.html", {"categories": tree, "featured": featured})
+
+
+@router.get("/products")
+async def all_products(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    sort: str = "",
+    min_price: str = "",
+    max_price: str = "",
+    in_stock: str = "",
+    cursor: str = "",
+    page: int = 1,
+) -> Response:
+    query, form = _listing(
+        request,
+        settings,
+        sort=sort,
+        min_price=min_price,
+        max_price=max_price,
+        in_stock=in_stock,
+        cursor=cursor,
+        page=page,
+    )
+    context = {
+        "categories": await catalog_categories.category_tree(session),
+        "results": await catalog_service.search_products(session, query),
+        "form": form,
+        "sort_options": _sort_options(request, with_relevance=False),
+    }
+    return render(request, "storefront/products.html", context)
 
 
 @router.get("/category/{slug}")
@@ -58,8 +112,9 @@ async def category_page(
     category = await catalog_categories.find_category(session, slug)
     node = await catalog_categories.subtree(session, category)
     trail = await catalog_categories.breadcrumb(session, category.id)
-    query, form = build_query(
-        currency=settings.store_currency,
+    query, form = _listing(
+        request,
+        settings,
         category=str(category.id),
         sort=sort,
         min_price=min_price,
@@ -67,13 +122,11 @@ async def category_page(
         in_stock=in_stock,
         cursor=cursor,
         page=page,
-        invalid_price=translate(request, INVALID_PRICE),
     )
-    results = await catalog_service.search_products(session, query)
     context = {
         "category": node,
         "breadcrumb": trail,
-        "results": results,
+        "results": await catalog_service.search_products(session, query),
         "form": form,
         "sort_options": _sort_options(request, with_relevance=False),
     }
@@ -86,6 +139,7 @@ async def search_page(
     session: SessionDep,
     settings: SettingsDep,
     q: str = "",
+    category: str = "",
     sort: str = "",
     min_price: str = "",
     max_price: str = "",
@@ -93,16 +147,17 @@ async def search_page(
     cursor: str = "",
     page: int = 1,
 ) -> Response:
-    query, form = build_query(
-        currency=settings.store_currency,
+    query, form = _listing(
+        request,
+        settings,
         q=q,
+        category_filter=category,
         sort=sort,
         min_price=min_price,
         max_price=max_price,
         in_stock=in_stock,
         cursor=cursor,
         page=page,
-        invalid_price=translate(request, INVALID_PRICE),
     )
     results = await catalog_service.search_products(session, query) if form.q else None
     context = {
@@ -115,7 +170,18 @@ async def search_page(
 
 
 @router.get("/product/{slug}")
-async def product_page(request: Request, session: SessionDep, slug: str) -> Response:
+async def product_page(
+    request: Request, session: SessionDep, settings: SettingsDep, slug: str
+) -> Response:
     product = await catalog_service.get_product(session, slug)
     details = await catalog_service.product_out(session, product, staff=False)
-    return render(request, "storefront/product.html", {"product": details})
+    # Each language's address carries that language's slug when the catalog has one.
+    slugs: dict[str, str] = getattr(details, "slugs", None) or {}
+    paths = {language: f"/product/{slug}" for language, slug in slugs.items()}
+    links = page_links(request, settings.public_base_url, language_of(request), paths)
+    context = {
+        "product": details,
+        "links": links,
+        "product_data": product_json_ld(details, links.canonical, settings.public_base_url),
+    }
+    return render(request, "storefront/product.html", context)

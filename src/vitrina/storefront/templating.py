@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -9,11 +10,14 @@ from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from vitrina.config import get_settings
+from vitrina.kit.money import to_decimal
 from vitrina.storefront import i18n
 from vitrina.storefront.listing import highlight
+from vitrina.storefront.seo import page_links
+from vitrina.storefront.static_files import static_url
 from vitrina.storefront.web import CSRF_FIELD, csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -41,6 +45,9 @@ def environment(language: str) -> Environment:
     env.filters["moment"] = moment
     env.filters["country"] = lambda code: i18n.country(code, language)
     env.filters["highlight"] = highlight
+    env.filters["number"] = lambda value: i18n.number(value, language)
+    env.filters["amount"] = lambda minor: str(to_decimal(minor, settings.store_currency))
+    env.globals["static"] = static_url
     env.globals["store_name"] = settings.store_name
     env.globals["languages"] = i18n.LANGUAGES
     env.globals["csrf_field_name"] = CSRF_FIELD
@@ -71,9 +78,12 @@ def render(
     context: dict[str, Any] | None = None,
     *,
     status_code: int = 200,
-) -> HTMLResponse:
+) -> Response:
     language = language_of(request)
     page = environment(language).get_template(template)
+    context = context or {}
+    base_url = get_settings().public_base_url.rstrip("/")
+    links = page_links(request, base_url, language) if status_code < 400 else None
     full_context = {
         "request": request,
         "lang": language,
@@ -83,11 +93,23 @@ def render(
         "notices": _notices(request),
         "path": request.url.path,
         "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-        **(context or {}),
+        "links": links,
+        "base_url": base_url,
+        **context,
     }
-    html = page.render(full_context)
-    headers = {"Content-Language": language, "Vary": "Accept-Language, Cookie"}
-    return HTMLResponse(html, status_code=status_code, headers=headers)
+    body = page.render(full_context).encode()
+    headers = {
+        "Content-Language": language,
+        "Vary": "Accept-Language, Cookie",
+        # Pages hold the visitor's own form tokens and basket: browsers only, and they ask
+        # each time, getting 304 Not Modified while the page is unchanged (weak ETag: the
+        # same for the gzip and plain bodies).
+        "Cache-Control": "private, no-cache",
+        "ETag": 'W/"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+    }
+    if status_code == 200 and headers["ETag"] in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return HTMLResponse(body, status_code=status_code, headers=headers)
 
 
 NoticeKind = Literal["success", "info", "warning", "error"]
