@@ -17,6 +17,7 @@ from vitrina.config import Settings, get_settings, set_settings
 from vitrina.coupons.router import router as coupons_router
 from vitrina.db import db_helper
 from vitrina.errors import install_error_handlers
+from vitrina.kit.after_commit import wait_for_after_commit_jobs
 from vitrina.kit.compression import GzipWhenAsked
 from vitrina.observability.body_limit import BodyLimitMiddleware
 from vitrina.observability.logging import configure_logging
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop.set()
             await asyncio.wait_for(asyncio.gather(*workers), timeout=10)
             await wait_for_outgoing_mail()
+            await wait_for_after_commit_jobs()
             await close_stripe_clients()
             emulator = getattr(app.state, "stripe_emulator", None)
             if emulator is not None:

@@ -244,3 +244,28 @@ async def test_the_home_page_is_sent_compressed(
     SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
     (SCREENSHOTS.parent / "home-transfer.txt").write_text(report + "\n")  # kept by CI
     assert total < 120_000
+
+
+@pytest.mark.parametrize("shopper", [pytest.param(("ru", DESKTOP), id="ru-desktop")], indirect=True)
+async def test_a_guest_pays_with_only_an_email(
+    shopper: Any, session: AsyncSession, make_category, make_product
+) -> None:
+    page, t = shopper, translator(shopper.language)
+    shop = await stock_the_shop(session, make_category, make_product)
+    await page.goto(f"/product/{shop.lamp.slug}")
+    await page.get_by_role("button", name=t("Add to basket")).click()
+    await page.locator("#basket-status").get_by_text(t("Added to your basket.")).wait_for()
+    await page.goto("/basket")
+    await page.get_by_role("button", name=t("Pay as a guest")).click()
+    await page.wait_for_selector("#cardNumber")
+    await page.fill("#email", "walk-in@example.com")
+    await fill_shipping_and_card(page, "4242 4242 4242 4242")
+    await page.wait_for_url("**/checkout/success?**")
+    assert await page.locator("#guest-account-note").is_visible()
+    assert await badge_count(page) == ""
+    await assert_accessible(page, "guest checkout success")
+    await both_widths(page, "j3-01-guest-paid")
+    owner = await session.scalar(
+        select(User.email).join(Order, Order.user_id == User.id).where(Order.total > 0)
+    )
+    assert owner == "walk-in@example.com"

@@ -76,7 +76,11 @@ class CheckoutSession(TimestampMixin, Base):
 
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     basket_id: Mapped[int] = mapped_column(ForeignKey("baskets.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    """None for a guest's checkout: fulfilment finds or makes the account from the email
+    Stripe collected."""
     unique_code: Mapped[str] = mapped_column(String(32), index=True)
     status: Mapped[CheckoutStatus] = mapped_column(
         str_enum(CheckoutStatus),

@@ -141,11 +141,12 @@ def was_replayed(exc: stripe.StripeError) -> bool:
 
 
 class StripeSession:
-    """A Stripe Checkout Session for a user's products, tied to a basket by `unique_code`."""
+    """A Stripe Checkout Session for a user's products, tied to a basket by `unique_code`.
+    `user=None` is a guest: Stripe's page then asks for the email."""
 
     def __init__(
         self,
-        user: UserLike,
+        user: UserLike | None,
         products: ProductsArg,
         unique_code: str,
         promo: PromoArg = None,
@@ -181,7 +182,9 @@ class StripeSession:
         return self.lines[0][0].currency.lower()
 
     def metadata(self) -> dict[str, str]:
-        data = {"unique_code": self.unique_code, "user_id": str(self.user.id)}
+        data = {"unique_code": self.unique_code}
+        if self.user is not None:
+            data["user_id"] = str(self.user.id)
         if self.basket_id is not None:
             data["basket_id"] = str(self.basket_id)
         return {**data, **self.extra_metadata}
@@ -226,10 +229,6 @@ class StripeSession:
         params: SessionCreateParams = {
             "mode": "payment",
             "line_items": self.line_items(),
-            "customer_email": self.user.email,
-            "client_reference_id": (
-                f"basket-{self.basket_id}" if self.basket_id is not None else f"user-{self.user.id}"
-            ),
             "metadata": self.metadata(),
             "payment_intent_data": {"metadata": self.metadata()},
             "shipping_address_collection": self.shipping_address_collection(),
@@ -238,9 +237,18 @@ class StripeSession:
             "cancel_url": self.cancel_url or cancel_url(self.settings),
             "expires_at": to_unix(self.expires_at),
         }
+        if self.user is not None:
+            params["customer_email"] = self.user.email
+        if (reference := self._reference()) is not None:
+            params["client_reference_id"] = reference
         if coupon_id is not None:
             params["discounts"] = [{"coupon": coupon_id}]
         return params
+
+    def _reference(self) -> str | None:
+        if self.basket_id is not None:
+            return f"basket-{self.basket_id}"
+        return f"user-{self.user.id}" if self.user is not None else None
 
     def options(self) -> stripe.RequestOptions:
         return {"idempotency_key": self.idempotency_key} if self.idempotency_key else {}

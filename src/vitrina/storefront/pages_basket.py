@@ -16,14 +16,20 @@ from starlette.responses import RedirectResponse, Response
 from vitrina.basket import service as basket_service
 from vitrina.basket.checkout import start_checkout
 from vitrina.basket.guest import forget_guest
+from vitrina.basket.service import Guest, Owner
 from vitrina.basket.view import basket_view
 from vitrina.config import SettingsDep
 from vitrina.db import SessionDep
 from vitrina.errors import Conflict, NotFound, VitrinaError
-from vitrina.payments.fulfilment import fulfil_for_customer
+from vitrina.payments.fulfilment import fulfil_for_customer, fulfil_for_guest
 from vitrina.storefront.deps import WebUser, login_url, refresh_basket_count, require_user
 from vitrina.storefront.messages import shown
-from vitrina.storefront.shopper import keep_guest, merge_into_account, page_shopper
+from vitrina.storefront.shopper import (
+    keep_guest,
+    merge_into_account,
+    page_guest,
+    page_shopper,
+)
 from vitrina.storefront.templating import N_, flash, render, translate
 from vitrina.storefront.web import safe_next
 
@@ -160,8 +166,26 @@ async def checkout(
         message = N_("Log in or create an account to pay. Your basket will be kept.")
         flash(request, translate(request, message), "info")
         return RedirectResponse(login_url("/basket"), status_code=303)
+    return await _open_checkout(request, session, settings, user)
+
+
+@router.post("/checkout/guest")
+async def guest_checkout(
+    request: Request, session: SessionDep, settings: SettingsDep, user: WebUser
+) -> Response:
+    """Pay without an account: Stripe's page asks for the email, and the order goes to the
+    account with that email (made for it if there is none; `payments/guest_customers.py`)."""
+    guest = page_guest(request)
+    if user is not None or guest is None:
+        return _to_basket()
+    return await _open_checkout(request, session, settings, guest)
+
+
+async def _open_checkout(
+    request: Request, session: SessionDep, settings: SettingsDep, owner: Owner
+) -> Response:
     try:
-        opened = await start_checkout(session, user, settings)
+        opened = await start_checkout(session, owner, settings)
     except VitrinaError as error:
         if error.status_code >= 500:
             raise
@@ -181,13 +205,20 @@ async def checkout_success(
     code: str = "",
     session_id: str = "",
 ) -> Response:
-    customer = require_user(request, user)
+    guest = page_guest(request) if user is None else None
+    owner: Owner = guest if guest is not None else require_user(request, user)
     if not code or not session_id:
         raise NotFound()
     try:
-        order = await fulfil_for_customer(session, customer.id, session_id, code)
+        if isinstance(owner, Guest):
+            basket = await basket_service.find_basket(session, owner)
+            basket_id = basket.id if basket is not None else None
+            order = await fulfil_for_guest(session, basket_id, session_id, code)
+        else:
+            order = await fulfil_for_customer(session, owner.id, session_id, code)
     except Conflict:
         return render(request, "storefront/checkout_pending.html", status_code=202)
     # The header was counted before fulfilment emptied the basket.
-    await refresh_basket_count(request, session, customer)
-    return render(request, "storefront/checkout_success.html", {"order": order})
+    await refresh_basket_count(request, session, owner)
+    context = {"order": order, "as_guest": guest is not None}
+    return render(request, "storefront/checkout_success.html", context)

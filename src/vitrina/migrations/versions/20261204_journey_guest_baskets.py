@@ -1,4 +1,5 @@
-"""baskets: a guest's basket has no user, only the hash of its signed cookie's token.
+"""baskets: a guest's basket has no user, only the hash of its signed cookie's token;
+checkout_sessions: a guest's checkout has no user until fulfilment finds or makes one.
 
 Revision ID: 20261204_journey
 Revises: 0009
@@ -19,18 +20,20 @@ depends_on: str | Sequence[str] | None = None
 
 
 @contextmanager
-def _baskets_batch() -> Iterator[BatchOperations]:
+def _batch(table: str) -> Iterator[BatchOperations]:
     """SQLite rebuilds the table; reflecting it also reflects discount_coupons (a foreign
     key's target), whose expression index SQLAlchemy cannot reflect and warns about. That
-    index is not part of this table, so the warning is noise here."""
+    index is not part of these tables, so the warning is noise here."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
-        with op.batch_alter_table("baskets") as batch:
+        with op.batch_alter_table(table) as batch:
             yield batch
 
 
 def upgrade() -> None:
-    with _baskets_batch() as batch:
+    with _batch("checkout_sessions") as batch:
+        batch.alter_column("user_id", existing_type=sa.Integer(), nullable=True)
+    with _batch("baskets") as batch:
         batch.add_column(sa.Column("guest_key", sa.String(length=64), nullable=True))
         batch.alter_column("user_id", existing_type=sa.Integer(), nullable=True)
         batch.create_unique_constraint(op.f("uq_baskets_guest_key"), ["guest_key"])
@@ -40,9 +43,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Guests' baskets have no owner to keep them under the old rule: they go.
+    # Guests' baskets and checkouts have no owner to keep them under the old rule: they go.
+    op.execute("DELETE FROM checkout_sessions WHERE user_id IS NULL")
     op.execute("DELETE FROM baskets WHERE user_id IS NULL")
-    with _baskets_batch() as batch:
+    with _batch("checkout_sessions") as batch:
+        batch.alter_column("user_id", existing_type=sa.Integer(), nullable=False)
+    with _batch("baskets") as batch:
         batch.drop_constraint(op.f("ck_baskets_one_owner"), type_="check")
         batch.drop_constraint(op.f("uq_baskets_guest_key"), type_="unique")
         batch.alter_column("user_id", existing_type=sa.Integer(), nullable=False)
