@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.accessibility import assert_accessible
-from storefront.browser_fixtures import DESKTOP, PHONE, SCREENSHOTS, shot
+from storefront.browser_fixtures import DESKTOP, PHONE, SCREENSHOTS, open_tab, shot
 from storefront.shop_data import COUPON, stock_the_shop
 from storefront.test_browser_purchase import fill_shipping_and_card
 from vitrina.accounts.models import User
@@ -44,23 +44,9 @@ async def shopper(
 ) -> AsyncIterator[Any]:
     """A browser tab whose language (Accept-Language) and width are the journey's."""
     language, viewport = request.param
-    context = await browser.new_context(
-        base_url=base_url, viewport=viewport, locale=LOCALES[language]
-    )
-    context.set_default_timeout(15_000)
-    tab = await context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on(
-        "console",
-        lambda message: (
-            errors.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    tab.language = language
-    yield tab
-    await context.close()
-    assert not errors, f"JavaScript errors or CSP violations on the page: {errors}"
+    async with open_tab(browser, base_url, viewport=viewport, locale=LOCALES[language]) as tab:
+        tab.language = language
+        yield tab
 
 
 async def both_widths(page: Any, name: str) -> None:

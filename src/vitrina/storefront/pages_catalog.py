@@ -3,9 +3,10 @@ does the work)."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -37,14 +38,43 @@ def _sort_options(request: Request, with_relevance: bool) -> list[tuple[str, str
     return [(value, translate(request, SORT_LABELS[value])) for value in values]
 
 
+@dataclass
+class Typed:
+    """A listing's query string as typed (`listing.build_query` makes sense of it)."""
+
+    sort: str = ""
+    min_price: str = ""
+    max_price: str = ""
+    in_stock: str = ""
+    cursor: str = ""
+    page: int = 1
+
+
+TypedDep = Annotated[Typed, Depends()]
+
+
 def _listing(
-    request: Request, settings: Settings, **typed: Any
+    request: Request,
+    settings: Settings,
+    typed: Typed,
+    *,
+    q: str = "",
+    category: str | None = None,
+    category_filter: str = "",
 ) -> tuple[ProductQuery, ListingForm]:
     return build_query(
         currency=settings.store_currency,
         language=language_of(request),
         invalid_price=translate(request, INVALID_PRICE),
-        **typed,
+        q=q,
+        category=category,
+        category_filter=category_filter,
+        sort=typed.sort,
+        min_price=typed.min_price,
+        max_price=typed.max_price,
+        in_stock=typed.in_stock,
+        cursor=typed.cursor,
+        page=typed.page,
     )
 
 
@@ -67,26 +97,9 @@ async def home(request: Request, session: SessionDep) -> Response:
 
 @router.get("/products")
 async def all_products(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    sort: str = "",
-    min_price: str = "",
-    max_price: str = "",
-    in_stock: str = "",
-    cursor: str = "",
-    page: int = 1,
+    request: Request, session: SessionDep, settings: SettingsDep, typed: TypedDep
 ) -> Response:
-    query, form = _listing(
-        request,
-        settings,
-        sort=sort,
-        min_price=min_price,
-        max_price=max_price,
-        in_stock=in_stock,
-        cursor=cursor,
-        page=page,
-    )
+    query, form = _listing(request, settings, typed)
     context = {
         "categories": await catalog_categories.category_tree(session),
         "results": await catalog_service.search_products(session, query),
@@ -98,31 +111,12 @@ async def all_products(
 
 @router.get("/category/{slug}")
 async def category_page(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    slug: str,
-    sort: str = "",
-    min_price: str = "",
-    max_price: str = "",
-    in_stock: str = "",
-    cursor: str = "",
-    page: int = 1,
+    request: Request, session: SessionDep, settings: SettingsDep, slug: str, typed: TypedDep
 ) -> Response:
     category = await catalog_categories.find_category(session, slug)
     node = await catalog_categories.subtree(session, category)
     trail = await catalog_categories.breadcrumb(session, category.id)
-    query, form = _listing(
-        request,
-        settings,
-        category=str(category.id),
-        sort=sort,
-        min_price=min_price,
-        max_price=max_price,
-        in_stock=in_stock,
-        cursor=cursor,
-        page=page,
-    )
+    query, form = _listing(request, settings, typed, category=str(category.id))
     context = {
         "category": node,
         "breadcrumb": trail,
@@ -138,27 +132,11 @@ async def search_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    typed: TypedDep,
     q: str = "",
     category: str = "",
-    sort: str = "",
-    min_price: str = "",
-    max_price: str = "",
-    in_stock: str = "",
-    cursor: str = "",
-    page: int = 1,
 ) -> Response:
-    query, form = _listing(
-        request,
-        settings,
-        q=q,
-        category_filter=category,
-        sort=sort,
-        min_price=min_price,
-        max_price=max_price,
-        in_stock=in_stock,
-        cursor=cursor,
-        page=page,
-    )
+    query, form = _listing(request, settings, typed, q=q, category_filter=category)
     results = await catalog_service.search_products(session, query) if form.q else None
     context = {
         "results": results,
