@@ -200,3 +200,13 @@ async def test_sorted_or_filtered_listings_ask_not_to_be_indexed(
         sorted_page.text
     )
     assert '<meta name="robots" content="noindex">' in (await client.get("/basket")).text
+
+
+async def test_the_language_switcher_leaves_a_pinned_language_behind(
+    client: httpx.AsyncClient, make_product: MakeProduct
+) -> None:
+    mug = await make_product(name="Mug")
+    russian = await client.get(f"/product/{mug.slug}?lang=ru&x=1")
+    assert f'href="/lang/en?next=/product/{mug.slug}%3Fx%3D1"' in russian.text
+    switched = await client.get(f"/lang/en?next=/product/{mug.slug}", follow_redirects=True)
+    assert '<html lang="en">' in switched.text

@@ -93,6 +93,7 @@ def render(
         "notices": _notices(request),
         "path": request.url.path,
         "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "unpinned_path": _unpinned_path(request),
         "links": links,
         "base_url": base_url,
         **context,
@@ -110,6 +111,12 @@ def render(
     if status_code == 200 and headers["ETag"] in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     return HTMLResponse(body, status_code=status_code, headers=headers)
+
+
+def _unpinned_path(request: Request) -> str:
+    """This page's path and query without `?lang=`: where the language switcher returns."""
+    url = request.url.remove_query_params("lang")
+    return url.path + (f"?{url.query}" if url.query else "")
 
 
 NoticeKind = Literal["success", "info", "warning", "error"]
