@@ -2,7 +2,7 @@
 checkout_sessions: a guest's checkout has no user until fulfilment finds or makes one.
 
 Revision ID: 20261204_journey
-Revises: 0009
+Revises: 20261204_emulator
 """
 
 import warnings
@@ -14,7 +14,7 @@ from alembic import op
 from alembic.operations import BatchOperations
 
 revision: str = "20261204_journey"
-down_revision: str | None = "0009"
+down_revision: str | None = "20261204_emulator"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
