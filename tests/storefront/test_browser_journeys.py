@@ -114,12 +114,14 @@ async def test_a_guest_fills_a_basket_registers_and_pays(
 
     await page.get_by_role("button", name=t("Checkout")).click()
     await page.wait_for_url("**/login?next=/basket")
+    await assert_accessible(page, "login")
     notice = page.locator(".notice-info")
     assert await notice.inner_text() == t(
         "Log in or create an account to pay. Your basket will be kept."
     )
     await page.get_by_role("link", name=t("Create an account")).click()
     await page.wait_for_url("**/register?next=**")
+    await assert_accessible(page, "register")
     await page.fill("#full_name", "Anna Petrova")
     await page.fill("#email", email)
     await page.fill("#password", "Passw0rd!x")
