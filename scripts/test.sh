@@ -17,6 +17,10 @@ fi
 if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+if ! command -v npm >/dev/null 2>&1; then  # axe-core for the browser tests' accessibility checks
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+fi
+npm ci --prefix tests/storefront/axe --no-audit --no-fund --loglevel=error
 
 step "python environment"
 [ -x .venv/bin/python ] || python3 -m venv .venv

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from vitrina import schema
 
-BEFORE = "20261204_emulator"
+BEFORE = "20261204_admin"
 INSERT = (
     "INSERT INTO users (id, email, password_hash, full_name, role, is_active, created_at,"
     " updated_at) VALUES (?, ?, 'x', '', 'customer', 1, '2026-01-01 00:00:00',"

@@ -9,6 +9,7 @@ success and cancel URLs lead the browser back to it.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +52,12 @@ async def browser() -> AsyncIterator[Any]:
         await chromium.close()
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def page(browser: Any, base_url: str) -> AsyncIterator[Any]:
-    context = await browser.new_context(base_url=base_url, viewport=DESKTOP, locale="en-US")
+@asynccontextmanager
+async def open_tab(
+    browser: Any, base_url: str, *, viewport: dict[str, int] = DESKTOP, locale: str = "en-US"
+) -> AsyncIterator[Any]:
+    """A tab in a fresh browser context; JavaScript errors or CSP violations fail the test."""
+    context = await browser.new_context(base_url=base_url, viewport=viewport, locale=locale)
     context.set_default_timeout(15_000)
     tab = await context.new_page()
     errors: list[str] = []
@@ -67,6 +71,12 @@ async def page(browser: Any, base_url: str) -> AsyncIterator[Any]:
     yield tab
     await context.close()
     assert not errors, f"JavaScript errors or CSP violations on the page: {errors}"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(browser: Any, base_url: str) -> AsyncIterator[Any]:
+    async with open_tab(browser, base_url) as tab:
+        yield tab
 
 
 async def shot(page: Any, name: str, *, full_page: bool = True) -> Path:

@@ -48,9 +48,11 @@ from vitrina.basket.models import (
 from vitrina.basket.pricing import Quote, quote
 from vitrina.basket.reservations import reserved_quantities
 from vitrina.basket.service import (
+    Owner,
     basket_coupon,
     basket_lines,
     close_checkout,
+    customer_of,
     expire_in_stripe,
     get_basket,
 )
@@ -91,12 +93,14 @@ def _unchanged(checkout: CheckoutSession, priced: Quote) -> bool:
 
 
 async def start_checkout(
-    session: AsyncSession, user: User, settings: Settings, language: str | None = None
+    session: AsyncSession, owner: Owner, settings: Settings, language: str | None = None
 ) -> CheckoutSession:
     """The basket's open Checkout Session: the current one if the basket is unchanged, else
     a new one with its stock reserved, its page and product names in `language` (the
-    shopper's). Raises 409/422 for a basket that cannot be bought."""
-    basket = await get_basket(session, user, lock=True)
+    shopper's). Raises 409/422 for a basket that cannot be bought. A guest's (`Guest`)
+    session has no customer: Stripe's page asks for the email."""
+    user = customer_of(owner)
+    basket = await get_basket(session, owner, lock=True)
     items = await basket_lines(session, basket, with_images=False)
     if not items:
         raise Unprocessable("Your basket is empty.")
@@ -174,7 +178,9 @@ async def _lock_coupon(session: AsyncSession, coupon_id: int) -> DiscountCoupon:
     return coupon
 
 
-async def _check_coupon_holds(session: AsyncSession, coupon: DiscountCoupon, user: User) -> None:
+async def _check_coupon_holds(
+    session: AsyncSession, coupon: DiscountCoupon, user: User | None
+) -> None:
     """Open Checkout Sessions count as redemptions in waiting, so that concurrent checkouts
     cannot promise more redemptions than the coupon allows (the coupon row is locked)."""
     open_with_coupon = (
@@ -190,7 +196,7 @@ async def _check_coupon_holds(session: AsyncSession, coupon: DiscountCoupon, use
         held = int(await session.scalar(open_with_coupon) or 0)
         if coupon.times_redeemed + held >= coupon.max_redemptions:
             raise Conflict(f"Promo code {coupon.number} has been used up.")
-    if coupon.max_redemptions_per_customer is not None:
+    if coupon.max_redemptions_per_customer is not None and user is not None:
         redeemed = await session.scalar(
             select(func.count())
             .select_from(CouponRedemption)
@@ -231,7 +237,7 @@ async def _lock_and_check_stock(
 
 async def _create_in_stripe(
     basket: Basket,
-    user: User,
+    user: User | None,
     lines: list[tuple[Product, int]],
     stripe_coupon_id: str | None,
     expires_at: datetime,
@@ -274,7 +280,7 @@ async def _create_in_stripe(
 async def _record(
     session: AsyncSession,
     basket: Basket,
-    user: User,
+    user: User | None,
     session_id: str,
     url: str | None,
     priced: Quote,
@@ -284,7 +290,7 @@ async def _record(
     checkout = CheckoutSession(
         id=session_id,
         basket_id=basket.id,
-        user_id=user.id,
+        user_id=user.id if user is not None else None,
         unique_code=basket.unique_code,
         status=CheckoutStatus.OPEN,
         url=url,

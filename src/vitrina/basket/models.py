@@ -14,14 +14,24 @@ if TYPE_CHECKING:
 
 
 class Basket(TimestampMixin, Base):
-    """A customer's one basket. `unique_code` names its current contents (the seed's idea):
-    it is replaced when the contents change under an open Checkout Session, and removed when
-    an order is made from it, so a replayed success link cannot make a second order."""
+    """A customer's one basket, or a guest's. `unique_code` names its current contents (the
+    seed's idea): it is replaced when the contents change under an open Checkout Session, and
+    removed when an order is made from it, so a replayed success link cannot make a second order.
+
+    A guest's basket has no user: `guest_key` is the SHA-256 of the random token in the guest's
+    signed cookie (`basket/guest.py`), so the table alone does not let anyone act as a guest.
+    """
 
     __tablename__ = "baskets"
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (guest_key IS NULL)", name="one_owner"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True, default=None
+    )
+    guest_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     unique_code: Mapped[str | None] = mapped_column(String(32), unique=True, default=None)
     coupon_id: Mapped[int | None] = mapped_column(
         ForeignKey("discount_coupons.id", ondelete="SET NULL"), default=None
@@ -66,7 +76,11 @@ class CheckoutSession(TimestampMixin, Base):
 
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     basket_id: Mapped[int] = mapped_column(ForeignKey("baskets.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    """None for a guest's checkout: fulfilment finds or makes the account from the email
+    Stripe collected."""
     unique_code: Mapped[str] = mapped_column(String(32), index=True)
     status: Mapped[CheckoutStatus] = mapped_column(
         str_enum(CheckoutStatus),

@@ -1,14 +1,30 @@
-"""Basket and checkout endpoints. Every error is `{"detail": <message to show as is>}`."""
+"""Basket and checkout endpoints. Every error is `{"detail": <message to show as is>}`.
+
+The basket is a customer's (bearer token) or, without a token, a guest's: the signed
+`vitrina_basket` cookie names it, and the first write sets that cookie. A request that carries
+both merges the guest's basket into the customer's once (`notices` says what did not come
+across) and drops the cookie. Checkout needs a customer.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import APIKeyCookie
 
-from vitrina.accounts.dependencies import CurrentUser
+from vitrina.accounts.dependencies import BearerToken, CurrentUser, get_current_user
 from vitrina.basket import service
 from vitrina.basket.checkout import start_checkout
+from vitrina.basket.guest import (
+    GUEST_BASKET_DAYS,
+    GUEST_COOKIE,
+    Guest,
+    forget_guest,
+    guest_from_cookie,
+    remember_guest,
+)
 from vitrina.basket.schemas import BasketOut, CheckoutOut, PromoIn, QuantityIn
 from vitrina.basket.view import basket_view, checkout_out
 from vitrina.config import SettingsDep
@@ -22,11 +38,62 @@ router = APIRouter(tags=["basket"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: ERROR_RESPONSE for code in (401, 404, 409, 422, 503)
 }
+guest_cookie = APIKeyCookie(
+    name=GUEST_COOKIE,
+    scheme_name="GuestBasket",
+    auto_error=False,
+    description=(
+        "A guest's basket, without an account: the store sets this signed cookie on a "
+        "guest's first change to the basket and keeps it for "
+        f"{GUEST_BASKET_DAYS} days after the latest one. Sent together with a bearer token, "
+        "the guest's basket is merged into the customer's and the cookie is dropped."
+    ),
+)
+
+
+@dataclass
+class Shopper:
+    owner: service.Owner
+    notices: list[str] = field(default_factory=list)
+
+
+async def basket_shopper(
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    token: BearerToken,
+    cookie: Annotated[str | None, Depends(guest_cookie)],
+) -> Shopper:
+    """The customer with a token, else the guest the cookie names (or a new guest)."""
+    guest = guest_from_cookie(cookie, settings)
+    if token:
+        user = await get_current_user(session, token)
+        if guest is None:
+            return Shopper(user)
+        merged = await service.merge_guest_basket(session, guest, user)
+        forget_guest(response, settings)
+        return Shopper(user, merged.notes)
+    return Shopper(guest or Guest.fresh())
+
+
+async def changing_shopper(
+    shopper: Annotated[Shopper, Depends(basket_shopper)],
+    settings: SettingsDep,
+    response: Response,
+) -> Shopper:
+    """For the writes: a guest's cookie is (re)sent, so it lives on from the latest change."""
+    if isinstance(shopper.owner, Guest):
+        remember_guest(response, shopper.owner, settings)
+    return shopper
+
+
+ShopperDep = Annotated[Shopper, Depends(basket_shopper)]
+ChangingShopperDep = Annotated[Shopper, Depends(changing_shopper)]
 
 
 @router.get("/basket", response_model=BasketOut, responses=ERRORS)
-async def get_basket(session: SessionDep, user: CurrentUser, settings: SettingsDep) -> BasketOut:
-    return await basket_view(session, user, settings)
+async def get_basket(session: SessionDep, shopper: ShopperDep, settings: SettingsDep) -> BasketOut:
+    return await basket_view(session, shopper.owner, settings, notices=shopper.notices)
 
 
 @router.put("/basket/items/{product_id}", response_model=BasketOut, responses=ERRORS)
@@ -34,35 +101,37 @@ async def put_item(
     product_id: PathId,
     body: QuantityIn,
     session: SessionDep,
-    user: CurrentUser,
+    shopper: ChangingShopperDep,
     settings: SettingsDep,
 ) -> BasketOut:
     """Set a product's quantity in the basket (0 removes it)."""
-    await service.set_quantity(session, user, product_id, body.quantity)
-    return await basket_view(session, user, settings)
+    await service.set_quantity(session, shopper.owner, product_id, body.quantity)
+    return await basket_view(session, shopper.owner, settings, notices=shopper.notices)
 
 
 @router.delete("/basket/items/{product_id}", response_model=BasketOut, responses=ERRORS)
 async def delete_item(
-    product_id: PathId, session: SessionDep, user: CurrentUser, settings: SettingsDep
+    product_id: PathId, session: SessionDep, shopper: ChangingShopperDep, settings: SettingsDep
 ) -> BasketOut:
-    await service.remove_item(session, user, product_id)
-    return await basket_view(session, user, settings)
+    await service.remove_item(session, shopper.owner, product_id)
+    return await basket_view(session, shopper.owner, settings, notices=shopper.notices)
 
 
 @router.put("/basket/promo", response_model=BasketOut, responses=ERRORS)
 async def put_promo(
-    body: PromoIn, session: SessionDep, user: CurrentUser, settings: SettingsDep
+    body: PromoIn, session: SessionDep, shopper: ChangingShopperDep, settings: SettingsDep
 ) -> BasketOut:
     """Apply a coupon by its number (case-insensitive)."""
-    await service.apply_promo(session, user, body.code)
-    return await basket_view(session, user, settings)
+    await service.apply_promo(session, shopper.owner, body.code)
+    return await basket_view(session, shopper.owner, settings, notices=shopper.notices)
 
 
 @router.delete("/basket/promo", response_model=BasketOut, responses=ERRORS)
-async def delete_promo(session: SessionDep, user: CurrentUser, settings: SettingsDep) -> BasketOut:
-    await service.remove_promo(session, user)
-    return await basket_view(session, user, settings)
+async def delete_promo(
+    session: SessionDep, shopper: ChangingShopperDep, settings: SettingsDep
+) -> BasketOut:
+    await service.remove_promo(session, shopper.owner)
+    return await basket_view(session, shopper.owner, settings, notices=shopper.notices)
 
 
 @router.post("/checkout", response_model=CheckoutOut, responses=ERRORS)
@@ -70,6 +139,7 @@ async def checkout(
     request: Request, session: SessionDep, user: CurrentUser, settings: SettingsDep
 ) -> CheckoutOut:
     """Open (or return the already open) Stripe Checkout Session for the basket, in the
-    shopper's language (Accept-Language, else the store's)."""
+    shopper's language (Accept-Language, else the store's); customers only: a guest logs in
+    or registers first, which merges the guest's basket."""
     language = negotiate(request.headers.get("accept-language", ""), settings.store_language)
     return checkout_out(await start_checkout(session, user, settings, language))

@@ -50,7 +50,7 @@ class CheckoutOut(BaseModel):
 
 
 class BasketOut(BaseModel):
-    id: int
+    id: int | None = Field(description="None for a guest who has not added anything yet.")
     unique_code: str | None
     currency: str
     items: list[BasketLineOut]
@@ -60,4 +60,9 @@ class BasketOut(BaseModel):
     total: int
     coupon: CouponOut | None
     warnings: list[StockWarning]
+    notices: list[str] = Field(
+        default=[],
+        description="Once only: what did not come across as it was when a guest's basket "
+        "was merged into the account's by this request.",
+    )
     checkout: CheckoutOut | None

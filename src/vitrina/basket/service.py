@@ -1,16 +1,22 @@
-"""The customer's basket: one per customer, created on first use.
+"""The basket: one per customer or guest (`Owner`), created on first use.
 
 Every change to the contents or the coupon while a Checkout Session is open first expires that
 session in Stripe (`ExpireSession`), releases its stock and replaces the basket's
 `unique_code`, so the old payment page can no longer be paid and its success link no longer
 matches the basket. Mutations lock the basket row first (lock order: basket, products, coupon).
+
+A guest's basket (`Guest`, known by a signed cookie) works the same way until checkout, which
+needs an account: logging in or registering merges it into the account's (`merge_guest_basket`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import timedelta
+
 import stripe
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from vitrina.accounts.models import User
 from vitrina.basket.codes import new_unique_code
+from vitrina.basket.guest import Guest
 from vitrina.basket.models import Basket, BasketItem, CheckoutSession, CheckoutStatus
 from vitrina.basket.reservations import (
     purge_expired_reservations,
@@ -28,7 +35,7 @@ from vitrina.catalog import service as catalog
 from vitrina.catalog.models import Product
 from vitrina.coupons import service as coupons
 from vitrina.coupons.models import DiscountCoupon
-from vitrina.errors import Conflict, NotFound, Unprocessable
+from vitrina.errors import Conflict, NotFound, Unprocessable, VitrinaError
 from vitrina.kit.clock import utcnow
 from vitrina.payments.checkout_session import ExpireSession, stripe_error
 from vitrina.payments.client import make_stripe_client
@@ -41,21 +48,47 @@ PAID_WHILE_EDITING = (
 )
 
 
-async def get_basket(session: AsyncSession, user: User, *, lock: bool = False) -> Basket:
-    """The user's basket, created on first use (race-free), with a code."""
-    query = select(Basket).where(Basket.user_id == user.id)
+Owner = User | Guest
+"""Whose basket: a customer's (an account) or a guest's (a signed cookie)."""
+
+
+def _owned_by(owner: Owner) -> ColumnElement[bool]:
+    if isinstance(owner, Guest):
+        return Basket.guest_key == owner.key
+    return Basket.user_id == owner.id
+
+
+def customer_of(owner: Owner) -> User | None:
+    """The account a basket belongs to (None for a guest), for coupon rules."""
+    return owner if isinstance(owner, User) else None
+
+
+async def find_basket(session: AsyncSession, owner: Owner, *, lock: bool = False) -> Basket | None:
+    """The owner's basket if there is one (a guest who added nothing has none)."""
+    query = select(Basket).where(_owned_by(owner))
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
-    basket = await session.scalar(query)
+    return await session.scalar(query)
+
+
+async def get_basket(session: AsyncSession, owner: Owner, *, lock: bool = False) -> Basket:
+    """The owner's basket, created on first use (race-free), with a code."""
+    basket = await find_basket(session, owner, lock=lock)
     if basket is None:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         now = utcnow()
+        values: dict[str, str | int]
+        if isinstance(owner, Guest):
+            values, unique = {"guest_key": owner.key}, "guest_key"
+        else:
+            values, unique = {"user_id": owner.id}, "user_id"
         await session.execute(
             insert(Basket)
-            .values(user_id=user.id, unique_code=new_unique_code(), created_at=now, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["user_id"])
+            .values(**values, unique_code=new_unique_code(), created_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=[unique])
         )
-        basket = (await session.scalars(query)).one()
+        basket = await find_basket(session, owner, lock=lock)
+        assert basket is not None
     if basket.unique_code is None:
         basket.unique_code = new_unique_code()
     return basket
@@ -133,9 +166,9 @@ async def available_stock(session: AsyncSession, basket: Basket, product: Produc
     return max(product.stock - reserved.get(product.id, 0), 0)
 
 
-async def set_quantity(session: AsyncSession, user: User, product_id: int, quantity: int) -> None:
+async def set_quantity(session: AsyncSession, owner: Owner, product_id: int, quantity: int) -> None:
     """Put `quantity` of a product in the basket (0 removes it)."""
-    basket = await get_basket(session, user, lock=True)
+    basket = await get_basket(session, owner, lock=True)
     item = await session.scalar(
         select(BasketItem).where(
             BasketItem.basket_id == basket.id, BasketItem.product_id == product_id
@@ -169,8 +202,8 @@ async def set_quantity(session: AsyncSession, user: User, product_id: int, quant
     await session.flush()
 
 
-async def remove_item(session: AsyncSession, user: User, product_id: int) -> None:
-    basket = await get_basket(session, user, lock=True)
+async def remove_item(session: AsyncSession, owner: Owner, product_id: int) -> None:
+    basket = await get_basket(session, owner, lock=True)
     item = await session.scalar(
         select(BasketItem).where(
             BasketItem.basket_id == basket.id, BasketItem.product_id == product_id
@@ -184,12 +217,12 @@ async def remove_item(session: AsyncSession, user: User, product_id: int) -> Non
     await session.flush()
 
 
-async def apply_promo(session: AsyncSession, user: User, code: str) -> None:
-    basket = await get_basket(session, user, lock=True)
+async def apply_promo(session: AsyncSession, owner: Owner, code: str) -> None:
+    basket = await get_basket(session, owner, lock=True)
     coupon = await coupons.find_coupon_by_code(session, code.strip())
     if coupon is None:
         raise Unprocessable(f"Promo code “{code.strip()}” does not exist.")
-    await coupons.validate_coupon_for(session, coupon, user)
+    await coupons.validate_coupon_for(session, coupon, customer_of(owner))
     if basket.coupon_id == coupon.id:
         return
     await close_checkout(session, basket)
@@ -198,8 +231,8 @@ async def apply_promo(session: AsyncSession, user: User, code: str) -> None:
     await session.flush()
 
 
-async def remove_promo(session: AsyncSession, user: User) -> None:
-    basket = await get_basket(session, user, lock=True)
+async def remove_promo(session: AsyncSession, owner: Owner) -> None:
+    basket = await get_basket(session, owner, lock=True)
     if basket.coupon_id is None:
         return
     await close_checkout(session, basket)
@@ -208,26 +241,128 @@ async def remove_promo(session: AsyncSession, user: User) -> None:
     await session.flush()
 
 
-async def basket_item_count(session: AsyncSession, user_id: int) -> int:
-    """How many units the user's basket holds (0 without a basket): one aggregate, no rows
+@dataclass(frozen=True)
+class Merged:
+    """What a merge brought over: how many lines, and one message per thing that did not
+    come across as it was."""
+
+    lines: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+async def merge_guest_basket(session: AsyncSession, guest: Guest, user: User) -> Merged:
+    """Move a guest's basket into the account's after login or registration, and delete it.
+
+    Quantities of a product in both add up, capped by the stock available; products no
+    longer for sale stay behind; the guest's promo code is kept if the account has none and
+    may use it."""
+    guest_basket = await find_basket(session, guest, lock=True)
+    if guest_basket is None:
+        return Merged()
+    incoming = await basket_lines(session, guest_basket, with_images=False)
+    notes: list[str] = []
+    basket = await get_basket(session, user, lock=True)
+    if incoming or guest_basket.coupon_id is not None:
+        # Retire the account's open Checkout Session, if any, before its contents change.
+        await close_checkout(session, basket)
+    mine = {
+        item.product_id: item
+        for item in await session.scalars(
+            select(BasketItem).where(BasketItem.basket_id == basket.id)
+        )
+    }
+    for line in incoming:
+        product = line.product
+        if not product.is_active:
+            notes.append(f"“{product.name}” is no longer for sale.")
+            continue
+        current = mine.get(product.id)
+        have = current.quantity if current is not None else 0
+        available = await available_stock(session, basket, product)
+        wanted = have + line.quantity
+        if wanted > available:
+            notes.append(_capped(product, available))
+        quantity = min(wanted, available)
+        if quantity <= have:
+            continue
+        if current is None:
+            session.add(
+                BasketItem(
+                    basket_id=basket.id,
+                    product_id=product.id,
+                    quantity=quantity,
+                    added_at=line.added_at,
+                )
+            )
+        else:
+            current.quantity = quantity
+    notes += await _adopt_coupon(session, guest_basket, basket, user)
+    await session.delete(guest_basket)
+    basket.updated_at = utcnow()
+    await session.flush()
+    log.info("guest_basket_merged", basket_id=basket.id, lines=len(incoming), notes=len(notes))
+    return Merged(len(incoming), notes)
+
+
+def _capped(product: Product, available: int) -> str:
+    if available <= 0:
+        return _out_of_stock(product, available)
+    return f"Only {available} of “{product.name}” left in stock; your basket now has {available}."
+
+
+async def _adopt_coupon(
+    session: AsyncSession, guest_basket: Basket, basket: Basket, user: User
+) -> list[str]:
+    if guest_basket.coupon_id is None or basket.coupon_id is not None:
+        return []
+    coupon = await basket_coupon(session, guest_basket)
+    if coupon is None:
+        return []
+    try:
+        await coupons.validate_coupon_for(session, coupon, user)
+    except VitrinaError as exc:
+        return [str(exc.detail)]
+    basket.coupon_id = coupon.id
+    return []
+
+
+async def basket_item_count(session: AsyncSession, owner: Owner) -> int:
+    """How many units the owner's basket holds (0 without a basket): one aggregate, no rows
     loaded and no basket created, so a page header can show it on every page."""
     total = await session.scalar(
         select(func.coalesce(func.sum(BasketItem.quantity), 0))
         .join(Basket, Basket.id == BasketItem.basket_id)
-        .where(Basket.user_id == user_id)
+        .where(_owned_by(owner))
     )
     return int(total or 0)
 
 
+async def purge_guest_baskets(session: AsyncSession, untouched_for: timedelta) -> int:
+    """Delete guests' baskets not changed for `untouched_for` (their cookies have expired)."""
+    result = await session.execute(
+        delete(Basket)
+        .where(Basket.guest_key.is_not(None), Basket.updated_at < utcnow() - untouched_for)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 __all__ = [
+    "Guest",
+    "Merged",
+    "Owner",
     "apply_promo",
     "available_stock",
     "basket_item_count",
     "basket_lines",
     "close_checkout",
+    "customer_of",
+    "find_basket",
     "get_basket",
+    "merge_guest_basket",
     "new_unique_code",
     "purge_expired_reservations",
+    "purge_guest_baskets",
     "release_reservations",
     "remove_item",
     "remove_promo",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vitrina.accounts.models import User
-from vitrina.basket.models import Basket, BasketItem, CheckoutSession, CheckoutStatus
+from vitrina.basket.models import BasketItem, CheckoutSession, CheckoutStatus
 from vitrina.basket.pricing import quote
 from vitrina.basket.reservations import reserved_quantities
 from vitrina.basket.schemas import (
@@ -16,7 +15,16 @@ from vitrina.basket.schemas import (
     ProductSnapshot,
     StockWarning,
 )
-from vitrina.basket.service import basket_coupon, basket_lines, current_checkout, get_basket
+from vitrina.basket.service import (
+    Guest,
+    Owner,
+    basket_coupon,
+    basket_lines,
+    current_checkout,
+    customer_of,
+    find_basket,
+    get_basket,
+)
 from vitrina.catalog.schemas import media_url
 from vitrina.config import Settings
 from vitrina.coupons import service as coupons
@@ -49,8 +57,14 @@ def _snapshot(item: BasketItem, available: int) -> ProductSnapshot:
     )
 
 
-async def basket_view(session: AsyncSession, user: User, settings: Settings) -> BasketOut:
-    basket: Basket = await get_basket(session, user)
+async def basket_view(
+    session: AsyncSession, owner: Owner, settings: Settings, *, notices: list[str] | None = None
+) -> BasketOut:
+    """The basket as shown; a guest who has added nothing gets an empty one (none is made)."""
+    basket = await find_basket(session, owner) if isinstance(owner, Guest) else None
+    if basket is None and isinstance(owner, Guest):
+        return _empty(settings, notices or [])
+    basket = basket or await get_basket(session, owner)
     items = await basket_lines(session, basket)
     reserved = await reserved_quantities(
         session, [i.product_id for i in items], exclude_session=basket.session_id
@@ -84,7 +98,7 @@ async def basket_view(session: AsyncSession, user: User, settings: Settings) -> 
     coupon = await basket_coupon(session, basket)
     if coupon is not None:
         try:
-            await coupons.validate_coupon_for(session, coupon, user)
+            await coupons.validate_coupon_for(session, coupon, customer_of(owner))
         except VitrinaError as exc:
             warnings.append(StockWarning(product_id=None, message=str(exc.detail)))
             coupon = None
@@ -114,5 +128,23 @@ async def basket_view(session: AsyncSession, user: User, settings: Settings) -> 
         total=priced.total,
         coupon=CouponOut(number=coupon.number, percent=coupon.discount) if coupon else None,
         warnings=warnings,
+        notices=notices or [],
         checkout=checkout_out(checkout) if is_open and checkout is not None else None,
+    )
+
+
+def _empty(settings: Settings, notices: list[str]) -> BasketOut:
+    return BasketOut(
+        id=None,
+        unique_code=None,
+        currency=settings.store_currency,
+        items=[],
+        subtotal=0,
+        discount=0,
+        shipping=0,
+        total=0,
+        coupon=None,
+        warnings=[],
+        notices=notices,
+        checkout=None,
     )

@@ -149,11 +149,12 @@ def was_replayed(exc: stripe.StripeError) -> bool:
 
 
 class StripeSession:
-    """A Stripe Checkout Session for a user's products, tied to a basket by `unique_code`."""
+    """A Stripe Checkout Session for a user's products, tied to a basket by `unique_code`.
+    `user=None` is a guest: Stripe's page then asks for the email."""
 
     def __init__(
         self,
-        user: UserLike,
+        user: UserLike | None,
         products: ProductsArg,
         unique_code: str,
         promo: PromoArg = None,
@@ -191,7 +192,9 @@ class StripeSession:
         return self.lines[0][0].currency.lower()
 
     def metadata(self) -> dict[str, str]:
-        data = {"unique_code": self.unique_code, "user_id": str(self.user.id)}
+        data = {"unique_code": self.unique_code}
+        if self.user is not None:
+            data["user_id"] = str(self.user.id)
         if self.basket_id is not None:
             data["basket_id"] = str(self.basket_id)
         return {**data, **self.extra_metadata}
@@ -237,9 +240,6 @@ class StripeSession:
         params: SessionCreateParams = {
             "mode": "payment",
             "line_items": self.line_items(),
-            "client_reference_id": (
-                f"basket-{self.basket_id}" if self.basket_id is not None else f"user-{self.user.id}"
-            ),
             "metadata": self.metadata(),
             "payment_intent_data": {"metadata": self.metadata()},
             "shipping_address_collection": self.shipping_address_collection(),
@@ -248,15 +248,22 @@ class StripeSession:
             "cancel_url": self.cancel_url or cancel_url(self.settings),
             "expires_at": to_unix(self.expires_at),
         }
+        if (reference := self._reference()) is not None:
+            params["client_reference_id"] = reference
         if coupon_id is not None:
             params["discounts"] = [{"coupon": coupon_id}]
         if customer_id is not None:
             params["customer"] = customer_id  # Stripe refuses it with customer_email
-        else:
+        elif self.user is not None:
             params["customer_email"] = self.user.email
         if self.language is not None:
             params["locale"] = cast(Any, self.language)
         return params
+
+    def _reference(self) -> str | None:
+        if self.basket_id is not None:
+            return f"basket-{self.basket_id}"
+        return f"user-{self.user.id}" if self.user is not None else None
 
     def options(self) -> stripe.RequestOptions:
         return {"idempotency_key": self.idempotency_key} if self.idempotency_key else {}
@@ -264,14 +271,18 @@ class StripeSession:
     def get_session_payments(self) -> stripe.checkout.Session:
         """Create the Checkout Session (blocking; for use by hand and in scripts)."""
         coupon_id = self._resolve_promo()
-        customer_id = customers.ensure_customer(self.client, self.user)
+        customer_id = None  # a guest: Stripe's page asks for the email
+        if self.user is not None:
+            customer_id = customers.ensure_customer(self.client, self.user)
         return self.client.v1.checkout.sessions.create(
             self.params(coupon_id, customer_id), self.options()
         )
 
     async def get_session_payments_async(self) -> stripe.checkout.Session:
         coupon_id = await self._resolve_promo_async()
-        customer_id = await customers.ensure_customer_async(self.client, self.user)
+        customer_id = None  # a guest: Stripe's page asks for the email
+        if self.user is not None:
+            customer_id = await customers.ensure_customer_async(self.client, self.user)
         return await self.client.v1.checkout.sessions.create_async(
             self.params(coupon_id, customer_id), self.options()
         )

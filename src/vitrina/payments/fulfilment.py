@@ -37,6 +37,7 @@ from vitrina.orders.coupons import redeem_coupon
 from vitrina.orders.models import Order, OrderItem, OrderStatus
 from vitrina.orders.notifications import confirm_after_commit
 from vitrina.payments import gateway
+from vitrina.payments.guest_customers import customer_for_guest_checkout
 
 log = structlog.get_logger(__name__)
 
@@ -180,13 +181,16 @@ async def _insert_order(
     source: str,
 ) -> Order | None:
     """Insert the order and its items in a savepoint; None if another caller's order won."""
-    user = await session.get(User, checkout.user_id)
+    if checkout.user_id is None:  # a guest's checkout: the account for the email given
+        user: User | None = await customer_for_guest_checkout(session, remote)
+    else:
+        user = await session.get(User, checkout.user_id)
     email = (remote.customer_details.email if remote.customer_details else None) or (
         user.email if user else ""
     )
     paid = state is PaymentState.PAID
     order = Order(
-        user_id=checkout.user_id,
+        user_id=user.id if user is not None else checkout.user_id,
         status=OrderStatus.PAID if paid else OrderStatus.AWAITING_PAYMENT,
         email=email,
         currency=checkout.currency,
@@ -325,6 +329,25 @@ async def fulfil_for_customer(
     checkout = await session.get(CheckoutSession, stripe_session_id)
     if checkout is None or checkout.user_id != user_id or checkout.unique_code != code:
         raise NotFound("No such checkout for this account.")
+    return await _fulfil_on_return(session, stripe_session_id)
+
+
+async def fulfil_for_guest(
+    session: AsyncSession, basket_id: int | None, stripe_session_id: str, code: str
+) -> Order:
+    """The success URL for a guest: only the browser whose basket cookie checked out."""
+    checkout = await session.get(CheckoutSession, stripe_session_id)
+    if (
+        checkout is None
+        or basket_id is None
+        or checkout.basket_id != basket_id
+        or checkout.unique_code != code
+    ):
+        raise NotFound("No such checkout for this basket.")
+    return await _fulfil_on_return(session, stripe_session_id)
+
+
+async def _fulfil_on_return(session: AsyncSession, stripe_session_id: str) -> Order:
     order = (await fulfil(session, stripe_session_id, source="success_url")).order
     if order is None:
         raise Conflict("The payment is not complete yet; this page will show the order once it is.")

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vitrina.accounts.sessions import WEB_SESSION_SECONDS
@@ -17,10 +15,11 @@ from vitrina.config import Settings
 from vitrina.storefront import i18n
 from vitrina.storefront.errors import install_page_errors
 from vitrina.storefront.headers import SecurityHeadersMiddleware
+from vitrina.storefront.pages_seo import router as seo_router
 from vitrina.storefront.router import router
+from vitrina.storefront.static_files import FingerprintedStaticFiles
 from vitrina.storefront.web import SESSION_COOKIE, cookie_is_secure, session_secret
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 API_PREFIX = "/api/"
 
 
@@ -44,7 +43,8 @@ class NotForTheAPI:
 
 
 def install_storefront(app: FastAPI) -> None:
-    """Pages at /, static files at /static, sessions, security headers (/media is the app's)."""
+    """Pages at /, static files at /static (fingerprinted), sessions, security headers
+    (/media is the app's)."""
     settings: Settings = app.state.settings
     i18n.load_all()
     app.add_middleware(SecurityHeadersMiddleware)
@@ -59,7 +59,8 @@ def install_storefront(app: FastAPI) -> None:
     )
     install_page_errors(app)
     if not _mounted(app, "/static"):
-        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+        app.mount("/static", FingerprintedStaticFiles(), name="static")
+    app.include_router(seo_router)
     app.include_router(router)
 
 

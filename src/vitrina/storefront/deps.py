@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
@@ -12,8 +12,9 @@ from starlette.requests import Request
 
 from vitrina.accounts import sessions
 from vitrina.accounts.models import User
-from vitrina.basket.service import basket_item_count
+from vitrina.basket.service import Owner, basket_item_count
 from vitrina.db import SessionDep
+from vitrina.storefront.shopper import page_guest
 from vitrina.storefront.web import logout_user, safe_next
 
 
@@ -26,7 +27,6 @@ class Viewer:
     email: str
     full_name: str
     is_staff: bool
-    basket_count: int = 0
 
 
 async def web_user(request: Request, session: SessionDep) -> User | None:
@@ -34,24 +34,25 @@ async def web_user(request: Request, session: SessionDep) -> User | None:
     ended by logging out or by a password change is dropped from the cookie)."""
     if sessions.STOREFRONT_KEYS.user not in request.session:
         request.state.user = None
+        await refresh_basket_count(request, session, None)
         return None
     user = await sessions.cookie_user(session, request.session, sessions.STOREFRONT_KEYS)
     if user is None:
         logout_user(request)
     request.state.user = None
     if user is not None:
-        count = await basket_item_count(session, user.id)
-        request.state.user = Viewer(user.id, user.email, user.full_name, user.is_staff, count)
+        request.state.user = Viewer(user.id, user.email, user.full_name, user.is_staff)
+    await refresh_basket_count(request, session, user)
     return user
 
 
-async def refresh_basket_count(request: Request, session: AsyncSession, user: User) -> int:
-    """Recount after the basket changed within this request (the header is re-rendered)."""
-    count = await basket_item_count(session, user.id)
-    viewer = getattr(request.state, "user", None)
-    if isinstance(viewer, Viewer):
-        request.state.user = replace(viewer, basket_count=count)
-    return count
+async def refresh_basket_count(
+    request: Request, session: AsyncSession, owner: Owner | None
+) -> None:
+    """The header's basket count: the customer's basket, else the guest's if the basket
+    cookie names one (no query without either). Again after the basket changed."""
+    owner = owner or page_guest(request)
+    request.state.basket_count = await basket_item_count(session, owner) if owner else 0
 
 
 WebUser = Annotated[User | None, Depends(web_user)]

@@ -18,7 +18,7 @@ from babel import Locale
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from starlette.requests import Request
 
 from vitrina.config import get_settings
@@ -63,8 +63,12 @@ def load_all() -> None:
 
 
 def choose_language(request: Request) -> str:
-    """The switcher's cookie if set, else the best match for Accept-Language, else the
-    store's language (STORE_LANGUAGE)."""
+    """`?lang=` if the address pins one (the pages' alternate-language links), else the
+    switcher's cookie, else the best match for Accept-Language, else the store's language
+    (STORE_LANGUAGE)."""
+    pinned = request.query_params.get("lang", "")
+    if pinned in LANGUAGES:
+        return pinned
     chosen = request.cookies.get(LANGUAGE_COOKIE, "")
     if chosen in LANGUAGES:
         return chosen
@@ -75,6 +79,11 @@ def choose_language(request: Request) -> str:
 def money(amount: int, currency: str, language: str) -> str:
     """Minor units as the locale writes money: 1234.50 USD -> "$1,234.50" / "1 234,50 $"."""
     return format_currency(to_decimal(amount, currency), currency.upper(), locale=language)
+
+
+def number(value: int, language: str) -> str:
+    """A count as the locale groups digits: 12345 -> "12,345" / "12 345"."""
+    return format_decimal(value, locale=language)
 
 
 def country(code: str, language: str) -> str:

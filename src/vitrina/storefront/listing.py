@@ -43,15 +43,19 @@ class ListingForm:
         """The query string of this listing with some parameters changed."""
         values: dict[str, object] = {
             "q": self.q,
+            "category": self.category,
             "sort": self.sort,
             "min_price": self.min_price,
             "max_price": self.max_price,
             "in_stock": "1" if self.in_stock else "",
-            "category": self.category,
         }
         values.update(changes)
         kept = {key: value for key, value in values.items() if value not in ("", None)}
         return "?" + urlencode(kept) if kept else "?"
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.category or self.min_price or self.max_price or self.in_stock)
 
 
 def to_minor(value: str, currency: str) -> int | None:
@@ -69,8 +73,10 @@ def to_minor(value: str, currency: str) -> int | None:
 def build_query(
     *,
     currency: str,
+    language: str,
     q: str = "",
     category: str | None = None,
+    category_filter: str = "",
     sort: str = "",
     min_price: str = "",
     max_price: str = "",
@@ -81,12 +87,12 @@ def build_query(
 ) -> tuple[ProductQuery, ListingForm]:
     form = ListingForm(
         q=q.strip()[:200],
+        category=category_filter.strip()[:200],
         sort=sort if sort in {s.value for s in (*SORTS, ProductSort.RELEVANCE)} else "",
         min_price=min_price.strip()[:20],
         max_price=max_price.strip()[:20],
         in_stock=in_stock in ("1", "on", "true"),
         page=max(1, min(page, 10_000)),
-        category=(category or "") if q else "",
     )
     bounds: dict[str, int | None] = {}
     for name in ("min_price", "max_price"):
@@ -94,15 +100,21 @@ def build_query(
         bounds[name] = to_minor(typed, currency) if typed else None
         if typed and bounds[name] is None:
             form.errors[name] = invalid_price
-    query = ProductQuery(
-        q=form.q or None,
-        category=category,
-        sort=ProductSort(form.sort) if form.sort else None,
-        min_price=bounds["min_price"],
-        max_price=bounds["max_price"],
-        in_stock=form.in_stock,
-        cursor=cursor or None,
-        limit=PAGE_SIZE,
+    query = ProductQuery.model_validate(
+        {
+            "q": form.q or None,
+            "category": category or form.category or None,
+            "sort": ProductSort(form.sort) if form.sort else None,
+            "min_price": bounds["min_price"],
+            "max_price": bounds["max_price"],
+            "in_stock": form.in_stock,
+            "cursor": cursor or None,
+            "limit": PAGE_SIZE,
+            # The catalog counts the matches (and groups them) on a first page when asked,
+            # and names products in the shopper's language.
+            "facets": not cursor,
+            "lang": language,
+        }
     )
     return query, form
 

@@ -75,6 +75,11 @@ PATTERNS = (
         N_("Only %(count)s of “%(name)s” left in stock; you have %(wanted)s."),
     ),
     (
+        r"Only (?P<count>\d+) of “(?P<name>.+)” left in stock; your basket now has "
+        r"(?P=count)\.",
+        N_("Only %(count)s of “%(name)s” left in stock; your basket now has %(count)s."),
+    ),
+    (
         r"Only (?P<count>\d+) of “(?P<name>.+)” left in stock\.",
         N_("Only %(count)s of “%(name)s” left in stock."),
     ),

@@ -25,6 +25,7 @@ from vitrina.errors import Conflict, TooManyRequests, Unprocessable
 from vitrina.storefront import i18n
 from vitrina.storefront.account_messages import account_message, password_message
 from vitrina.storefront.deps import WebUser
+from vitrina.storefront.shopper import adopt_guest_basket
 from vitrina.storefront.templating import N_, flash, render, translate
 from vitrina.storefront.web import login_user, logout_user, safe_next
 
@@ -82,7 +83,9 @@ async def login(
         message = translate(request, N_("Incorrect email or password."))
         return _login_failed(request, context, message, 400)
     await start_session(request, session, user)
-    return RedirectResponse(target, status_code=303)
+    response = RedirectResponse(target, status_code=303)
+    await adopt_guest_basket(request, session, user, response)
+    return response
 
 
 @router.post("/logout")
@@ -132,8 +135,10 @@ async def register(
         context = {"next": target, "errors": errors, "email": email, "full_name": full_name}
         return render(request, "storefront/register.html", context, status_code=400)
     await start_session(request, session, user)
-    flash(request, translate(request, N_("Welcome! Your account is ready.")))
-    return RedirectResponse(target, status_code=303)
+    flash(request, translate(request, N_("Welcome! Your account is ready.")), "success")
+    response = RedirectResponse(target, status_code=303)
+    await adopt_guest_basket(request, session, user, response)
+    return response
 
 
 @router.get("/favicon.ico")

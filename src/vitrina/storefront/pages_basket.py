@@ -1,4 +1,8 @@
-"""The basket, the coupon, checkout and the return from Stripe (the basket service decides)."""
+"""The basket, the coupon, checkout and the return from Stripe (the basket service decides).
+
+Guests have a basket too (the signed basket cookie, `shopper.py`); checkout asks them to log
+in or register, which merges their basket into the account's, and brings them back here.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,21 @@ from starlette.responses import RedirectResponse, Response
 
 from vitrina.basket import service as basket_service
 from vitrina.basket.checkout import start_checkout
+from vitrina.basket.guest import forget_guest
+from vitrina.basket.service import Guest, Owner
 from vitrina.basket.view import basket_view
 from vitrina.config import SettingsDep
 from vitrina.db import SessionDep
 from vitrina.errors import Conflict, NotFound, VitrinaError
-from vitrina.payments.fulfilment import fulfil_for_customer
+from vitrina.payments.fulfilment import fulfil_for_customer, fulfil_for_guest
 from vitrina.storefront.deps import WebUser, login_url, refresh_basket_count, require_user
 from vitrina.storefront.messages import shown
+from vitrina.storefront.shopper import (
+    keep_guest,
+    merge_into_account,
+    page_guest,
+    page_shopper,
+)
 from vitrina.storefront.templating import N_, flash, language_of, render, translate
 from vitrina.storefront.web import safe_next
 
@@ -39,15 +51,23 @@ async def basket_page(
     user: WebUser,
     checkout: str = "",
 ) -> Response:
-    customer = require_user(request, user)
-    basket = await basket_view(session, customer, settings)
+    owner = page_shopper(user, request)
+    # Logged in some other way than the login form: the guest's basket joins now.
+    adopted = user is not None and await merge_into_account(request, session, user)
+    if adopted:
+        await refresh_basket_count(request, session, owner)
+    basket = await basket_view(session, owner, settings)
     context = {
         "basket": basket,
         "warnings": [shown(request, warning.message) for warning in basket.warnings],
         "cancelled": checkout == "cancelled",
         "promo_error": request.session.pop("promo_error", None),
+        "is_guest": user is None,
     }
-    return render(request, "storefront/basket.html", context)
+    response = render(request, "storefront/basket.html", context)
+    if adopted:
+        forget_guest(response, settings)
+    return response
 
 
 @router.post("/basket/items")
@@ -62,28 +82,26 @@ async def add_to_basket(
 ) -> Response:
     back = safe_next(next)
     partial = request.headers.get("hx-request") == "true"
-    if partial and user is None:
-        return Response(headers={"HX-Redirect": login_url(back)})
-    customer = require_user(request, user, next_path=back)
-    current = await basket_view(session, customer, settings)
+    owner = page_shopper(user, request)
+    current = await basket_view(session, owner, settings)
     in_basket = 0
     for line in current.items:
         if line.product.id == product_id:
             in_basket = line.quantity
     next_quantity = min(in_basket + max(quantity, 1), MAX_QUANTITY)
     try:
-        await basket_service.set_quantity(session, customer, product_id, next_quantity)
+        await basket_service.set_quantity(session, owner, product_id, next_quantity)
     except VitrinaError as error:
         message = shown(request, error.detail)
         if partial:
             return render(request, "storefront/_basket_status.html", {"error": message})
-        flash(request, message)
+        flash(request, message, "error")
         return RedirectResponse(back, status_code=303)
     if partial:
-        await refresh_basket_count(request, session, customer)
-        return render(request, "storefront/_basket_status.html")
-    flash(request, translate(request, N_("Added to your basket.")))
-    return RedirectResponse(back, status_code=303)
+        await refresh_basket_count(request, session, owner)
+        return keep_guest(render(request, "storefront/_basket_status.html"), owner)
+    flash(request, translate(request, N_("Added to your basket.")), "success")
+    return keep_guest(RedirectResponse(back, status_code=303), owner)
 
 
 @router.post("/basket/items/{product_id}")
@@ -94,23 +112,23 @@ async def update_quantity(
     product_id: int,
     quantity: Quantity,
 ) -> Response:
-    customer = require_user(request, user, next_path="/basket")
+    owner = page_shopper(user, request)
     try:
-        await basket_service.set_quantity(session, customer, product_id, quantity)
+        await basket_service.set_quantity(session, owner, product_id, quantity)
     except VitrinaError as error:
-        flash(request, shown(request, error.detail))
-    return _to_basket()
+        flash(request, shown(request, error.detail), "error")
+    return keep_guest(_to_basket(), owner)
 
 
 @router.post("/basket/items/{product_id}/remove")
 async def remove_from_basket(
     request: Request, session: SessionDep, user: WebUser, product_id: int
 ) -> Response:
-    customer = require_user(request, user, next_path="/basket")
+    owner = page_shopper(user, request)
     with contextlib.suppress(NotFound):
-        await basket_service.remove_item(session, customer, product_id)
-    flash(request, translate(request, N_("Removed from your basket.")))
-    return _to_basket()
+        await basket_service.remove_item(session, owner, product_id)
+    flash(request, translate(request, N_("Removed from your basket.")), "success")
+    return keep_guest(_to_basket(), owner)
 
 
 @router.post("/basket/promo")
@@ -120,40 +138,61 @@ async def apply_promo(
     user: WebUser,
     code: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    customer = require_user(request, user, next_path="/basket")
+    owner = page_shopper(user, request)
     if not code.strip():
         request.session["promo_error"] = translate(request, N_("Enter a promo code."))
         return _to_basket("#promo")
     try:
-        await basket_service.apply_promo(session, customer, code)
+        await basket_service.apply_promo(session, owner, code)
     except VitrinaError as error:
         request.session["promo_error"] = shown(request, error.detail)
         return _to_basket("#promo")
-    flash(request, translate(request, N_("Promo code applied.")))
-    return _to_basket()
+    flash(request, translate(request, N_("Promo code applied.")), "success")
+    return keep_guest(_to_basket(), owner)
 
 
 @router.post("/basket/promo/remove")
 async def remove_promo(request: Request, session: SessionDep, user: WebUser) -> Response:
-    customer = require_user(request, user, next_path="/basket")
-    await basket_service.remove_promo(session, customer)
-    return _to_basket()
+    owner = page_shopper(user, request)
+    await basket_service.remove_promo(session, owner)
+    return keep_guest(_to_basket(), owner)
 
 
 @router.post("/checkout")
 async def checkout(
     request: Request, session: SessionDep, settings: SettingsDep, user: WebUser
 ) -> Response:
-    customer = require_user(request, user, next_path="/basket")
+    if user is None:
+        message = N_("Log in or create an account to pay. Your basket will be kept.")
+        flash(request, translate(request, message), "info")
+        return RedirectResponse(login_url("/basket"), status_code=303)
+    return await _open_checkout(request, session, settings, user)
+
+
+@router.post("/checkout/guest")
+async def guest_checkout(
+    request: Request, session: SessionDep, settings: SettingsDep, user: WebUser
+) -> Response:
+    """Pay without an account: Stripe's page asks for the email, and the order goes to the
+    account with that email (made for it if there is none; `payments/guest_customers.py`)."""
+    guest = page_guest(request)
+    if user is not None or guest is None:
+        return _to_basket()
+    return await _open_checkout(request, session, settings, guest)
+
+
+async def _open_checkout(
+    request: Request, session: SessionDep, settings: SettingsDep, owner: Owner
+) -> Response:
     try:
-        opened = await start_checkout(session, customer, settings, language_of(request))
+        opened = await start_checkout(session, owner, settings, language_of(request))
     except VitrinaError as error:
         if error.status_code >= 500:
             raise
-        flash(request, shown(request, error.detail))
+        flash(request, shown(request, error.detail), "error")
         return _to_basket()
     if not opened.url:
-        flash(request, translate(request, N_("Checkout is not available right now.")))
+        flash(request, translate(request, N_("Checkout is not available right now.")), "error")
         return _to_basket()
     return RedirectResponse(opened.url, status_code=303)
 
@@ -166,11 +205,20 @@ async def checkout_success(
     code: str = "",
     session_id: str = "",
 ) -> Response:
-    customer = require_user(request, user)
+    guest = page_guest(request) if user is None else None
+    owner: Owner = guest if guest is not None else require_user(request, user)
     if not code or not session_id:
         raise NotFound()
     try:
-        order = await fulfil_for_customer(session, customer.id, session_id, code)
+        if isinstance(owner, Guest):
+            basket = await basket_service.find_basket(session, owner)
+            basket_id = basket.id if basket is not None else None
+            order = await fulfil_for_guest(session, basket_id, session_id, code)
+        else:
+            order = await fulfil_for_customer(session, owner.id, session_id, code)
     except Conflict:
         return render(request, "storefront/checkout_pending.html", status_code=202)
-    return render(request, "storefront/checkout_success.html", {"order": order})
+    # The header was counted before fulfilment emptied the basket.
+    await refresh_basket_count(request, session, owner)
+    context = {"order": order, "as_guest": guest is not None}
+    return render(request, "storefront/checkout_success.html", context)

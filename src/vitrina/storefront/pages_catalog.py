@@ -1,18 +1,23 @@
-"""Home, category listings, search and the product page (the catalog service does the work)."""
+"""Home, all products, category listings, search and the product page (the catalog service
+does the work)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
 from vitrina.catalog import categories as catalog_categories
 from vitrina.catalog import service as catalog_service
 from vitrina.catalog.schemas import ProductQuery, ProductSort
-from vitrina.config import SettingsDep, get_settings
+from vitrina.config import Settings, SettingsDep, get_settings
 from vitrina.db import SessionDep
 from vitrina.kit.languages import Language, as_language
-from vitrina.storefront.listing import SORTS, build_query
+from vitrina.storefront.listing import SORTS, ListingForm, build_query
+from vitrina.storefront.seo import page_links, product_json_ld
 from vitrina.storefront.templating import N_, language_of, render, translate
 
 router = APIRouter()
@@ -39,6 +44,46 @@ def _language(request: Request) -> Language:
     return as_language(language_of(request)) or get_settings().store_language
 
 
+@dataclass
+class Typed:
+    """A listing's query string as typed (`listing.build_query` makes sense of it)."""
+
+    sort: str = ""
+    min_price: str = ""
+    max_price: str = ""
+    in_stock: str = ""
+    cursor: str = ""
+    page: int = 1
+
+
+TypedDep = Annotated[Typed, Depends()]
+
+
+def _listing(
+    request: Request,
+    settings: Settings,
+    typed: Typed,
+    *,
+    q: str = "",
+    category: str | None = None,
+    category_filter: str = "",
+) -> tuple[ProductQuery, ListingForm]:
+    return build_query(
+        currency=settings.store_currency,
+        language=language_of(request),
+        invalid_price=translate(request, INVALID_PRICE),
+        q=q,
+        category=category,
+        category_filter=category_filter,
+        sort=typed.sort,
+        min_price=typed.min_price,
+        max_price=typed.max_price,
+        in_stock=typed.in_stock,
+        cursor=typed.cursor,
+        page=typed.page,
+    )
+
+
 @router.get("/")
 async def home(request: Request, session: SessionDep) -> Response:
     language = _language(request)
@@ -51,35 +96,30 @@ async def home(request: Request, session: SessionDep) -> Response:
     return render(request, "storefront/home.html", {"categories": tree, "featured": featured})
 
 
+@router.get("/products")
+async def all_products(
+    request: Request, session: SessionDep, settings: SettingsDep, typed: TypedDep
+) -> Response:
+    language = _language(request)
+    query, form = _listing(request, settings, typed)
+    context = {
+        "categories": await catalog_categories.category_tree(session, language),
+        "results": await catalog_service.search_products(session, query, language),
+        "form": form,
+        "sort_options": _sort_options(request, with_relevance=False),
+    }
+    return render(request, "storefront/products.html", context)
+
+
 @router.get("/category/{slug}")
 async def category_page(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    slug: str,
-    sort: str = "",
-    min_price: str = "",
-    max_price: str = "",
-    in_stock: str = "",
-    cursor: str = "",
-    page: int = 1,
+    request: Request, session: SessionDep, settings: SettingsDep, slug: str, typed: TypedDep
 ) -> Response:
     language = _language(request)
     category = await catalog_categories.find_category(session, slug)
     node = await catalog_categories.subtree(session, category, language)
     trail = await catalog_categories.breadcrumb(session, category.id, language)
-    query, form = build_query(
-        currency=settings.store_currency,
-        category=str(category.id),
-        sort=sort,
-        min_price=min_price,
-        max_price=max_price,
-        in_stock=in_stock,
-        cursor=cursor,
-        page=page,
-        invalid_price=translate(request, INVALID_PRICE),
-    )
-    query = query.model_copy(update={"facets": True})
+    query, form = _listing(request, settings, typed, category=str(category.id))
     results = await catalog_service.search_products(session, query, language)
     context = {
         "category": node,
@@ -96,28 +136,11 @@ async def search_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    typed: TypedDep,
     q: str = "",
-    sort: str = "",
-    min_price: str = "",
-    max_price: str = "",
-    in_stock: str = "",
-    cursor: str = "",
-    page: int = 1,
     category: str = "",
 ) -> Response:
-    query, form = build_query(
-        currency=settings.store_currency,
-        q=q,
-        category=category.strip()[:300] or None,
-        sort=sort,
-        min_price=min_price,
-        max_price=max_price,
-        in_stock=in_stock,
-        cursor=cursor,
-        page=page,
-        invalid_price=translate(request, INVALID_PRICE),
-    )
-    query = query.model_copy(update={"facets": True})
+    query, form = _listing(request, settings, typed, q=q, category_filter=category)
     language = _language(request)
     results = await catalog_service.search_products(session, query, language) if form.q else None
     context = {
@@ -130,10 +153,20 @@ async def search_page(
 
 
 @router.get("/product/{slug}")
-async def product_page(request: Request, session: SessionDep, slug: str) -> Response:
+async def product_page(
+    request: Request, session: SessionDep, settings: SettingsDep, slug: str
+) -> Response:
     """By its slug in any language; shown in the shopper's (`details.slug` is canonical)."""
     product = await catalog_service.get_product(session, slug)
     details = await catalog_service.product_out(
         session, product, staff=False, language=_language(request)
     )
-    return render(request, "storefront/product.html", {"product": details})
+    # Each language's address carries that language's slug.
+    paths: dict[str, str] = {lang: f"/product/{slug}" for lang, slug in details.slugs.items()}
+    links = page_links(request, settings.public_base_url, language_of(request), paths)
+    context = {
+        "product": details,
+        "links": links,
+        "product_data": product_json_ld(details, links.canonical, settings.public_base_url),
+    }
+    return render(request, "storefront/product.html", context)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from vitrina.config import get_settings
 from vitrina.kit.money import to_decimal
 from vitrina.storefront import i18n
 from vitrina.storefront.listing import highlight
+from vitrina.storefront.seo import page_links
+from vitrina.storefront.static_files import static_url
 from vitrina.storefront.web import CSRF_FIELD, csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -43,8 +45,9 @@ def environment(language: str) -> Environment:
     env.filters["moment"] = moment
     env.filters["country"] = lambda code: i18n.country(code, language)
     env.filters["highlight"] = highlight
-    env.filters["number"] = lambda value: format_decimal(value, locale=language)
-    env.filters["major"] = lambda amount: str(to_decimal(amount, settings.store_currency))
+    env.filters["number"] = lambda value: i18n.number(value, language)
+    env.filters["amount"] = lambda minor: str(to_decimal(minor, settings.store_currency))
+    env.globals["static"] = static_url
     env.globals["store_name"] = settings.store_name
     env.globals["languages"] = i18n.LANGUAGES
     env.globals["csrf_field_name"] = CSRF_FIELD
@@ -75,24 +78,60 @@ def render(
     context: dict[str, Any] | None = None,
     *,
     status_code: int = 200,
-) -> HTMLResponse:
+) -> Response:
     language = language_of(request)
     page = environment(language).get_template(template)
+    context = context or {}
+    base_url = get_settings().public_base_url.rstrip("/")
+    links = page_links(request, base_url, language) if status_code < 400 else None
     full_context = {
         "request": request,
         "lang": language,
         "user": getattr(request.state, "user", None),
         "csrf_token": csrf_token(request),
-        "notice": request.session.pop("notice", None),
+        "basket_count": getattr(request.state, "basket_count", 0),
+        "notices": _notices(request),
         "path": request.url.path,
         "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-        **(context or {}),
+        "unpinned_path": _unpinned_path(request),
+        "links": links,
+        "base_url": base_url,
+        **context,
     }
-    html = page.render(full_context)
-    headers = {"Content-Language": language, "Vary": "Accept-Language, Cookie"}
-    return HTMLResponse(html, status_code=status_code, headers=headers)
+    body = page.render(full_context).encode()
+    headers = {
+        "Content-Language": language,
+        "Vary": "Accept-Language, Cookie",
+        # Pages hold the visitor's own form tokens and basket: browsers only, and they ask
+        # each time, getting 304 Not Modified while the page is unchanged (weak ETag: the
+        # same for the gzip and plain bodies).
+        "Cache-Control": "private, no-cache",
+        "ETag": 'W/"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+    }
+    if status_code == 200 and headers["ETag"] in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return HTMLResponse(body, status_code=status_code, headers=headers)
 
 
-def flash(request: Request, message: str) -> None:
-    """A one-time notice shown on the next page (already translated)."""
-    request.session["notice"] = message
+def _unpinned_path(request: Request) -> str:
+    """This page's path and query without `?lang=`: where the language switcher returns."""
+    url = request.url.remove_query_params("lang")
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
+NoticeKind = Literal["success", "info", "warning", "error"]
+
+
+def flash(request: Request, message: str, kind: NoticeKind = "info") -> None:
+    """A one-time notice shown on the next page (already translated), styled by its kind:
+    "success" (done as asked), "info", "warning" (done, but not all of it), "error" (not done)."""
+    pending = request.session.get("notices")
+    notices = pending if isinstance(pending, list) else []
+    request.session["notices"] = [*notices, {"kind": kind, "text": message}][-5:]
+
+
+def _notices(request: Request) -> list[dict[str, str]]:
+    pending = request.session.pop("notices", None)
+    if not isinstance(pending, list):
+        return []
+    return [n for n in pending if isinstance(n, dict) and {"kind", "text"} <= n.keys()]
