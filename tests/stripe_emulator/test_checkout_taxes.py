@@ -149,7 +149,7 @@ async def test_rate_must_agree_with_the_price_tax_behavior(sdk: SDK) -> None:
 
 
 async def test_automatic_tax_waits_for_the_address_then_charges_it(
-    sdk: SDK, emulator: EmulatorServer, http: httpx.Client
+    sdk: SDK, emulator: EmulatorServer, ahttp: httpx.AsyncClient
 ) -> None:
     price = await new_price(sdk, 2000, tax_behavior="exclusive")
     session = await sdk(
@@ -164,7 +164,7 @@ async def test_automatic_tax_waits_for_the_address_then_charges_it(
     )
     assert automatic.liability is not None and automatic.liability.type == "self"
     assert (session.amount_total, session.total_details.amount_tax) == (2000, 0)
-    no_address = http.post(f"/_emulator/checkout/sessions/{session.id}/complete", json={})
+    no_address = await ahttp.post(f"/_emulator/checkout/sessions/{session.id}/complete", json={})
     assert no_address.status_code == 400
     assert no_address.json()["error"]["param"] == "billing_address[country]"
     emulator.complete_session(session.id, "paid", billing_address={"country": "US", "state": "CA"})
