@@ -215,3 +215,11 @@ async def new_price(
     assert isinstance(product.default_price, str)
     found: stripe.Price = await sdk(sdk.client.v1.prices.retrieve, product.default_price)
     return found
+
+
+async def refused(sdk: SDK, method: Callable[..., Any], *args: Any) -> stripe.InvalidRequestError:
+    """The 400 `InvalidRequestError` that calling `method` through `sdk` answers."""
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        await sdk(method, *args)
+    assert raised.value.http_status == 400
+    return raised.value

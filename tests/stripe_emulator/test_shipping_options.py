@@ -15,6 +15,11 @@ from vitrina.stripe_emulator.testing import EmulatorServer
 
 from .conftest import SDK, make_price, new_price, session_params
 
+TOMORROW_OR_NEXT = {
+    "minimum": {"unit": "business_day", "value": 1},
+    "maximum": {"unit": "business_day", "value": 2},
+}
+
 
 def _option(name: str, amount: int, **extra: Any) -> dict[str, Any]:
     data = {"display_name": name, "fixed_amount": {"amount": amount, "currency": "usd"}, **extra}
@@ -28,10 +33,7 @@ async def test_choice_of_options_sets_shipping_cost(sdk: SDK, emulator: Emulator
         {
             "display_name": "Express",
             "fixed_amount": {"amount": 1500, "currency": "usd"},
-            "delivery_estimate": {
-                "minimum": {"unit": "business_day", "value": 1},
-                "maximum": {"unit": "business_day", "value": 2},
-            },
+            "delivery_estimate": TOMORROW_OR_NEXT,
             "tax_behavior": "exclusive",
         },
     )
@@ -104,10 +106,7 @@ def test_page_offers_the_options_as_radio_buttons(
                 _option(
                     "Courier",
                     1500,
-                    delivery_estimate={
-                        "minimum": {"unit": "business_day", "value": 1},
-                        "maximum": {"unit": "business_day", "value": 2},
-                    },
+                    delivery_estimate=TOMORROW_OR_NEXT,
                 ),
             ],
         )

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-import stripe
-
-from .conftest import SDK, new_price, session_params
-
-
-async def _refused(sdk: SDK, method: Any, *args: Any) -> stripe.InvalidRequestError:
-    with pytest.raises(stripe.InvalidRequestError) as raised:
-        await sdk(method, *args)
-    assert raised.value.http_status == 400
-    return raised.value
+from .conftest import SDK, new_price, refused, session_params
 
 
 async def test_create_retrieve_update_list(sdk: SDK) -> None:
@@ -75,7 +65,7 @@ async def test_percentage_and_inclusive_are_fixed(sdk: SDK) -> None:
     rates = sdk.client.v1.tax_rates
     rate = await sdk(rates.create, {"display_name": "VAT", "percentage": 20, "inclusive": False})
     for field, value in (("percentage", "21"), ("inclusive", "true")):
-        error = await _refused(sdk, rates.update, rate.id, {field: value})
+        error = await refused(sdk, rates.update, rate.id, {field: value})
         assert (error.code, error.param) == ("parameter_unknown", field)
     assert (await sdk(rates.retrieve, rate.id)).percentage == 20.0
 
@@ -92,8 +82,8 @@ async def test_tax_rate_validation(sdk: SDK) -> None:
         ({"country": "XX"}, "country"),
         ({"tax_type": "poll_tax"}, "tax_type"),
     ):
-        assert (await _refused(sdk, rates.create, {**base, **extra})).param == param
-    missing = await _refused(sdk, rates.create, {"display_name": "VAT", "percentage": 20})
+        assert (await refused(sdk, rates.create, {**base, **extra})).param == param
+    missing = await refused(sdk, rates.create, {"display_name": "VAT", "percentage": 20})
     assert (missing.code, missing.param) == ("parameter_missing", "inclusive")
     assert (await sdk(rates.create, {**base, "percentage": "7.1234"})).percentage == 7.1234
 
@@ -108,7 +98,7 @@ async def test_archived_or_unknown_rate_cannot_be_applied(sdk: SDK) -> None:
     sessions = sdk.client.v1.checkout.sessions
     params = session_params(price.id)
     params["line_items"][0]["tax_rates"] = [rate.id]
-    assert (await _refused(sdk, sessions.create, params)).param == "line_items[0][tax_rates][0]"
+    assert (await refused(sdk, sessions.create, params)).param == "line_items[0][tax_rates][0]"
     params["line_items"][0]["tax_rates"] = ["txr_missing"]
-    missing = await _refused(sdk, sessions.create, params)
+    missing = await refused(sdk, sessions.create, params)
     assert (missing.code, missing.param) == ("resource_missing", "line_items[0][tax_rates][0]")
