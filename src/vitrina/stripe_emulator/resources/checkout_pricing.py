@@ -74,6 +74,7 @@ def choose(
             )
         pricing["chosen"] = ids.index(shipping_rate)
     if location is not None and location.get("country"):
+        tax_rates.country(str(location["country"]), "billing_address[country]")
         pricing["location"] = {
             "country": location["country"],
             "state": (location.get("state") or None),

@@ -151,7 +151,10 @@ def in_currency(ctx: Ctx, price: StripeObject, code: str, param: str) -> tuple[i
             f"the expected currency of `{code}`.",
             param=param,
         )
-    return int(option["unit_amount"]), str(option["tax_behavior"])
+    behavior = option["tax_behavior"]
+    if behavior == "unspecified":
+        behavior = price["tax_behavior"]
+    return int(option["unit_amount"]), str(behavior)
 
 
 def create(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
