@@ -198,3 +198,28 @@ def wait_for(predicate: Any, timeout: float = 5.0) -> None:
             return
         time.sleep(0.02)
     raise AssertionError("condition not reached in time")
+
+
+async def new_price(
+    sdk: SDK, amount: int = 1000, currency: str = "usd", name: str = "Tea", **price: Any
+) -> stripe.Price:
+    """`make_price` through either half of the SDK; `price` adds price parameters
+    (`tax_behavior`, `currency_options`, ...)."""
+    product = await sdk(
+        sdk.client.v1.products.create,
+        {
+            "name": name,
+            "default_price_data": {"currency": currency, "unit_amount": amount, **price},
+        },
+    )
+    assert isinstance(product.default_price, str)
+    found: stripe.Price = await sdk(sdk.client.v1.prices.retrieve, product.default_price)
+    return found
+
+
+async def refused(sdk: SDK, method: Callable[..., Any], *args: Any) -> stripe.InvalidRequestError:
+    """The 400 `InvalidRequestError` that calling `method` through `sdk` answers."""
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        await sdk(method, *args)
+    assert raised.value.http_status == 400
+    return raised.value

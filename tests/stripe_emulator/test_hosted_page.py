@@ -208,3 +208,61 @@ def test_page_speaks_the_sessions_locale(
         in_russian = _session(sc, receiver, locale="ru")
         declined = http.post(str(in_russian.url), data={"card_number": "4000000000000002"})
         assert declined.status_code == 402 and "Ваша карта отклонена." in declined.text
+
+
+@pytest.mark.browser
+async def test_browser_chooses_shipping_and_sees_tax(
+    page: Any, sc: stripe.StripeClient, receiver: Receiver, emulator: EmulatorServer
+) -> None:
+    """No JavaScript: radio buttons for shipping, a billing country for automatic tax,
+    "Update total" shows the tax, and Pay charges exactly that total."""
+    product = sc.v1.products.create(
+        {
+            "name": "Kettle",
+            "default_price_data": {
+                "currency": "usd",
+                "unit_amount": 2000,
+                "tax_behavior": "exclusive",
+            },
+        }
+    )
+
+    def option(name: str, amount: int) -> dict[str, Any]:
+        fixed = {"amount": amount, "currency": "usd"}
+        data = {"display_name": name, "fixed_amount": fixed, "tax_behavior": "exclusive"}
+        return {"shipping_rate_data": data}
+
+    session = sc.v1.checkout.sessions.create(
+        {
+            "mode": "payment",
+            "success_url": f"{receiver.server.base_url}/success?session_id={{CHECKOUT_SESSION_ID}}",
+            "line_items": [{"price": str(product.default_price), "quantity": 1}],
+            "automatic_tax": {"enabled": True},
+            "shipping_options": [option("Post", 500), option("Courier", 1500)],
+        }
+    )
+    await page.goto(str(session.url))
+    assert await page.locator("#taxPending").is_visible()
+    assert await page.locator("#total").inner_text() == "25.00 USD"
+    assert await page.locator("#shippingOption0").is_checked()
+    await page.check("#shippingOption1")
+    await page.select_option("#billingCountry", "DE")
+    await page.click("#updateTotals")
+    # Germany 19 %: 2000 -> 380, courier 1500 -> 285; 2000 + 1500 + 665 = 4165.
+    assert await page.locator("#tax").inner_text() == "6.65 USD"
+    assert await page.locator("#total").inner_text() == "41.65 USD"
+    assert await page.locator("#shippingOption1").is_checked()
+    assert await page.locator("tr.tax-line").count() == 1
+    assert "VAT 19%" in await page.locator("tr.tax-line").inner_text()
+    await page.fill("#email", "anna@example.com")
+    await page.fill("#cardNumber", "4242424242424242")
+    await page.click("#submit")
+    await page.wait_for_url("**/success?**")
+    done = sc.v1.checkout.sessions.retrieve(session.id)
+    assert (done.status, done.amount_total, done.automatic_tax.status) == (
+        "complete",
+        4165,
+        "complete",
+    )
+    intent = sc.v1.payment_intents.retrieve(str(done.payment_intent))
+    assert intent.amount == 4165

@@ -47,6 +47,8 @@ SDK_CLASSES: dict[str, type] = {
     "webhook_endpoint": stripe.WebhookEndpoint,
     "customer": stripe.Customer,
     "payment_method": stripe.PaymentMethod,
+    "tax_rate": stripe.TaxRate,
+    "discount": stripe.Discount,
 }
 SENT_ONLY_WHEN: dict[str, tuple[frozenset[str], str]] = {
     "webhook_endpoint": (frozenset({"secret"}), "the signing secret, in the create answer"),
@@ -63,10 +65,20 @@ SENT_ONLY_WHEN: dict[str, tuple[frozenset[str], str]] = {
     "customer": (frozenset({"business_name", "individual_name"}), "when they are set"),
     "checkout.session": (
         frozenset({"tax_id_collection", "excluded_payment_method_types"})
-        | {"return_url", "redirect_on_completion"},
-        "when the session was created with them (or is embedded)",
+        | {"return_url", "redirect_on_completion", "line_items"},
+        "when the session was created with them (or is embedded); line_items when expanded",
     ),
 }
+EXPANDED = "when expanded (includable)"
+SENT_ONLY_WHEN.update(
+    {
+        "item": (frozenset({"taxes", "discounts"}), EXPANDED),
+        "price": (frozenset({"currency_options"}), EXPANDED),
+        "coupon": (frozenset({"currency_options"}), EXPANDED),
+        "checkout.session.total_details": (frozenset({"breakdown"}), EXPANDED),
+        "checkout.session.shipping_cost": (frozenset({"taxes"}), EXPANDED),
+    }
+)
 LEFT_OUT_UNLESS_EXPANDED: dict[str, frozenset[str]] = {
     "charge": frozenset({"refunds"}),  # includable since API version 2022-11-15
 }
@@ -226,12 +238,80 @@ def test_every_object_has_the_shape_of_stripes_example(
         sc.v1.webhook_endpoints.delete(endpoint.id),
         sc.v1.customers.delete(sc.v1.customers.create({"email": "gone@example.com"}).id),
     ]
+    seen += _taxed_objects(sc, emulator)
     seen += sc.v1.events.list({"limit": 100}).data
     comparison = Comparison()
     for obj in seen:
         comparison.object(_raw(obj))
     assert not comparison.problems, "\n".join(comparison.problems)
     assert set(comparison.compared) == set(EXAMPLES), set(EXAMPLES) - set(comparison.compared)
+
+
+def _taxed_objects(sc: stripe.StripeClient, emulator: EmulatorServer) -> list[Any]:
+    """Tax rates, currency options, a taxed session with its breakdown and line items'
+    taxes and discounts expanded, and automatic tax with taxed shipping."""
+    rate = sc.v1.tax_rates.create(
+        {"display_name": "VAT", "percentage": 19, "inclusive": True, "country": "DE"}
+    )
+    price = sc.v1.prices.create(
+        {
+            "product_data": {"name": "Cup"},
+            "currency": "eur",
+            "unit_amount": 1190,
+            "tax_behavior": "inclusive",
+            "currency_options": {"usd": {"unit_amount": 1300}},
+        }
+    )
+    coupon = sc.v1.coupons.create(
+        {"amount_off": 100, "currency": "eur", "currency_options": {"usd": {"amount_off": 110}}}
+    )
+    params = session_params(price.id, discounts=[{"coupon": coupon.id}])
+    params["line_items"][0]["tax_rates"] = [rate.id]
+    manual = sc.v1.checkout.sessions.create(params)
+    automatic = sc.v1.checkout.sessions.create(
+        session_params(
+            price.id,
+            automatic_tax={"enabled": True},
+            shipping_address_collection={"allowed_countries": ["FR"]},
+            shipping_options=[
+                {
+                    "shipping_rate_data": {
+                        "display_name": "Post",
+                        "fixed_amount": {"amount": 500, "currency": "eur"},
+                        "tax_behavior": "exclusive",
+                    }
+                }
+            ],
+        )
+    )
+    emulator.complete_session(automatic.id, "paid")
+    expand = [
+        "total_details.breakdown",
+        "line_items.data.taxes",
+        "line_items.data.discounts",
+        "shipping_cost.taxes",
+    ]
+    sessions = [
+        sc.v1.checkout.sessions.retrieve(s.id, {"expand": expand}) for s in (manual, automatic)
+    ]
+    nested: list[Any] = []
+    for session in sessions:
+        breakdown = session.total_details and session.total_details.breakdown
+        assert breakdown is not None and session.line_items is not None
+        nested += [d.discount for d in breakdown.discounts] + [t.rate for t in breakdown.taxes]
+        for item in session.line_items.data:
+            nested += [d.discount for d in item.discounts or []] + [
+                t.rate for t in item.taxes or []
+            ]
+    assert {obj.object for obj in nested} == {"discount", "tax_rate"}
+    return [
+        rate,
+        sc.v1.tax_rates.update(rate.id, {"active": False}),
+        sc.v1.prices.retrieve(price.id, {"expand": ["currency_options"]}),
+        sc.v1.coupons.retrieve(coupon.id, {"expand": ["currency_options"]}),
+        *sessions,
+        *nested,
+    ]
 
 
 async def _paid_charge(sdk: SDK, emulator: EmulatorServer) -> stripe.Charge:

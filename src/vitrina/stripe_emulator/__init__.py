@@ -2,10 +2,10 @@
 
 The unmodified `stripe` SDK talks to it over HTTP (`StripeClient(key,
 base_addresses={"api": base_url})`); it keeps products, prices, coupons, promotion codes,
-customers, checkout sessions, payment intents, payment methods, charges, refunds, events and
-webhook endpoints in memory, enforces Stripe's rules (docs/stripe-emulator.md lists them with
-their tests) and shapes its objects as Stripe's published examples. Nothing here imports the
-rest of Vitrina.
+tax rates, shipping rates, customers, checkout sessions, payment intents, payment methods,
+charges, refunds, events and webhook endpoints in memory, enforces Stripe's rules
+(docs/stripe-emulator.md lists them with their tests) and shapes its objects as Stripe's
+published examples. Nothing here imports the rest of Vitrina.
 
 Routes (relative to where the app is served or mounted):
 
@@ -21,7 +21,8 @@ Routes (relative to where the app is served or mounted):
   - `POST /_emulator/checkout/sessions/{id}/complete` `{"outcome": "paid" | "unpaid" |
     "async_succeeded" | "async_failed" | "declined", "card"?: test card number,
     "authentication"?: "complete" | "fail", "email"?, "name"?, "shipping"?: {name, line1,
-    line2, city, postal_code, state, country}}` (JSON or form).
+    line2, city, postal_code, state, country}, "shipping_rate"?: one of the session's
+    options, "billing_address"?: {country, state}}` (JSON or form).
   - `POST /_emulator/clock/advance` `{"seconds": n}`: open sessions past `expires_at` expire
     and emit `checkout.session.expired`. `GET /_emulator/clock`.
   - `POST /_emulator/events/{id}/deliver` `{"times": n, "stale_signature": bool,

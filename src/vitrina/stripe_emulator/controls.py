@@ -59,7 +59,13 @@ async def complete_session(request: Request) -> Response:
             countries = session["shipping_address_collection"]["allowed_countries"]
             shipping = {"name": "Test Customer", "line1": "1 Test Street", "city": "Testville",
                         "postal_code": "10001", "country": countries[0]}  # fmt: skip
-        buyer = paying.Buyer(email=body.get("email"), name=body.get("name"), shipping=shipping)
+        buyer = paying.Buyer(
+            email=body.get("email"),
+            name=body.get("name"),
+            shipping=shipping,
+            shipping_rate=body.get("shipping_rate"),
+            billing_address=body.get("billing_address"),
+        )
         paying.complete(
             ctx,
             session,

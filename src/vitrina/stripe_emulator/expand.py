@@ -21,7 +21,7 @@ EXPANDABLE = frozenset(
         "line_items", "payment_intent", "latest_charge", "charge", "default_price", "product",
         "price", "coupon", "promotion_code", "customer", "invoice", "subscription",
         "payment_link", "shipping_rate", "discounts", "setup_intent", "balance_transaction",
-        "payment_method", "review", "refunds",
+        "payment_method", "review", "refunds", "currency_options", "taxes",
     }
 )  # fmt: skip
 
@@ -43,6 +43,11 @@ def expand(state: EmulatorState, obj: StripeObject, paths: list[str]) -> StripeO
             breakdown = state.breakdowns.get(obj["id"], {"discounts": [], "taxes": []})
             result["total_details"]["breakdown"] = snapshot(breakdown)
             continue
+        if path == "shipping_cost.taxes" and obj.get("object") == "checkout.session":
+            if result["shipping_cost"] is not None:
+                taxes = state.session_pricing.get(obj["id"], {}).get("shipping_taxes", [])
+                result["shipping_cost"]["taxes"] = snapshot(taxes)
+            continue
         _expand(state, result, segments, path)
     return result
 
@@ -57,7 +62,7 @@ def check_paths(paths: list[str]) -> None:
                 param="expand",
                 stored=False,
             )
-        if path in ("total_details.breakdown", "total_count"):
+        if path in ("total_details.breakdown", "shipping_cost.taxes", "total_count"):
             continue
         if any(s not in EXPANDABLE and s != "data" for s in segments):
             raise _not_expandable(path)
@@ -103,6 +108,14 @@ def _includable(state: EmulatorState, node: StripeObject, field: str) -> Any:
         items = state.line_items.get(node["id"], [])
         url = f"/v1/checkout/sessions/{node['id']}/line_items"
         return list_object(copy.deepcopy(items), url, has_more=False)
+    if node.get("object") in ("price", "coupon") and field == "currency_options":
+        return copy.deepcopy(state.currency_options.get(node["id"], {}))
+    if node.get("object") == "item" and field in ("taxes", "discounts"):
+        for session_id, items in state.line_items.items():
+            if any(item["id"] == node["id"] for item in items):
+                details = state.session_pricing.get(session_id, {}).get("details", {})
+                return copy.deepcopy(details.get(node["id"], {}).get(field, []))
+        return []
     if node.get("object") == "charge" and field == "refunds":
         refunds = [r for r in state.refunds.newest_first() if r["charge"] == node["id"]]
         url = f"/v1/charges/{node['id']}/refunds"

@@ -15,9 +15,16 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from vitrina.stripe_emulator.errors import StripeError
-from vitrina.stripe_emulator.page_i18n import format_money, page_locale, translator
+from vitrina.stripe_emulator.page_i18n import (
+    country_names,
+    delivery_estimate,
+    format_money,
+    format_percentage,
+    page_locale,
+    translator,
+)
 from vitrina.stripe_emulator.page_template import CHALLENGE_PAGE, CHECKOUT_PAGE
-from vitrina.stripe_emulator.resources import paying, sessions
+from vitrina.stripe_emulator.resources import checkout_pricing, paying, sessions
 from vitrina.stripe_emulator.state import Ctx, EmulatorState
 from vitrina.stripe_emulator.store import StripeObject
 
@@ -29,6 +36,7 @@ def _render(
     *,
     template: Template = CHECKOUT_PAGE,
     error: str | None = None,
+    notice: str | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
@@ -36,18 +44,48 @@ def _render(
     action = f"{state.public_url}/c/pay/{session['id']}"
     if template is CHALLENGE_PAGE:
         action += "/authenticate"
+    t = translator(locale)
+    pricing = state.session_pricing.get(session["id"]) or {}
+    automatic = session["automatic_tax"]["enabled"]
     html = template.render(
         session=session,
         line_items=state.line_items.get(session["id"], []),
+        taxes=state.breakdowns.get(session["id"], {}).get("taxes", []),
+        shipping_options=_shipping_options(state, session, t),
+        billing_countries=(
+            country_names(locale)
+            if automatic and not session["shipping_address_collection"]
+            else []
+        ),
+        location=pricing.get("location") or {},
+        tax_pending=automatic and session["automatic_tax"]["status"] != "complete",
         money=lambda amount: format_money(int(amount), session["currency"], locale),
-        t=translator(locale),
+        percentage=lambda value: format_percentage(value, locale),
+        country_name=lambda code: country_names(locale).get(code, code),
+        t=t,
         lang=locale,
         error=error,
+        notice=notice,
         form=form or {},
         known_email=(session["customer_details"] or {}).get("email"),
         action=action,
     )
     return HTMLResponse(html, status_code=status)
+
+
+def _shipping_options(state: EmulatorState, session: StripeObject, t: Any) -> list[dict[str, Any]]:
+    found = []
+    for option in session["shipping_options"]:
+        rate = state.shipping_rates.find(option["shipping_rate"]) or {}
+        found.append(
+            {
+                "id": option["shipping_rate"],
+                "display_name": rate.get("display_name", ""),
+                "amount": option["shipping_amount"],
+                "estimate": delivery_estimate(rate.get("delivery_estimate"), t),
+            }
+        )
+    return found
 
 
 def _session(request: Request) -> tuple[EmulatorState, StripeObject | None]:
@@ -74,11 +112,28 @@ def _buyer(session: StripeObject, form: dict[str, str]) -> paying.Buyer:
             key: form.get(f"shipping_{key}")
             for key in ("name", "line1", "line2", "city", "postal_code", "state", "country")
         }
+    billing = None
+    if form.get("billing_country"):
+        billing = {"country": form["billing_country"], "state": form.get("billing_state")}
     return paying.Buyer(
         email=form.get("email") or None,
         name=form.get("billing_name") or None,
         shipping=shipping,
         expiry=form.get("card_expiry") or None,
+        shipping_rate=form.get("shipping_rate") or None,
+        billing_address=billing,
+    )
+
+
+def _reprice(state: EmulatorState, session: StripeObject, form: dict[str, str]) -> None:
+    """Apply the form's shipping option and address to the totals, without paying."""
+    country = form.get("shipping_country") or form.get("billing_country")
+    state_code = form.get("shipping_state") or form.get("billing_state")
+    checkout_pricing.choose(
+        Ctx(state),
+        session,
+        shipping_rate=form.get("shipping_rate") or None,
+        location={"country": country, "state": state_code} if country else None,
     )
 
 
@@ -97,6 +152,13 @@ async def pay(request: Request) -> Response:
     if session["status"] != "open":
         return _render(request, state, session, status=409)
     try:
+        seen = form.get("expected_total")
+        _reprice(state, session, form)
+        if form.get("update"):
+            return _render(request, state, session, form=form)
+        if seen is not None and seen != str(session["amount_total"]):
+            changed = "Your total has changed. Check it and press Pay again."
+            return _render(request, state, session, notice=changed, form=form)
         result = paying.pay(
             Ctx(state),
             session,

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from babel.numbers import format_currency
+from babel import Locale
+from babel.numbers import format_currency, format_decimal
 
-from vitrina.stripe_emulator.resources.common import THREE_DECIMAL, ZERO_DECIMAL
+from vitrina.stripe_emulator.resources.common import exponent
 
 SUPPORTED = ("en", "ru")
 
@@ -68,6 +71,23 @@ RUSSIAN: dict[str, str] = {
         "попробуйте снова."
     ),
     "This session requires a shipping address.": "Для этой оплаты нужен адрес доставки.",
+    "Tax": "Налог",
+    "included": "включён в цену",
+    "Tax is calculated from your address.": "Налог рассчитывается по вашему адресу.",
+    "Shipping method": "Способ доставки",
+    "Billing address": "Адрес плательщика",
+    "Update total": "Пересчитать итог",
+    "Your total has changed. Check it and press Pay again.": (
+        "Итоговая сумма изменилась. Проверьте её и нажмите «Оплатить» ещё раз."
+    ),
+    "Automatic tax needs the customer's address: enter a billing country.": (
+        "Для расчёта налога нужен адрес: выберите страну плательщика."
+    ),
+    "{low}–{high} hours": "{low}–{high} ч",
+    "{low}–{high} days": "{low}–{high} дн.",
+    "{low}–{high} business days": "{low}–{high} рабочих дн.",
+    "{low}–{high} weeks": "{low}–{high} нед.",
+    "{low}–{high} months": "{low}–{high} мес.",
 }
 CATALOGS = {"ru": RUSSIAN}
 
@@ -96,9 +116,60 @@ def translator(locale: str) -> Callable[..., str]:
 
 
 def format_money(amount: int, currency: str, locale: str = "en") -> str:
-    exponent = 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
+    """Minor units shown in major units with the currency's own digits (0 for jpy, 3 for
+    kwd, 2 for most)."""
+    digits = exponent(currency)
+    major = Decimal(amount).scaleb(-digits)
     if locale == "ru":
-        major = Decimal(amount).scaleb(-exponent)
-        return format_currency(major, currency.upper(), locale="ru_RU")
-    whole = f"{amount / 10**exponent:,.{exponent}f}" if exponent else f"{amount:,}"
+        return format_currency(
+            major, currency.upper(), locale="ru_RU", currency_digits=False,
+            format="#,##0" + ("." + "0" * digits if digits else "") + "\xa0¤",
+        )  # fmt: skip
+    whole = f"{major:,.{digits}f}"
     return f"{whole} {currency.upper()}"
+
+
+def format_percentage(value: float, locale: str = "en") -> str:
+    """19.0 -> "19", 7.25 -> "7.25" (ru: "7,25")."""
+    return str(
+        format_decimal(
+            Decimal(str(value)).normalize(), locale="ru_RU" if locale == "ru" else "en_US"
+        )
+    )
+
+
+@cache
+def country_names(locale: str) -> dict[str, str]:
+    """Two-letter country codes and their names in the page's language, by name."""
+    names = Locale("ru" if locale == "ru" else "en").territories
+    pairs = [
+        (code, str(name))
+        for code, name in names.items()
+        if isinstance(code, str) and len(code) == 2 and code.isalpha()
+    ]
+    return dict(sorted(pairs, key=lambda pair: pair[1]))
+
+
+_UNITS = {
+    "hour": "{low}–{high} hours",
+    "day": "{low}–{high} days",
+    "business_day": "{low}–{high} business days",
+    "week": "{low}–{high} weeks",
+    "month": "{low}–{high} months",
+}
+
+
+def delivery_estimate(estimate: dict[str, Any] | None, t: Callable[..., str]) -> str:
+    """A shipping rate's `delivery_estimate` as words ("3–5 business days")."""
+    if not estimate:
+        return ""
+    low, high = estimate.get("minimum"), estimate.get("maximum")
+    bound = low or high
+    if bound is None:
+        return ""
+    unit = bound["unit"]
+    return t(
+        _UNITS.get(unit, "{low}–{high} days"),
+        low=str((low or bound)["value"]),
+        high=str((high or bound)["value"]),
+    )

@@ -20,7 +20,9 @@ tr.total td{font-weight:700;border-top:1px solid #e3e8ee}
 label{display:block;margin:.75rem 0 .25rem;font-size:.9rem}
 input,select{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #cfd7df;
 border-radius:4px;font-size:1rem}
-input[type=checkbox]{width:auto}
+input[type=checkbox],input[type=radio]{width:auto}
+fieldset{border:1px solid #e3e8ee;border-radius:4px;margin:.75rem 0}
+.option{display:flex;gap:.5rem;align-items:center;margin:.35rem 0}
 button{margin-top:1rem;width:100%;padding:.75rem;border:0;border-radius:4px;
 background:#635bff;color:#fff;font-size:1rem;cursor:pointer}
 button.secondary{background:#fff;color:#df1b41;border:1px solid #df1b41}
@@ -46,9 +48,22 @@ button.secondary{background:#fff;color:#df1b41;border:1px solid #df1b41}
 <tr><td>{{ t("Shipping") }}</td>
 <td class="amount" id="shipping">{{ money(session.total_details.amount_shipping) }}</td></tr>
 {% endif %}
+{% for tax in taxes %}
+<tr class="tax-line" data-rate="{{ tax.rate.id }}"><td>{{ tax.rate.display_name }}
+ {{ percentage(tax.rate.percentage) }}%
+ {%- if tax.rate.inclusive %} ({{ t("included") }}){% endif %}</td>
+<td class="amount">{{ money(tax.amount) }}</td></tr>
+{% endfor %}
+{% if session.total_details.amount_tax %}
+<tr><td>{{ t("Tax") }}</td>
+<td class="amount" id="tax">{{ money(session.total_details.amount_tax) }}</td></tr>
+{% endif %}
 <tr class="total"><td>{{ t("Total due") }}</td>
 <td class="amount" id="total">{{ money(session.amount_total) }}</td></tr>
 </table>
+{% if tax_pending %}
+<p class="note" id="taxPending">{{ t("Tax is calculated from your address.") }}</p>
+{% endif %}
 {% if session.cancel_url and session.status == "open" %}
 <p><a id="cancel" href="{{ session.cancel_url }}">{{ t("Cancel and return") }}</a></p>
 {% endif %}
@@ -69,7 +84,9 @@ _CHECKOUT = """{% extends "layout" %}
 {% else %}
 <h2 id="pay-title">{{ t("Pay with card") }}</h2>
 {% if error %}<p class="error" id="error" role="alert">{{ t(error) }}</p>{% endif %}
+{% if notice %}<p class="error" id="totalChanged" role="alert">{{ t(notice) }}</p>{% endif %}
 <form method="post" action="{{ action }}">
+<input type="hidden" name="expected_total" value="{{ session.amount_total }}">
 <label for="email">{{ t("Email") }}</label>
 <input id="email" name="email" type="email" required autocomplete="email"
  value="{{ form.email or known_email or '' }}"{% if session.customer %} readonly{% endif %}>
@@ -92,10 +109,43 @@ _CHECKOUT = """{% extends "layout" %}
 <select id="shippingCountry" name="shipping_country">
 {% for country in session.shipping_address_collection.allowed_countries %}
 <option value="{{ country }}" {% if form.shipping_country == country %}selected{% endif %}>
-{{ country }}</option>
+{{ country_name(country) }}</option>
 {% endfor %}
 </select>
 </fieldset>
+{% endif %}
+{% if shipping_options %}
+<fieldset id="shippingOptions"><legend>{{ t("Shipping method") }}</legend>
+{% for option in shipping_options %}
+<label class="option" for="shippingOption{{ loop.index0 }}"><input type="radio"
+ id="shippingOption{{ loop.index0 }}" name="shipping_rate" value="{{ option.id }}"
+ {% if option.id == session.shipping_cost.shipping_rate %}checked{% endif %}>
+<span class="option-name">{{ option.display_name }}</span>
+<span class="option-amount">{{ money(option.amount) }}</span>
+{% if option.estimate %}<span class="option-estimate">{{ option.estimate }}</span>{% endif %}
+</label>
+{% endfor %}
+</fieldset>
+{% endif %}
+{% if billing_countries %}
+<fieldset id="billingAddress"><legend>{{ t("Billing address") }}</legend>
+<label for="billingCountry">{{ t("Country") }}</label>
+<select id="billingCountry" name="billing_country" required>
+<option value=""></option>
+{% for code, name in billing_countries.items() %}
+<option value="{{ code }}"
+ {% if (form.billing_country or location.country) == code %}selected{% endif %}>
+{{ name }}</option>
+{% endfor %}
+</select>
+<label for="billingState">{{ t("State / region") }}</label>
+<input id="billingState" name="billing_state"
+ value="{{ form.billing_state or location.state or '' }}">
+</fieldset>
+{% endif %}
+{% if shipping_options|length > 1 or billing_countries or tax_pending %}
+<button id="updateTotals" class="secondary" name="update" value="1" type="submit" formnovalidate>
+{{ t("Update total") }}</button>
 {% endif %}
 {% if session.payment_status != "no_payment_required" %}
 <label for="cardNumber">{{ t("Card number") }}</label>

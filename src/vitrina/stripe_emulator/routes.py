@@ -22,6 +22,7 @@ from vitrina.stripe_emulator.resources import (
     refunds,
     sessions,
     shipping_rates,
+    tax_rates,
 )
 
 Handler = Callable[..., dict[str, Any]]
@@ -66,6 +67,7 @@ _TABLE: list[tuple[str, str, type, Handler]] = [
     *_crud("/v1/coupons", coupons, "Coupon", delete=True),
     *_crud("/v1/promotion_codes", promotion_codes, "PromotionCode"),
     *_crud("/v1/shipping_rates", shipping_rates, "ShippingRate"),
+    *_crud("/v1/tax_rates", tax_rates, "TaxRate"),
     *_crud("/v1/refunds", refunds, "Refund"),
     *_crud("/v1/customers", customers, "Customer", delete=True),
     ("GET", "/v1/checkout/sessions", spc.SessionListParams, sessions.list_),

@@ -27,6 +27,7 @@ class EmulatorState:
     coupons: Collection = field(default_factory=lambda: Collection("coupon"))
     promotion_codes: Collection = field(default_factory=lambda: Collection("promotion_code"))
     shipping_rates: Collection = field(default_factory=lambda: Collection("shipping_rate"))
+    tax_rates: Collection = field(default_factory=lambda: Collection("tax_rate"))
     sessions: Collection = field(
         default_factory=lambda: Collection("checkout.session", param="session")
     )
@@ -46,6 +47,10 @@ class EmulatorState:
     line_items: dict[str, list[StripeObject]] = field(default_factory=dict)
     breakdowns: dict[str, StripeObject] = field(default_factory=dict)
     coupon_products: dict[str, list[str]] = field(default_factory=dict)
+    currency_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Price or coupon id -> its `currency_options` (sent only when expanded)."""
+    session_pricing: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Session id -> what its totals are computed from (`checkout_pricing`)."""
     intent_data: dict[str, dict[str, Any]] = field(default_factory=dict)
     webhook_secrets: dict[str, str] = field(default_factory=dict)
     pending_authentications: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -59,7 +64,7 @@ class EmulatorState:
     def collections(self) -> list[Collection]:
         return [
             self.products, self.prices, self.coupons, self.promotion_codes,
-            self.shipping_rates, self.sessions, self.payment_intents, self.charges,
+            self.shipping_rates, self.tax_rates, self.sessions, self.payment_intents, self.charges,
             self.refunds, self.events, self.webhook_endpoints, self.customers,
             self.payment_methods,
         ]  # fmt: skip
@@ -78,6 +83,8 @@ class EmulatorState:
         self.line_items.clear()
         self.breakdowns.clear()
         self.coupon_products.clear()
+        self.currency_options.clear()
+        self.session_pricing.clear()
         self.intent_data.clear()
         self.webhook_secrets.clear()
         self.pending_authentications.clear()

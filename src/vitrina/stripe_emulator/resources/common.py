@@ -255,3 +255,31 @@ def check_custom_id(object_id: str, param: str = "id") -> str:
             param=param,
         )
     return object_id
+
+
+def exponent(code: str) -> int:
+    """Digits after the decimal point in `code`'s minor unit (Stripe's list)."""
+    return 0 if code in ZERO_DECIMAL else 3 if code in THREE_DECIMAL else 2
+
+
+def quantum(code: str) -> int:
+    """The smallest amount Stripe charges in `code`: three-decimal amounts must end in 0."""
+    return 10 if code in THREE_DECIMAL else 1
+
+
+def chargeable(amount: int, code: str, param: str) -> int:
+    """Stripe's rule for three-decimal currencies (bhd, jod, kwd, omr, tnd): the last digit of
+    an amount must be 0 (https://docs.stripe.com/currencies#three-decimal)."""
+    if amount % quantum(code):
+        raise invalid(
+            f"Invalid amount {amount} for {code}: amounts in three-decimal currencies must be "
+            "divisible by 10 (the last digit must be 0).",
+            param=param,
+            code="parameter_invalid_integer",
+        )
+    return amount
+
+
+def not_modelled(name: str, param: str) -> StripeError:
+    """A parameter Stripe has but the emulator does not model: refused, never ignored."""
+    return invalid(f"The emulator does not support `{name}`.", param=param)

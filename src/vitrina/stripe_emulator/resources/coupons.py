@@ -9,6 +9,7 @@ from vitrina.stripe_emulator.errors import already_exists, invalid
 from vitrina.stripe_emulator.ids import random_part
 from vitrina.stripe_emulator.listing import paginate
 from vitrina.stripe_emulator.resources.common import (
+    chargeable,
     check_custom_id,
     currency,
     merge_metadata,
@@ -61,6 +62,8 @@ def create(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
         coupon_currency = currency(params["currency"])
     if amount_off is not None and coupon_currency is None:
         raise invalid("You must pass currency when passing amount_off.", param="currency")
+    if amount_off is not None and coupon_currency is not None:
+        chargeable(amount_off, coupon_currency, "amount_off")
     duration = params.get("duration", "once")
     months = params.get("duration_in_months")
     if duration == "repeating" and months is None:
@@ -105,6 +108,9 @@ def create(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
         "times_redeemed": 0,
         "valid": True,
     }
+    options = _options(coupon, params.get("currency_options"))
+    if options:
+        ctx.state.currency_options[object_id] = options
     applies_to = params.get("applies_to")
     ctx.state.coupon_products[object_id] = (
         list(applies_to.get("products", [])) if applies_to else []
@@ -112,6 +118,39 @@ def create(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
     coupons.add(refresh(ctx, coupon))
     ctx.emit("coupon.created", coupon)
     return coupon
+
+
+def _options(coupon: StripeObject, given: dict[str, Any] | None) -> dict[str, Any]:
+    """`currency_options`: `amount_off` in other currencies, for `amount_off` coupons only."""
+    if not given:
+        return {}
+    if coupon["amount_off"] is None:
+        raise invalid(
+            "currency_options can only be set on a coupon with amount_off.",
+            param="currency_options",
+        )
+    found: dict[str, Any] = {}
+    for code, option in given.items():
+        where = f"currency_options[{code}]"
+        option_currency = currency(code, where)
+        if option_currency == coupon["currency"]:
+            raise invalid(
+                f"currency_options cannot contain the coupon's own currency ({code}).",
+                param=where,
+            )
+        amount = positive(option["amount_off"], f"{where}[amount_off]")
+        found[option_currency] = {
+            "amount_off": chargeable(amount, option_currency, f"{where}[amount_off]")
+        }
+    return found
+
+
+def amount_off_in(ctx: Ctx, coupon: StripeObject, code: str) -> int | None:
+    """The coupon's `amount_off` in `code` (its own currency or a currency option)."""
+    if coupon["currency"] == code:
+        return int(coupon["amount_off"])
+    option = ctx.state.currency_options.get(coupon["id"], {}).get(code)
+    return None if option is None else int(option["amount_off"])
 
 
 def retrieve(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
@@ -129,6 +168,12 @@ def update(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
                 )
             coupon["name"] = name
         coupon["metadata"] = merge_metadata(coupon["metadata"], params.get("metadata"))
+        added = _options(coupon, params.get("currency_options"))
+    if added:
+        ctx.state.currency_options[object_id] = {
+            **ctx.state.currency_options.get(object_id, {}),
+            **added,
+        }
     ctx.emit_updated("coupon.updated", before, coupon)
     return coupon
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from vitrina.stripe_emulator.errors import StripeError, invalid
-from vitrina.stripe_emulator.resources import cards, customers, payments
+from vitrina.stripe_emulator.resources import cards, checkout_pricing, customers, payments
 from vitrina.stripe_emulator.state import Ctx
 from vitrina.stripe_emulator.store import StripeObject, snapshot
 
@@ -36,6 +36,11 @@ class Buyer:
     name: str | None = None
     shipping: dict[str, Any] | None = None
     expiry: str | None = None
+    shipping_rate: str | None = None
+    """The chosen shipping option (a `shr_` id of the session's options)."""
+    billing_address: dict[str, Any] | None = None
+    """At least `country` (and `state` in the US): where tax is due without a shipping
+    address."""
 
 
 def pay(
@@ -45,6 +50,7 @@ def pay(
     (the session stays open); returns whether the session completed or awaits 3-D Secure."""
     _check_open(ctx, session)
     details, collected = _details(ctx, session, buyer)
+    apply_choices(ctx, session, buyer, details)
     if session["amount_total"] == 0:
         _finish(ctx, session, details, collected)
         return "complete"
@@ -55,6 +61,7 @@ def pay(
         )
     ctx.state.pending_authentications.pop(session["id"], None)
     intent = payments.intent_for(ctx, session)
+    intent["amount"] = session["amount_total"]
     method = cards.payment_method(ctx, card, _billing(details), cards.expiry(buyer.expiry))
     intent.update(
         payment_method=method["id"],
@@ -121,6 +128,21 @@ def complete(
         authenticate(ctx, session, approve=authentication != "fail")
 
 
+def apply_choices(ctx: Ctx, session: StripeObject, buyer: Buyer, details: StripeObject) -> None:
+    """Price the session with the buyer's shipping option and address (tax location: the
+    shipping address, else the billing address)."""
+    address = details["address"]
+    location = None
+    if address and address.get("country"):
+        location = {"country": address["country"], "state": address.get("state")}
+    checkout_pricing.choose(ctx, session, shipping_rate=buyer.shipping_rate, location=location)
+    if checkout_pricing.needs_location(ctx, session):
+        raise invalid(
+            "Automatic tax needs the customer's address: enter a billing country.",
+            param="billing_address[country]",
+        )
+
+
 def _check_open(ctx: Ctx, session: StripeObject) -> None:
     if session["status"] != "open":
         raise invalid(f"This Checkout Session is {session['status']}, not open.", param="session")
@@ -151,6 +173,8 @@ def _details(ctx: Ctx, session: StripeObject, buyer: Buyer) -> tuple[StripeObjec
         name = name or shipping.get("name")
     elif session["shipping_address_collection"]:
         raise invalid("This session requires a shipping address.", param="shipping")
+    elif buyer.billing_address and buyer.billing_address.get("country"):
+        address = customers.address(buyer.billing_address)
     details: StripeObject = {
         "address": address,
         "business_name": None,

@@ -10,11 +10,13 @@ from vitrina.stripe_emulator.errors import already_exists, invalid
 from vitrina.stripe_emulator.ids import new_id
 from vitrina.stripe_emulator.listing import paginate
 from vitrina.stripe_emulator.resources.common import (
+    chargeable,
     check_custom_id,
     currency,
     merge_metadata,
     missing_reference,
     non_negative,
+    not_modelled,
     unset_to_none,
 )
 from vitrina.stripe_emulator.state import Ctx
@@ -47,8 +49,20 @@ def _amount(params: dict[str, Any], param: str) -> tuple[int, str]:
     )
 
 
+def _named(param: str, key: str) -> str:
+    return f"{param}[{key}]" if param else key
+
+
 def build(ctx: Ctx, params: dict[str, Any], product_id: str, *, param: str = "") -> StripeObject:
+    """A price (not stored). `currency_options` are read by `options_of`."""
     unit_amount, unit_amount_decimal = _amount(params, param)
+    price_currency = currency(params["currency"], _named(param, "currency"))
+    chargeable(unit_amount, price_currency, _named(param, "unit_amount"))
+    for key in ("custom_unit_amount", "tiers", "tiers_mode", "transform_quantity"):
+        if key in params:
+            raise not_modelled(key, _named(param, key))
+    if params.get("billing_scheme", "per_unit") != "per_unit":
+        raise not_modelled("billing_scheme=tiered", _named(param, "billing_scheme"))
     recurring = params.get("recurring")
     if recurring is not None:
         recurring = {
@@ -64,7 +78,7 @@ def build(ctx: Ctx, params: dict[str, Any], product_id: str, *, param: str = "")
         "active": params.get("active", True),
         "billing_scheme": "per_unit",
         "created": ctx.now,
-        "currency": currency(params["currency"], f"{param}[currency]" if param else "currency"),
+        "currency": price_currency,
         "custom_unit_amount": None,
         "livemode": False,
         "lookup_key": params.get("lookup_key"),
@@ -81,17 +95,66 @@ def build(ctx: Ctx, params: dict[str, Any], product_id: str, *, param: str = "")
     }
 
 
+def options_of(price: StripeObject, params: dict[str, Any], param: str = "") -> dict[str, Any]:
+    """Checked `currency_options`: per other currency, a whole `unit_amount` (chargeable in
+    that currency) and a `tax_behavior` (the price's own unless given)."""
+    given = params.get("currency_options") or {}
+    found: dict[str, Any] = {}
+    for code, option in given.items():
+        where = f"{param}[currency_options][{code}]" if param else f"currency_options[{code}]"
+        option_currency = currency(code, where)
+        if option_currency == price["currency"]:
+            raise invalid(
+                f"currency_options cannot contain the price's own currency ({code}).", param=where
+            )
+        for key in ("custom_unit_amount", "tiers"):
+            if key in option:
+                raise not_modelled(f"currency_options.{key}", f"{where}[{key}]")
+        amount, decimal = _amount(option, where)
+        found[option_currency] = {
+            "custom_unit_amount": None,
+            "tax_behavior": option.get("tax_behavior", price["tax_behavior"]),
+            "unit_amount": chargeable(amount, option_currency, f"{where}[unit_amount]"),
+            "unit_amount_decimal": decimal,
+        }
+    return found
+
+
 def create_for_product(ctx: Ctx, params: dict[str, Any], *, param: str = "") -> StripeObject:
     """Create and store a price for an existing product id (used by products and sessions)."""
     price = build(ctx, params, params["product"], param=param)
+    options = options_of(price, params, param)
     _claim_lookup_key(ctx, price, params.get("lookup_key"), params.get("transfer_lookup_key"))
-    return store(ctx, price)
+    return store(ctx, price, options)
 
 
-def store(ctx: Ctx, price: StripeObject) -> StripeObject:
+def store(ctx: Ctx, price: StripeObject, options: dict[str, Any] | None = None) -> StripeObject:
     ctx.state.prices.add(price)
+    if options:
+        ctx.state.currency_options[price["id"]] = options
     ctx.emit("price.created", price)
     return price
+
+
+def in_currency(ctx: Ctx, price: StripeObject, code: str, param: str) -> tuple[int, str]:
+    """The price's `(unit_amount, tax_behavior)` in `code`: its own, or its currency option;
+    Stripe refuses a currency the price does not support."""
+    if price["currency"] == code:
+        return int(price["unit_amount"]), str(price["tax_behavior"])
+    option = ctx.state.currency_options.get(price["id"], {}).get(code)
+    if option is None:
+        supported = ", ".join(
+            f"`{c}`" for c in [price["currency"], *ctx.state.currency_options.get(price["id"], {})]
+        )
+        raise invalid(
+            f"The price specified supports currencies of {supported} which doesn't include "
+            f"the expected currency of `{code}`.",
+            param=param,
+        )
+    behavior = option["tax_behavior"]
+    if behavior == "unspecified":
+        behavior = price["tax_behavior"]
+    return int(option["unit_amount"]), str(behavior)
 
 
 def create(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
@@ -112,10 +175,11 @@ def create(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
         raise already_exists("Product already exists.", param="product_data[id]")
     product = products.build(ctx, data, product_id or new_id("prod", 14))
     price = build(ctx, params, product["id"])
+    options = options_of(price, params)
     _claim_lookup_key(ctx, price, params.get("lookup_key"), params.get("transfer_lookup_key"))
     ctx.state.products.add(product)
     ctx.emit("product.created", product)
-    return store(ctx, price)
+    return store(ctx, price, options)
 
 
 def _claim_lookup_key(
@@ -154,7 +218,11 @@ def update(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
         if "nickname" in params:
             price["nickname"] = unset_to_none(params["nickname"])
         if "tax_behavior" in params:
-            price["tax_behavior"] = params["tax_behavior"]
+            price["tax_behavior"] = _tax_behavior(price, params["tax_behavior"])
+        if "currency_options" in params:
+            options = ctx.state.currency_options.get(object_id, {})
+            added = options_of(price, {"currency_options": params["currency_options"]})
+            ctx.state.currency_options[object_id] = {**options, **added}
         if "lookup_key" in params:
             key = unset_to_none(params["lookup_key"])
             if key is None:
@@ -164,6 +232,18 @@ def update(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
         price["metadata"] = merge_metadata(price["metadata"], params.get("metadata"))
     ctx.emit_updated("price.updated", before, price)
     return price
+
+
+def _tax_behavior(price: StripeObject, wanted: str) -> str:
+    """Stripe: "Once specified as either inclusive or exclusive, it cannot be changed"."""
+    current = price["tax_behavior"]
+    if current != "unspecified" and wanted != current:
+        raise invalid(
+            f"The price's tax_behavior is already `{current}`; once specified as either "
+            "inclusive or exclusive, it cannot be changed.",
+            param="tax_behavior",
+        )
+    return wanted
 
 
 def list_(ctx: Ctx, params: dict[str, Any]) -> StripeObject:

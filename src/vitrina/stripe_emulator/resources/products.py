@@ -65,12 +65,13 @@ def create(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
         object_id = new_id("prod", 14)
     product = build(ctx, params, object_id)
     price_data = params.get("default_price_data")
-    price = None
+    price, options = None, None
     if price_data is not None:
         price = prices.build(ctx, price_data, object_id, param="default_price_data")
+        options = prices.options_of(price, price_data, "default_price_data")
     products.add(product)
     if price is not None:
-        prices.store(ctx, price)
+        prices.store(ctx, price, options)
         product["default_price"] = price["id"]
     ctx.emit("product.created", product)
     return product

@@ -14,9 +14,21 @@ from vitrina.stripe_emulator.resources import (
     prices,
     products,
     promotion_codes,
+    taxes,
 )
-from vitrina.stripe_emulator.resources.common import currency, missing_reference, non_negative
-from vitrina.stripe_emulator.resources.totals import amount_discount, percent_discount
+from vitrina.stripe_emulator.resources.common import (
+    chargeable,
+    currency,
+    missing_reference,
+    non_negative,
+    not_modelled,
+    quantum,
+)
+from vitrina.stripe_emulator.resources.totals import (
+    amount_discount,
+    distribute,
+    percent_discount,
+)
 from vitrina.stripe_emulator.state import Ctx
 from vitrina.stripe_emulator.store import StripeObject
 
@@ -41,10 +53,14 @@ class Line:
     quantity: int
     new_product: StripeObject | None = None
     new_price: bool = False
+    unit_amount: int = 0
+    """In the session's currency: the price's own amount or its currency option's."""
+    tax_behavior: str = "unspecified"
+    tax_rates: list[StripeObject] = field(default_factory=list)
 
     @property
     def amount(self) -> int:
-        return int(self.price["unit_amount"]) * self.quantity
+        return self.unit_amount * self.quantity
 
 
 @dataclass
@@ -52,6 +68,8 @@ class Discount:
     coupon: StripeObject
     promotion_code: StripeObject | None
     amount: int = 0
+    amount_off: int | None = None
+    """An `amount_off` coupon's amount in the session's currency."""
 
 
 @dataclass
@@ -69,6 +87,7 @@ class Plan:
     discount: Discount | None
     shipping: list[Shipping] = field(default_factory=list)
     expires_at: int = 0
+    automatic_tax: bool = False
 
     @property
     def subtotal(self) -> int:
@@ -97,22 +116,50 @@ def plan(ctx: Ctx, params: dict[str, Any]) -> Plan:
             "allowed_countries must list at least one country.",
             param="shipping_address_collection[allowed_countries]",
         )
-    lines = _lines(ctx, params.get("line_items"))
-    session_currency = lines[0].price["currency"]
+    items: list[dict[str, Any]] = params.get("line_items") or []
+    lines = _lines(ctx, items)
+    session_currency = (
+        currency(params["currency"]) if "currency" in params else lines[0].price["currency"]
+    )
     for i, line in enumerate(lines):
-        if line.price["currency"] != session_currency:
-            raise invalid(
-                "All line items in a Checkout Session must use the same currency.",
-                param=f"line_items[{i}]",
-            )
+        _in_session_currency(ctx, line, session_currency, f"line_items[{i}]")
+    automatic = _automatic_tax(params)
+    for i, (line, item) in enumerate(zip(lines, items, strict=True)):
+        line.tax_rates = taxes.line_rates(ctx, item, line, automatic, f"line_items[{i}]")
     result = Plan(lines, session_currency, _discount(ctx, params, session_currency))
+    result.automatic_tax = automatic
     result.shipping = _shipping(ctx, params.get("shipping_options") or [], session_currency)
+    if automatic:
+        taxes.check_shipping_for_automatic_tax([s.rate for s in result.shipping])
     result.expires_at = _expires_at(ctx, params.get("expires_at"))
     if result.discount is not None:
         result.discount.amount = _discount_amount(ctx, result)
         _check_minimum(result)
     _check_minimum_charge(result)
     return result
+
+
+def _in_session_currency(ctx: Ctx, line: Line, session_currency: str, param: str) -> None:
+    """Amount and tax behaviour in the session's currency (a currency option if need be)."""
+    if line.new_price:
+        if line.price["currency"] != session_currency:
+            raise invalid(
+                "All line items in a Checkout Session must use the same currency.", param=param
+            )
+        line.unit_amount = int(line.price["unit_amount"])
+        line.tax_behavior = str(line.price["tax_behavior"])
+        return
+    line.unit_amount, line.tax_behavior = prices.in_currency(
+        ctx, line.price, session_currency, param
+    )
+
+
+def _automatic_tax(params: dict[str, Any]) -> bool:
+    automatic = params.get("automatic_tax") or {}
+    liability = automatic.get("liability")
+    if liability is not None and liability.get("type") != "self":
+        raise not_modelled("automatic_tax[liability][type]=account", "automatic_tax[liability]")
+    return bool(automatic.get("enabled"))
 
 
 def _check_customer(ctx: Ctx, params: dict[str, Any]) -> None:
@@ -314,13 +361,16 @@ def _discount(ctx: Ctx, params: dict[str, Any], session_currency: str) -> Discou
         raise invalid(
             f"Coupon `{coupon_id}` is no longer valid and cannot be redeemed.", param=param
         )
-    if coupon["amount_off"] is not None and coupon["currency"] != session_currency:
-        raise invalid(
-            f"The coupon `{coupon_id}` is in {coupon['currency']} but the session is in "
-            f"{session_currency}.",
-            param=param,
-        )
-    return Discount(coupon, promo)
+    amount_off = None
+    if coupon["amount_off"] is not None:
+        amount_off = coupons.amount_off_in(ctx, coupon, session_currency)
+        if amount_off is None:
+            raise invalid(
+                f"The coupon `{coupon_id}` is in {coupon['currency']} and has no currency "
+                f"option for {session_currency}, the session's currency.",
+                param=param,
+            )
+    return Discount(coupon, promo, amount_off=amount_off)
 
 
 def _eligible(ctx: Ctx, result: Plan) -> list[bool]:
@@ -336,18 +386,17 @@ def _discount_amount(ctx: Ctx, result: Plan) -> int:
         line.amount for line, ok in zip(result.lines, _eligible(ctx, result), strict=True) if ok
     )
     if coupon["percent_off"] is not None:
-        return percent_discount(eligible, coupon["percent_off"])
-    return amount_discount(eligible, int(coupon["amount_off"]))
+        return percent_discount(eligible, coupon["percent_off"], quantum(result.currency))
+    assert result.discount.amount_off is not None
+    return amount_discount(eligible, result.discount.amount_off)
 
 
 def line_discounts(ctx: Ctx, result: Plan) -> list[int]:
-    from vitrina.stripe_emulator.resources.totals import distribute
-
     if result.discount is None:
         return [0 for _ in result.lines]
     flags = _eligible(ctx, result)
     weights = [line.amount if ok else 0 for line, ok in zip(result.lines, flags, strict=True)]
-    return distribute(result.discount.amount, weights)
+    return distribute(result.discount.amount, weights, quantum(result.currency))
 
 
 def _check_minimum(result: Plan) -> None:
@@ -402,16 +451,27 @@ def build_rate(ctx: Ctx, data: dict[str, Any], param: str) -> StripeObject:
             param=f"{param}[fixed_amount]",
             code="parameter_missing",
         )
+    if "currency_options" in fixed:
+        raise not_modelled(
+            "fixed_amount.currency_options", f"{param}[fixed_amount][currency_options]"
+        )
+    rate_currency = currency(fixed["currency"], f"{param}[fixed_amount][currency]")
+    amount = non_negative(fixed["amount"], f"{param}[fixed_amount][amount]")
+    estimate = data.get("delivery_estimate")
     return {
         "id": new_id("shr"),
         "object": "shipping_rate",
         "active": True,
         "created": ctx.now,
-        "delivery_estimate": data.get("delivery_estimate"),
+        "delivery_estimate": (
+            {"maximum": estimate.get("maximum"), "minimum": estimate.get("minimum")}
+            if estimate
+            else None
+        ),
         "display_name": data["display_name"],
         "fixed_amount": {
-            "amount": non_negative(fixed["amount"], f"{param}[fixed_amount][amount]"),
-            "currency": currency(fixed["currency"], f"{param}[fixed_amount][currency]"),
+            "amount": chargeable(amount, rate_currency, f"{param}[fixed_amount][amount]"),
+            "currency": rate_currency,
         },
         "livemode": False,
         "metadata": data.get("metadata") or {},

@@ -7,6 +7,7 @@ from typing import Any
 from vitrina.stripe_emulator.errors import invalid
 from vitrina.stripe_emulator.ids import new_id, random_part
 from vitrina.stripe_emulator.listing import paginate
+from vitrina.stripe_emulator.resources import checkout_pricing
 from vitrina.stripe_emulator.resources.common import merge_metadata
 from vitrina.stripe_emulator.resources.session_create import Plan, line_discounts, plan
 from vitrina.stripe_emulator.state import Ctx
@@ -27,8 +28,9 @@ def create(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
             ctx.state.shipping_rates.add(option.rate)
     session = _build(ctx, params, checked, session_id, metadata)
     ctx.state.sessions.add(session)
-    ctx.state.line_items[session_id] = _line_items(ctx, checked)
-    ctx.state.breakdowns[session_id] = _breakdown(checked)
+    items = _line_items(ctx, checked)
+    ctx.state.line_items[session_id] = items
+    checkout_pricing.record(ctx, session, checked, items)
     ctx.state.intent_data[session_id] = params.get("payment_intent_data") or {}
     return session
 
@@ -36,18 +38,10 @@ def create(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
 def _build(
     ctx: Ctx, params: dict[str, Any], checked: Plan, session_id: str, metadata: dict[str, str]
 ) -> StripeObject:
+    """The session object; its amounts are filled by `checkout_pricing.record`."""
     ui_mode = params.get("ui_mode", "hosted_page")
     discount = checked.discount
-    total = checked.subtotal - (discount.amount if discount else 0) + checked.shipping_amount
-    shipping_cost = None
-    if checked.shipping:
-        amount = checked.shipping_amount
-        shipping_cost = {
-            "amount_subtotal": amount,
-            "amount_tax": 0,
-            "amount_total": amount,
-            "shipping_rate": checked.shipping[0].rate["id"],
-        }
+    automatic = checked.automatic_tax
     session: StripeObject = {
         "id": session_id,
         "object": "checkout.session",
@@ -55,8 +49,13 @@ def _build(
         "after_expiration": None,
         "allow_promotion_codes": params.get("allow_promotion_codes"),
         "amount_subtotal": checked.subtotal,
-        "amount_total": total,
-        "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
+        "amount_total": None,
+        "automatic_tax": {
+            "enabled": automatic,
+            "liability": {"type": "self"} if automatic else None,
+            "provider": "stripe" if automatic else None,
+            "status": None,
+        },
         "billing_address_collection": params.get("billing_address_collection"),
         "cancel_url": params.get("cancel_url"),
         "client_reference_id": params.get("client_reference_id"),
@@ -118,14 +117,14 @@ def _build(
         "payment_method_configuration_details": None,
         "payment_method_options": {},
         "payment_method_types": params.get("payment_method_types", ["card"]),
-        "payment_status": "no_payment_required" if total == 0 else "unpaid",
+        "payment_status": "unpaid",
         "permissions": None,
         "phone_number_collection": {"enabled": False},
         "recovered_from": None,
         "saved_payment_method_options": None,
         "setup_intent": None,
         "shipping_address_collection": params.get("shipping_address_collection"),
-        "shipping_cost": shipping_cost,
+        "shipping_cost": None,
         "shipping_options": [
             {"shipping_amount": o.rate["fixed_amount"]["amount"], "shipping_rate": o.rate["id"]}
             for o in checked.shipping
@@ -134,11 +133,7 @@ def _build(
         "submit_type": params.get("submit_type"),
         "subscription": None,
         "success_url": params.get("success_url"),
-        "total_details": {
-            "amount_discount": discount.amount if discount else 0,
-            "amount_shipping": checked.shipping_amount,
-            "amount_tax": 0,
-        },
+        "total_details": None,
         "ui_mode": ui_mode,
         "url": (f"{ctx.state.public_url}/c/pay/{session_id}" if ui_mode == "hosted_page" else None),
         "wallet_options": None,
@@ -187,6 +182,7 @@ def _open_customer_details(ctx: Ctx, params: dict[str, Any]) -> StripeObject | N
 
 
 def _line_items(ctx: Ctx, checked: Plan) -> list[StripeObject]:
+    """Line items; their discounts, taxes and totals are filled by `checkout_pricing`."""
     items = []
     for line, discount in zip(checked.lines, line_discounts(ctx, checked), strict=True):
         product = ctx.state.products.find(line.price["product"])
@@ -207,27 +203,6 @@ def _line_items(ctx: Ctx, checked: Plan) -> list[StripeObject]:
             }
         )
     return items
-
-
-def _breakdown(checked: Plan) -> StripeObject:
-    discounts = []
-    if checked.discount is not None:
-        discounts.append(
-            {
-                "amount": checked.discount.amount,
-                "discount": {
-                    "id": new_id("di", 24),
-                    "object": "discount",
-                    "coupon": snapshot(checked.discount.coupon),
-                    "promotion_code": (
-                        checked.discount.promotion_code["id"]
-                        if checked.discount.promotion_code
-                        else None
-                    ),
-                },
-            }
-        )
-    return {"discounts": discounts, "taxes": []}
 
 
 def retrieve(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
