@@ -1,13 +1,13 @@
 """Register, log in, log out, switch language; the favicon.
 
-Every way into an account (the login form, registration) ends in `after_login`: the one place
-where work that follows a login belongs (such as bringing a guest's basket along).
+Every way into an account (the login form, registration) ends in `start_session`: the one
+place where work that follows a login belongs (such as bringing a guest's basket along).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Form
@@ -33,19 +33,13 @@ router = APIRouter()
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
-async def after_login(
-    request: Request, session: AsyncSession, user: User, before: dict[str, Any]
+async def start_session(
+    request: Request, session: AsyncSession, user: User, response: Response
 ) -> None:
-    """Runs after every login and registration, once the new session is in the cookie.
-
-    `before` is what the cookie held while the visitor was a guest (the login replaced it with
-    a fresh session, so that no guest-chosen value survives into the account's session)."""
-
-
-async def start_session(request: Request, session: AsyncSession, user: User) -> None:
-    before = dict(request.session)
+    """Log this browser in as `user` (a fresh session: no guest-chosen value survives into
+    it) and bring the guest's basket, if any, into the account's."""
     login_user(request, user)
-    await after_login(request, session, user, before)
+    await adopt_guest_basket(request, session, user, response)
 
 
 def _login_failed(request: Request, context: dict[str, str], message: str, status: int) -> Response:
@@ -82,9 +76,8 @@ async def login(
         await limiter.record_failure(email, address)
         message = translate(request, N_("Incorrect email or password."))
         return _login_failed(request, context, message, 400)
-    await start_session(request, session, user)
     response = RedirectResponse(target, status_code=303)
-    await adopt_guest_basket(request, session, user, response)
+    await start_session(request, session, user, response)
     return response
 
 
@@ -134,10 +127,9 @@ async def register(
     if errors:
         context = {"next": target, "errors": errors, "email": email, "full_name": full_name}
         return render(request, "storefront/register.html", context, status_code=400)
-    await start_session(request, session, user)
-    flash(request, translate(request, N_("Welcome! Your account is ready.")), "success")
     response = RedirectResponse(target, status_code=303)
-    await adopt_guest_basket(request, session, user, response)
+    await start_session(request, session, user, response)
+    flash(request, translate(request, N_("Welcome! Your account is ready.")), "success")
     return response
 
 
