@@ -139,7 +139,7 @@ async def test_the_customer_carries_the_default_address_and_the_accounts_changes
 ) -> None:
     """Checkout prefills from the Customer, so the Customer carries the default address and
     the account's current email and name; it is updated at checkout, once per change."""
-    user, headers = await shopper()
+    _user, headers = await shopper()
     tea = await make_product(name="Tea", price=900, stock=10)
     saved = await client.post("/api/v1/users/me/addresses", json=ADDRESS, headers=headers)
     assert saved.status_code == 201, saved.text

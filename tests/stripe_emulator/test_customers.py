@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 
 import httpx
@@ -164,6 +165,13 @@ async def test_customer_creation_always_makes_a_customer(
     wait_for(lambda: receiver.of_type("customer.created"))
 
 
+@pytest.fixture
+async def page_http() -> AsyncIterator[httpx.AsyncClient]:
+    """A browser's view of the hosted page: plain HTTP, no redirects followed."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        yield client
+
+
 class _FormReader(HTMLParser):
     """What a browser would send for the page's payment form: its inputs' values, checked
     boxes only, each select's selected option; buttons are left out (none was clicked)."""
@@ -200,7 +208,7 @@ def _payment_form(html: str) -> _FormReader:
 
 
 async def test_page_prefills_the_customers_shipping_and_email(
-    sdk: SDK, emulator: EmulatorServer, http: httpx.Client
+    sdk: SDK, emulator: EmulatorServer, page_http: httpx.AsyncClient
 ) -> None:
     """Stripe's page prefills the shipping address from the session Customer's `shipping`
     and the email from the Customer; what the shopper then submits is what the session
@@ -216,7 +224,7 @@ async def test_page_prefills_the_customers_shipping_and_email(
         sdk.client.v1.checkout.sessions.create,
         session_params(price.id, customer=customer.id, shipping_address_collection=collect),
     )
-    form = _payment_form(http.get(session.url).text)
+    form = _payment_form((await page_http.get(session.url)).text)
     prefilled = {key: form.values[key] for key in form.values if key.startswith("shipping_")}
     assert prefilled == {
         "shipping_name": "Ann Lee",
@@ -231,7 +239,7 @@ async def test_page_prefills_the_customers_shipping_and_email(
 
     # The shopper adds a flat number to the prefilled address and pays.
     sent = {**form.values, "shipping_line2": "Flat 4", "card_number": "4242 4242 4242 4242"}
-    paid = http.post(session.url, data=sent)
+    paid = await page_http.post(session.url, data=sent)
     assert paid.status_code == 303, paid.text
     done = await sdk(sdk.client.v1.checkout.sessions.retrieve, session.id)
     details = done.customer_details
@@ -254,7 +262,7 @@ async def test_page_prefills_the_customers_shipping_and_email(
 
 
 async def test_nothing_to_prefill_leaves_the_fields_empty(
-    sdk: SDK, emulator: EmulatorServer, http: httpx.Client
+    sdk: SDK, emulator: EmulatorServer, page_http: httpx.AsyncClient
 ) -> None:
     """No saved shipping, or a saved address in a country the session does not ship to:
     the shopper types the address (and the test control falls back to its own)."""
@@ -274,7 +282,7 @@ async def test_nothing_to_prefill_leaves_the_fields_empty(
                 shipping_address_collection={"allowed_countries": ["EE"]},
             ),
         )
-        form = _payment_form(http.get(session.url).text)
+        form = _payment_form((await page_http.get(session.url)).text)
         assert form.values["email"] == customer.email
         assert form.values["shipping_line1"] == "" and form.values["shipping_name"] == ""
 
