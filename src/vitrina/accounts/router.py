@@ -181,7 +181,7 @@ async def list_users(
 @router.patch(
     "/users/{user_id}",
     response_model=UserOut,
-    responses=errors(401, 403, 404, 409),
+    responses=errors(401, 403, 404, 409, 422),
 )
 async def admin_update_user(
     user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
@@ -189,6 +189,9 @@ async def admin_update_user(
     admin: AdminUser,
     session: SessionDep,
 ) -> User:
-    return await service.admin_update_user(
+    user = await service.admin_update_user(
         session, admin, user_id, role=body.role, is_active=body.is_active
     )
+    if body.email is not None:
+        await service.admin_change_email(session, user, str(body.email))
+    return user
