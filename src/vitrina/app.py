@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -16,10 +17,13 @@ from vitrina.catalog.router import ROUTERS as CATALOG_ROUTERS
 from vitrina.config import Settings, get_settings, set_settings
 from vitrina.coupons.router import router as coupons_router
 from vitrina.db import db_helper
+from vitrina.demo import resync_builtin_emulator
+from vitrina.demo_folder import EMULATOR_STATE_FILE
 from vitrina.errors import install_error_handlers
 from vitrina.observability.body_limit import BodyLimitMiddleware
 from vitrina.observability.logging import configure_logging
 from vitrina.observability.middleware import RequestContextMiddleware
+from vitrina.observability.public_origin import PublicOriginMiddleware
 from vitrina.observability.router import router as operations_router
 from vitrina.orders.notifications import wait_for_outgoing_mail
 from vitrina.orders.router import router as orders_router
@@ -42,6 +46,11 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 )
 """Each included into the app itself under API_PREFIX: FastAPI 0.165 walks every level of
 included routers twice per request, so a flat list is about a tenth of a catalog read."""
+DEMO_WARNING = (
+    "DEMO MODE: no real payments. Anyone can complete an order with the test card; the "
+    "built-in Stripe emulator holds the payments. Never expose a demo store to the internet."
+)
+log = structlog.get_logger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.check()
     set_settings(settings)
     configure_logging(settings.log_level_number, settings.log_format)
+    if settings.demo:
+        log.warning(DEMO_WARNING, demo_folder=str(settings.demo_folder))
     db_helper.configure(
         settings.database_url,
         echo=settings.database_echo,
@@ -63,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workers = []
         if _runs_embedded_worker(settings):
             workers = [
-                asyncio.create_task(run_worker(stop), name="stripe-sync-worker"),
+                asyncio.create_task(_embedded_worker(settings, stop), name="stripe-sync-worker"),
                 asyncio.create_task(run_webhook_retrier(stop), name="webhook-retrier"),
             ]
         try:
@@ -95,14 +106,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media")
     install_storefront(app)
-    install_admin(app)
-    if settings.uses_stripe_emulator and not settings.stripe_api_base:
+    admin = install_admin(app)
+    admin.templates.env.globals["demo_mode"] = settings.demo
+    if settings.builtin_emulator:
         mount_stripe_emulator(app, settings)
+    app.add_middleware(PublicOriginMiddleware, base_url=lambda: get_settings().public_base_url)
     return app
 
 
 def mount_stripe_emulator(app: FastAPI, settings: Settings) -> None:
-    """No Stripe key: serve the local Stripe emulator from this process (single-process demo).
+    """Demo mode without Stripe: serve the local Stripe emulator from this process, its
+    state kept in the demo folder, its test controls off (a visitor cannot reset it).
 
     Several app processes would each hold their own emulator state; run
     `vitrina stripe-emulator` apart and set STRIPE_API_BASE for that.
@@ -113,9 +127,21 @@ def mount_stripe_emulator(app: FastAPI, settings: Settings) -> None:
         public_url=settings.public_base_url + EMULATOR_MOUNT,
         webhook_url=settings.public_base_url + "/api/v1/stripe/webhook",
         webhook_secret=webhook_secret(settings),
+        controls=False,
+        state_file=settings.demo_folder / EMULATOR_STATE_FILE,
     )
     app.mount(EMULATOR_MOUNT, emulator)
     app.state.stripe_emulator = emulator.state.emulator
+
+
+async def _embedded_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """The demo's sync worker; with the built-in emulator, first re-sync what it lacks."""
+    if settings.builtin_emulator:
+        try:
+            await resync_builtin_emulator(settings)
+        except Exception:
+            log.exception("demo_stripe_resync_failed")
+    await run_worker(stop)
 
 
 def _runs_embedded_worker(settings: Settings) -> bool:

@@ -1,10 +1,15 @@
-"""What `vitrina demo` prepares before serving: demo accounts, a demo catalog and a coupon."""
+"""What demo mode prepares: demo accounts, a demo catalog and a coupon before serving, and
+once serving, a store and a built-in Stripe that agree again after a restart."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import timedelta
 from decimal import Decimal
 
+import stripe
+import structlog
 from rich.console import Console
 from rich.table import Table
 
@@ -13,10 +18,38 @@ from vitrina.catalog.demo import generate_demo_catalog
 from vitrina.config import Settings
 from vitrina.coupons import service as coupons
 from vitrina.coupons.schemas import CouponCreate
-from vitrina.db import DataBaseHelper
+from vitrina.db import DataBaseHelper, db_helper
 from vitrina.kit.clock import utcnow
+from vitrina.payments.client import make_stripe_client
+from vitrina.payments.sync.drift import find_drift, load_stripe, repair
 
 DEMO_COUPON = "WELCOME10"
+EMULATOR_WAIT_SECONDS = 30.0
+log = structlog.get_logger(__name__)
+
+
+async def resync_builtin_emulator(settings: Settings) -> int:
+    """Re-mark for sync whatever the store believes synced but the built-in Stripe lacks
+    (its state file was lost, or is older than the database), and retire what only Stripe
+    has: the same repair as `vitrina stripe-sync --fix`. Runs as the app starts, so it first
+    waits for the emulator (served by this very process) to answer. Returns rows re-marked."""
+    client = make_stripe_client(settings)
+    deadline = time.monotonic() + EMULATOR_WAIT_SECONDS
+    while True:
+        try:
+            view = await load_stripe(client)
+            break
+        except stripe.APIConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+    async with db_helper.session_factory() as session:
+        drift = await find_drift(session, view)
+        marked = await repair(session, client, drift) if drift else 0
+        await session.commit()
+    if drift:
+        log.warning("demo_stripe_resynced", differences=len(drift), marked_for_sync=marked)
+    return marked
 
 
 async def prepare_demo(settings: Settings, *, products: int) -> None:

@@ -80,6 +80,7 @@ def render(
         "user": getattr(request.state, "user", None),
         "csrf_token": csrf_token(request),
         "notice": request.session.pop("notice", None),
+        "demo_mode": get_settings().demo,
         "path": request.url.path,
         "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **(context or {}),
