@@ -46,7 +46,7 @@ def test_short_jwt_secret_is_refused() -> None:
 
 
 def test_without_a_stripe_key_only_demo_mode_starts() -> None:
-    with pytest.raises(ConfigError, match="STRIPE_API_KEY is not set.*vitrina demo"):
+    with pytest.raises(ConfigError, match=r"STRIPE_API_KEY is not set.*vitrina demo"):
         production(stripe_api_key=None).check()
     assert not production(stripe_api_key=None).builtin_emulator
 
@@ -64,7 +64,7 @@ def test_a_worker_needs_the_key_but_no_web_secrets() -> None:
 
 def test_a_live_key_is_only_sent_to_stripe() -> None:
     live = {"stripe_api_key": SecretStr("sk_live_abc")}
-    with pytest.raises(ConfigError, match="live key.*http://127.0.0.1:12111.*not Stripe"):
+    with pytest.raises(ConfigError, match=r"live key.*http://127\.0\.0\.1:12111.*not Stripe"):
         production(**live, stripe_api_base="http://127.0.0.1:12111").check()
     with pytest.raises(ConfigError, match="not Stripe"):
         production(**live, stripe_api_base="https://api.stripe.com.evil.example").check()
@@ -74,7 +74,7 @@ def test_a_live_key_is_only_sent_to_stripe() -> None:
 
 def test_demo_mode_refuses_a_remote_postgresql_and_a_live_key(tmp_path: Path) -> None:
     remote = "postgresql+asyncpg://shop@db.example.com/shop"
-    with pytest.raises(ConfigError, match="Demo mode.*db.example.com"):
+    with pytest.raises(ConfigError, match=r"Demo mode.*db\.example\.com"):
         make(demo=True, database_url=remote).check()
     for local in ("127.0.0.1", "localhost", "[::1]"):
         local_url = f"postgresql+asyncpg://shop@{local}/shop"
