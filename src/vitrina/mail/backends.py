@@ -86,12 +86,7 @@ async def send_mail(to: str, subject: str, body: str, html: str | None = None) -
     elif settings.mail_backend == "smtp":
         await _send_smtp(message, settings)
     else:
-        log.warning(
-            "mail_not_sent",
-            note=CONSOLE_NOTE,
-            to=to,
-            subject=subject,
-            body=body,
-            has_html=html is not None,
+        log.info(
+            "mail", note=CONSOLE_NOTE, to=to, subject=subject, body=body, has_html=html is not None
         )
     log.debug("mail_sent", backend=settings.mail_backend, to=to, subject=subject)
