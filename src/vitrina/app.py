@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 
 from vitrina.accounts.router import router as accounts_router
 from vitrina.admin import install_admin
@@ -33,6 +34,7 @@ from vitrina.payments.sync.worker import run_worker
 from vitrina.payments.sync_router import router as stripe_sync_router
 from vitrina.payments.webhooks import run_webhook_retrier
 from vitrina.storefront import install_storefront
+from vitrina.storefront.templating import TEMPLATES_DIR
 
 API_PREFIX = "/api/v1"
 API_ROUTERS: tuple[APIRouter, ...] = (
@@ -74,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workers = []
         if _runs_embedded_worker(settings):
             workers = [
-                asyncio.create_task(_embedded_worker(settings, stop), name="stripe-sync-worker"),
+                asyncio.create_task(_embedded_worker(app, stop), name="stripe-sync-worker"),
                 asyncio.create_task(run_webhook_retrier(stop), name="webhook-retrier"),
             ]
         try:
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs",
     )
     app.state.settings = settings
+    app.state.resyncing_stripe = settings.builtin_emulator and _runs_embedded_worker(settings)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
@@ -107,11 +110,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media")
     install_storefront(app)
     admin = install_admin(app)
-    admin.templates.env.globals["demo_mode"] = settings.demo
+    _share_demo_banner(admin.templates.env, settings)
     if settings.builtin_emulator:
         mount_stripe_emulator(app, settings)
     app.add_middleware(PublicOriginMiddleware, base_url=lambda: get_settings().public_base_url)
     return app
+
+
+def _share_demo_banner(env: Environment, settings: Settings) -> None:
+    """`demo_mode` for the admin's templates, and the shared templates (the demo banner
+    partial `_demo_banner.html`) found after the admin's own."""
+    env.globals["demo_mode"] = settings.demo
+    if env.loader is not None:
+        env.loader = ChoiceLoader([env.loader, FileSystemLoader(TEMPLATES_DIR)])
 
 
 def mount_stripe_emulator(app: FastAPI, settings: Settings) -> None:
@@ -134,13 +145,16 @@ def mount_stripe_emulator(app: FastAPI, settings: Settings) -> None:
     app.state.stripe_emulator = emulator.state.emulator
 
 
-async def _embedded_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """The demo's sync worker; with the built-in emulator, first re-sync what it lacks."""
-    if settings.builtin_emulator:
+async def _embedded_worker(app: FastAPI, stop: asyncio.Event) -> None:
+    """The demo's sync worker. With the built-in emulator it first re-syncs what that lacks,
+    and until then `/readyz` says the store is still starting."""
+    if app.state.resyncing_stripe:
         try:
-            await resync_builtin_emulator(settings)
+            await resync_builtin_emulator(app.state.settings)
         except Exception:
             log.exception("demo_stripe_resync_failed")
+        finally:
+            app.state.resyncing_stripe = False
     await run_worker(stop)
 
 

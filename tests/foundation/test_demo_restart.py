@@ -2,7 +2,7 @@
 process in a folder of its own on SQLite (the demo's backend, whatever the suite runs on): a
 shopper driving it over HTTP loses nothing. The session paid just before the kill becomes an
 order, the session opened before the graceful restart can still be paid, the shopper's token
-stays valid, and every product still checks out."""
+stays valid, and every product still checks out, even after the emulator's state is lost."""
 
 from __future__ import annotations
 
@@ -160,10 +160,16 @@ def test_a_demo_restarted_mid_purchase_loses_nothing(tmp_path: Path) -> None:
             banner = http.get("/", headers={"Accept-Language": "ru"})
             assert "data-demo-banner" in banner.text and "Демо-магазин" in banner.text
             assert http.post("/stripe-emulator/_emulator/reset").status_code == 404
+
+            # Its Stripe's state lost: the store syncs its products there again.
+            demo.stop()
+            (tmp_path / ".vitrina-demo" / "stripe-emulator.json").unlink()
+            demo.start()
+            assert checkout(http, first)["url"], "products check out on a fresh Stripe"
     finally:
         demo.close()
     log = demo.log.read_text()
-    assert log.count("DEMO MODE: no real payments") == 3
+    assert log.count("DEMO MODE: no real payments") == 4
     assert "MAIL_BACKEND=console is for development: this mail is printed here, not sent" in log
     kept = {p.name for p in (tmp_path / ".vitrina-demo").iterdir()}
     assert kept == {"secrets.json", "stripe-emulator.json"}

@@ -25,8 +25,11 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"description": "The database is unreachable."}})
-async def readyz() -> JSONResponse:
-    """The process can serve: the database answers."""
+async def readyz(request: Request) -> JSONResponse:
+    """The process can serve: the database answers (and a demo's built-in Stripe has been
+    brought level with the store)."""
+    if getattr(request.app.state, "resyncing_stripe", False):
+        return JSONResponse({"status": "starting", "stripe": "resyncing"}, status_code=503)
     try:
         async with db_helper.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
