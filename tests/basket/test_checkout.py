@@ -53,7 +53,13 @@ async def test_checkout_creates_the_session_the_store_computed(
         "unique_code": basket["unique_code"],
         "user_id": str(user.id),
     }
-    assert stripe_session.customer_email == user.email
+    assert stripe_session.customer_email is None, "Stripe refuses it beside customer"
+    customer = await emulator.stripe.v1.customers.retrieve_async(str(stripe_session.customer))
+    assert (customer.email, customer.metadata.to_dict()) == (
+        user.email,
+        {"vitrina_user_id": str(user.id)},
+    )
+    assert stripe_session.customer_details.email == user.email
     assert stripe_session.mode == "payment"
     query = parse_qs(urlparse(stripe_session.success_url).query)
     assert query["code"] == [basket["unique_code"]]

@@ -63,7 +63,8 @@ async def test_seed_stripe_session_example(
     assert found.amount_subtotal == subtotal
     assert found.total_details.amount_discount == percent_of(subtotal, "22.0")
     assert found.metadata.to_dict() == {"unique_code": unique_code, "user_id": str(user1.id)}
-    assert found.customer_email == user1.email
+    assert found.customer_details.email == user1.email
+    assert stripe_client.v1.customers.retrieve(str(found.customer)).email == user1.email
     assert f"code={unique_code}" in found.success_url
     items = stripe_client.v1.checkout.sessions.line_items.list(created.id).data
     assert sorted((i.description, i.quantity) for i in items) == [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,9 +116,47 @@ async def asc(emulator: EmulatorServer) -> AsyncIterator[stripe.StripeClient]:
     http_client.close()
 
 
+class SDK:
+    """One test body for both halves of the SDK: `await sdk(client.v1.x.method, params)` calls
+    the method as written, or its `*_async` twin when the test runs asynchronously."""
+
+    def __init__(self, client: stripe.StripeClient, *, asynchronous: bool) -> None:
+        self.client = client
+        self.asynchronous = asynchronous
+
+    async def __call__(self, method: Callable[..., Any], *args: Any) -> Any:
+        if not self.asynchronous:
+            return method(*args)
+        twin = getattr(method.__self__, f"{method.__name__}_async")
+        return await twin(*args)
+
+    async def every(self, page: Any) -> list[Any]:
+        """All items of a list or search result, following its pages."""
+        if not self.asynchronous:
+            return list(page.auto_paging_iter())
+        return [item async for item in page.auto_paging_iter()]
+
+
+@pytest.fixture(params=["sync", "async"])
+async def sdk(request: pytest.FixtureRequest, emulator: EmulatorServer) -> AsyncIterator[SDK]:
+    if request.param == "sync":
+        yield SDK(emulator.client(), asynchronous=False)
+        return
+    http_client = stripe.HTTPXClient()
+    yield SDK(emulator.client(http_client=http_client), asynchronous=True)
+    await http_client.close_async()
+    http_client.close()
+
+
 @pytest.fixture
 def http(emulator: EmulatorServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=emulator.base_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def ahttp(emulator: EmulatorServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=emulator.base_url, timeout=30) as client:
         yield client
 
 

@@ -9,7 +9,7 @@ import stripe
 
 from vitrina.stripe_emulator.testing import EmulatorServer
 
-from .conftest import make_price, session_params
+from .conftest import SDK, make_price, session_params
 
 
 def test_coupon_create_and_custom_id(sc: stripe.StripeClient) -> None:
@@ -151,3 +151,23 @@ def test_promotion_code_requires_existing_coupon(sc: stripe.StripeClient) -> Non
     with pytest.raises(stripe.InvalidRequestError) as raised:
         sc.v1.promotion_codes.create({})
     assert (raised.value.code, raised.value.param) == ("parameter_missing", "promotion")
+
+
+async def test_promotion_code_cannot_outlast_its_coupon(sdk: SDK) -> None:
+    coupon = await sdk(sdk.client.v1.coupons.create, {"percent_off": 15, "max_redemptions": 3})
+    promotion = {"type": "coupon", "coupon": coupon.id}
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        await sdk(
+            sdk.client.v1.promotion_codes.create, {"promotion": promotion, "max_redemptions": 4}
+        )
+    assert (refused.value.http_status, refused.value.param) == (400, "max_redemptions")
+    equal = await sdk(
+        sdk.client.v1.promotion_codes.create, {"promotion": promotion, "max_redemptions": 3}
+    )
+    assert equal.max_redemptions == 3
+    unlimited = await sdk(sdk.client.v1.coupons.create, {"percent_off": 15})
+    roomy = await sdk(
+        sdk.client.v1.promotion_codes.create,
+        {"promotion": {"type": "coupon", "coupon": unlimited.id}, "max_redemptions": 1000},
+    )
+    assert roomy.max_redemptions == 1000

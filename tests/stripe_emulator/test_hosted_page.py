@@ -160,3 +160,51 @@ def test_page_over_plain_http(
         closed = http.get(str(session.url))
         assert "This checkout session is complete" in closed.text
         assert http.get(f"{emulator.base_url}/c/pay/cs_test_nope").status_code == 404
+
+
+@pytest.mark.browser
+async def test_russian_shopper_declined_then_three_d_secure(
+    browser: Any, sc: stripe.StripeClient, receiver: Receiver, emulator: EmulatorServer
+) -> None:
+    """`locale=ru`: the page, its amounts and Stripe's decline message are in Russian; then
+    4000 0027 6000 3184 shows the 3-D Secure step, whose approval pays."""
+    session = _session(sc, receiver, locale="ru")
+    context = await browser.new_context(locale="en-US")
+    page = await context.new_page()
+    await page.goto(str(session.url))
+    assert await page.locator("html").get_attribute("lang") == "ru"
+    assert await page.locator("#summary-title").inner_text() == "Ваш заказ"
+    assert await page.locator("#total").inner_text() == "40,00\xa0$"
+    await page.fill("#cardNumber", "4000 0000 0000 9995")
+    await page.click("#submit")
+    assert await page.locator("#error").inner_text() == "На карте недостаточно средств."
+    await page.fill("#cardNumber", "4000 0027 6000 3184")
+    await page.click("#submit")
+    assert await page.locator("#pay-title").inner_text() == "Проверка 3-D Secure"
+    await page.click("#authenticate")
+    await page.wait_for_url(f"**/success?session_id={session.id}")
+    await context.close()
+    assert sc.v1.checkout.sessions.retrieve(session.id).payment_status == "paid"
+
+
+def test_page_speaks_the_sessions_locale(
+    sc: stripe.StripeClient, receiver: Receiver, emulator: EmulatorServer
+) -> None:
+    russian = {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}
+    with httpx.Client() as http:
+        for locale, headers, lang in (
+            ("ru", {}, "ru"),
+            ("en", russian, "en"),
+            ("auto", russian, "ru"),
+            (None, russian, "ru"),
+            ("fr", russian, "en"),
+        ):
+            extra = {"locale": locale} if locale else {}
+            session = _session(sc, receiver, **extra)
+            shown = http.get(str(session.url), headers=headers)
+            assert f'<html lang="{lang}">' in shown.text, (locale, headers)
+            heading = "Ваш заказ" if lang == "ru" else "Order summary"
+            assert heading in shown.text
+        in_russian = _session(sc, receiver, locale="ru")
+        declined = http.post(str(in_russian.url), data={"card_number": "4000000000000002"})
+        assert declined.status_code == 402 and "Ваша карта отклонена." in declined.text

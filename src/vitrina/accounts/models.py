@@ -29,6 +29,7 @@ class User(TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(10), default=None)
     password_changed_at: Mapped[datetime | None] = mapped_column(default=None)
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
 
     @property
     def is_staff(self) -> bool:

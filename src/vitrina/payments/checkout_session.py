@@ -33,6 +33,7 @@ from stripe.params.checkout import (
 from vitrina.config import Settings, get_settings
 from vitrina.errors import BadRequest, ServiceUnavailable, VitrinaError
 from vitrina.kit.clock import to_unix, utcnow
+from vitrina.payments import customers
 from vitrina.payments.client import make_stripe_client
 from vitrina.payments.sync.ids import coupon_local_id
 
@@ -222,11 +223,10 @@ class StripeSession:
         countries = [c.strip().upper() for c in self.settings.shipping_countries.split(",")]
         return {"allowed_countries": cast(Any, [c for c in countries if c])}
 
-    def params(self, coupon_id: str | None) -> SessionCreateParams:
+    def params(self, coupon_id: str | None, customer_id: str | None = None) -> SessionCreateParams:
         params: SessionCreateParams = {
             "mode": "payment",
             "line_items": self.line_items(),
-            "customer_email": self.user.email,
             "client_reference_id": (
                 f"basket-{self.basket_id}" if self.basket_id is not None else f"user-{self.user.id}"
             ),
@@ -240,6 +240,10 @@ class StripeSession:
         }
         if coupon_id is not None:
             params["discounts"] = [{"coupon": coupon_id}]
+        if customer_id is not None:
+            params["customer"] = customer_id  # Stripe refuses it with customer_email
+        else:
+            params["customer_email"] = self.user.email
         return params
 
     def options(self) -> stripe.RequestOptions:
@@ -248,12 +252,16 @@ class StripeSession:
     def get_session_payments(self) -> stripe.checkout.Session:
         """Create the Checkout Session (blocking; for use by hand and in scripts)."""
         coupon_id = self._resolve_promo()
-        return self.client.v1.checkout.sessions.create(self.params(coupon_id), self.options())
+        customer_id = customers.ensure_customer(self.client, self.user)
+        return self.client.v1.checkout.sessions.create(
+            self.params(coupon_id, customer_id), self.options()
+        )
 
     async def get_session_payments_async(self) -> stripe.checkout.Session:
         coupon_id = await self._resolve_promo_async()
+        customer_id = await customers.ensure_customer_async(self.client, self.user)
         return await self.client.v1.checkout.sessions.create_async(
-            self.params(coupon_id), self.options()
+            self.params(coupon_id, customer_id), self.options()
         )
 
     def _resolve_promo(self) -> str | None:

@@ -36,7 +36,7 @@ from vitrina.errors import BadRequest
 from vitrina.kit.clock import utcnow
 from vitrina.orders import gateway
 from vitrina.orders.models import WebhookEvent
-from vitrina.payments import fulfilment
+from vitrina.payments import failures, fulfilment
 
 log = structlog.get_logger(__name__)
 
@@ -47,9 +47,10 @@ SIGNATURE_TOLERANCE_SECONDS = 300
 @dataclass(frozen=True)
 class Handler:
     """`fetch` asks Stripe for the event's object as it is now (no database connection held);
-    `apply` brings the store in line with it inside the claimed transaction."""
+    `apply` brings the store in line with it inside the claimed transaction. Without `fetch`,
+    `apply` takes the object as the (verified) event carries it: what happened at that time."""
 
-    fetch: Callable[[str], Awaitable[Any]]
+    fetch: Callable[[str], Awaitable[Any]] | None
     apply: Callable[[AsyncSession, Any], Awaitable[object]]
 
 
@@ -67,6 +68,8 @@ HANDLERS: dict[str, Handler] = {
         gateway.retrieve_checkout_session, fulfilment.expire_checkout_session
     ),
     "charge.refunded": Handler(gateway.retrieve_charge, fulfilment.follow_charge_refunds),
+    "payment_intent.payment_failed": Handler(None, failures.record_payment_failure),
+    "charge.failed": Handler(None, failures.record_charge_failure),
 }
 """Event type -> Handler for the event's `data.object.id`. Other types are recorded only."""
 
@@ -134,13 +137,19 @@ def _object_id(payload: dict[str, Any]) -> str:
     return str(payload["data"]["object"]["id"])
 
 
+async def _fetch(handler: Handler, payload: dict[str, Any]) -> Any:
+    if handler.fetch is None:
+        return payload["data"]["object"]
+    return await handler.fetch(_object_id(payload))
+
+
 async def handle(factory: async_sessionmaker[AsyncSession], row: InboxRow) -> Outcome:
     """Handle one inbox row unless it is handled already; the stamp commits with the work."""
     if row.handled:
         return Outcome.ALREADY_HANDLED
     handler = HANDLERS.get(row.type)
     try:
-        fetched = await handler.fetch(_object_id(row.payload)) if handler else None
+        fetched = await _fetch(handler, row.payload) if handler else None
         async with factory() as session:
             claimed = await session.scalar(
                 update(WebhookEvent)

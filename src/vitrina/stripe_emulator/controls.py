@@ -13,7 +13,7 @@ from starlette.routing import Route
 from vitrina.stripe_emulator.errors import StripeError, invalid
 from vitrina.stripe_emulator.faults import KINDS, FaultKind
 from vitrina.stripe_emulator.formdata import parse_form
-from vitrina.stripe_emulator.resources import payments, sessions
+from vitrina.stripe_emulator.resources import paying, sessions
 from vitrina.stripe_emulator.state import Ctx, EmulatorState
 from vitrina.stripe_emulator.store import snapshot
 from vitrina.stripe_emulator.webhooks import STALE_SIGNATURE_AGE, event_payload, sign
@@ -52,20 +52,21 @@ async def complete_session(request: Request) -> Response:
         sessions.expire_due(ctx)
         session = state.sessions.get(request.path_params["session_id"], param="session")
         outcome = body.get("outcome", "paid")
-        if outcome not in payments.OUTCOMES:
-            raise invalid(f"outcome must be one of {', '.join(payments.OUTCOMES)}", param="outcome")
+        if outcome not in paying.OUTCOMES:
+            raise invalid(f"outcome must be one of {', '.join(paying.OUTCOMES)}", param="outcome")
         shipping = body.get("shipping")
         if shipping is None and session["shipping_address_collection"]:
             countries = session["shipping_address_collection"]["allowed_countries"]
             shipping = {"name": "Test Customer", "line1": "1 Test Street", "city": "Testville",
                         "postal_code": "10001", "country": countries[0]}  # fmt: skip
-        payments.complete(
+        buyer = paying.Buyer(email=body.get("email"), name=body.get("name"), shipping=shipping)
+        paying.complete(
             ctx,
             session,
             outcome,
-            email=body.get("email"),
-            name=body.get("name"),
-            shipping=shipping,
+            buyer,
+            card=body.get("card"),
+            authentication=str(body.get("authentication", "complete")),
         )
     except StripeError as error:
         return _error(error)

@@ -1,7 +1,8 @@
 """`expand[]`: replace ids by the objects they name, along dotted paths (`data.x` in lists).
 
 Fields Stripe leaves out unless asked for ("includable") are added here: a session's
-`line_items` and `total_details.breakdown`.
+`line_items` and `total_details.breakdown`, a charge's `refunds`, a search's `total_count`
+(which the search itself counts).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ EXPANDABLE = frozenset(
         "line_items", "payment_intent", "latest_charge", "charge", "default_price", "product",
         "price", "coupon", "promotion_code", "customer", "invoice", "subscription",
         "payment_link", "shipping_rate", "discounts", "setup_intent", "balance_transaction",
-        "payment_method", "review",
+        "payment_method", "review", "refunds",
     }
 )  # fmt: skip
 
@@ -34,6 +35,10 @@ def expand(state: EmulatorState, obj: StripeObject, paths: list[str]) -> StripeO
                 f"You cannot expand more than {MAX_DEPTH} levels of a property. Property: {path}",
                 param="expand",
             )
+        if path == "total_count":
+            if obj.get("object") != "search_result":
+                raise _not_expandable(path)
+            continue
         if path == "total_details.breakdown" and obj.get("object") == "checkout.session":
             breakdown = state.breakdowns.get(obj["id"], {"discounts": [], "taxes": []})
             result["total_details"]["breakdown"] = snapshot(breakdown)
@@ -52,7 +57,7 @@ def check_paths(paths: list[str]) -> None:
                 param="expand",
                 stored=False,
             )
-        if path == "total_details.breakdown":
+        if path in ("total_details.breakdown", "total_count"):
             continue
         if any(s not in EXPANDABLE and s != "data" for s in segments):
             raise _not_expandable(path)
@@ -68,7 +73,7 @@ def _expand(state: EmulatorState, node: Any, segments: list[str], path: str) -> 
         return
     if not isinstance(node, dict):
         raise _not_expandable(path)
-    if node.get("object") == "list" and head == "data":
+    if node.get("object") in ("list", "search_result") and head == "data":
         for item in node["data"]:
             _expand(state, item, rest, path)
         return
@@ -98,6 +103,10 @@ def _includable(state: EmulatorState, node: StripeObject, field: str) -> Any:
         items = state.line_items.get(node["id"], [])
         url = f"/v1/checkout/sessions/{node['id']}/line_items"
         return list_object(copy.deepcopy(items), url, has_more=False)
+    if node.get("object") == "charge" and field == "refunds":
+        refunds = [r for r in state.refunds.newest_first() if r["charge"] == node["id"]]
+        url = f"/v1/charges/{node['id']}/refunds"
+        return list_object([snapshot(r) for r in refunds], url, has_more=False)
     return None
 
 

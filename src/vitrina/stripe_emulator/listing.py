@@ -40,13 +40,7 @@ def paginate(
     The page holds the live objects: the dispatcher serialises (or `expand` copies) them
     before anything else can run."""
     rows = [o for o in items if matches_created(o.get("created", 0), params.get("created"))]
-    limit = params.get("limit", 10)
-    if not 1 <= limit <= 100:
-        raise param_error(
-            f"Invalid integer: {limit}. This value must be between 1 and 100.",
-            param="limit",
-            code="parameter_invalid_integer",
-        )
+    limit = check_limit(params.get("limit", 10))
     starting_after = params.get("starting_after")
     ending_before = params.get("ending_before")
     if starting_after and ending_before:
@@ -68,6 +62,16 @@ def paginate(
         page = rows[:limit]
         has_more = len(rows) > limit
     return list_object(page, url, has_more=has_more)
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= 100:
+        raise param_error(
+            f"Invalid integer: {limit}. This value must be between 1 and 100.",
+            param="limit",
+            code="parameter_invalid_integer",
+        )
+    return limit
 
 
 def _position(ids: list[str], cursor: str, kind: str, param: str) -> int:

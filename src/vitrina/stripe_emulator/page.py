@@ -1,46 +1,51 @@
-"""The hosted payment page at a session's `url` (`/c/pay/{id}`)."""
+"""The hosted payment page at a session's `url` (`/c/pay/{id}`), in the session's locale.
+
+POST pays with a test card (`resources.cards`): a success redirects to `success_url`, a
+decline shows Stripe's message and keeps the session open, 4000 0027 6000 3184 shows the
+3-D Secure challenge (`/c/pay/{id}/authenticate`) whose two buttons approve or fail it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from jinja2 import Template
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from vitrina.stripe_emulator.errors import StripeError
-from vitrina.stripe_emulator.page_template import CHECKOUT_PAGE
-from vitrina.stripe_emulator.resources import payments, sessions
-from vitrina.stripe_emulator.resources.common import THREE_DECIMAL, ZERO_DECIMAL
+from vitrina.stripe_emulator.page_i18n import format_money, page_locale, translator
+from vitrina.stripe_emulator.page_template import CHALLENGE_PAGE, CHECKOUT_PAGE
+from vitrina.stripe_emulator.resources import paying, sessions
 from vitrina.stripe_emulator.state import Ctx, EmulatorState
 from vitrina.stripe_emulator.store import StripeObject
 
-PAYING_CARD = "4242424242424242"
-DECLINED_CARD = "4000000000000002"
-INVALID_CARD_MESSAGE = "Your card number is invalid."
-
-
-def format_money(amount: int, currency: str) -> str:
-    exponent = 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
-    whole = f"{amount / 10**exponent:,.{exponent}f}" if exponent else f"{amount:,}"
-    return f"{whole} {currency.upper()}"
-
 
 def _render(
+    request: Request,
     state: EmulatorState,
     session: StripeObject,
     *,
+    template: Template = CHECKOUT_PAGE,
     error: str | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    html = CHECKOUT_PAGE.render(
+    locale = page_locale(session["locale"], request.headers.get("accept-language", ""))
+    action = f"{state.public_url}/c/pay/{session['id']}"
+    if template is CHALLENGE_PAGE:
+        action += "/authenticate"
+    html = template.render(
         session=session,
         line_items=state.line_items.get(session["id"], []),
-        money=lambda amount: format_money(int(amount), session["currency"]),
+        money=lambda amount: format_money(int(amount), session["currency"], locale),
+        t=translator(locale),
+        lang=locale,
         error=error,
         form=form or {},
-        action=f"{state.public_url}/c/pay/{session['id']}",
+        known_email=(session["customer_details"] or {}).get("email"),
+        action=action,
     )
     return HTMLResponse(html, status_code=status)
 
@@ -51,56 +56,94 @@ def _session(request: Request) -> tuple[EmulatorState, StripeObject | None]:
     return state, state.sessions.find(request.path_params["session_id"])
 
 
+def _not_found(request: Request) -> HTMLResponse:
+    locale = page_locale(None, request.headers.get("accept-language", ""))
+    title = translator(locale)("Checkout session not found")
+    return HTMLResponse(f"<h1>{title}</h1>", status_code=404)
+
+
+def _success(session: StripeObject) -> RedirectResponse:
+    target = str(session["success_url"]).replace("{CHECKOUT_SESSION_ID}", session["id"])
+    return RedirectResponse(target, status_code=303)
+
+
+def _buyer(session: StripeObject, form: dict[str, str]) -> paying.Buyer:
+    shipping = None
+    if session["shipping_address_collection"]:
+        shipping = {
+            key: form.get(f"shipping_{key}")
+            for key in ("name", "line1", "line2", "city", "postal_code", "state", "country")
+        }
+    return paying.Buyer(
+        email=form.get("email") or None,
+        name=form.get("billing_name") or None,
+        shipping=shipping,
+        expiry=form.get("card_expiry") or None,
+    )
+
+
 async def show(request: Request) -> Response:
     state, session = _session(request)
     if session is None:
-        return HTMLResponse("<h1>Checkout session not found</h1>", status_code=404)
-    return _render(state, session)
+        return _not_found(request)
+    return _render(request, state, session)
 
 
 async def pay(request: Request) -> Response:
     state, session = _session(request)
     if session is None:
-        return HTMLResponse("<h1>Checkout session not found</h1>", status_code=404)
+        return _not_found(request)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     if session["status"] != "open":
-        return _render(state, session, status=409)
-    card = form.get("card_number", "").replace(" ", "").replace("-", "")
-    needs_payment = session["payment_status"] != "no_payment_required"
-    if needs_payment and card not in (PAYING_CARD, DECLINED_CARD):
-        return _render(state, session, error=INVALID_CARD_MESSAGE, form=form, status=402)
-    outcome: payments.Outcome = "paid"
-    if needs_payment and card == DECLINED_CARD:
-        outcome = "declined"
-    elif needs_payment and form.get("delayed"):
-        outcome = "unpaid"
-    shipping = None
-    if session["shipping_address_collection"]:
-        shipping = {
-            "name": form.get("shipping_name"),
-            "line1": form.get("shipping_line1"),
-            "line2": form.get("shipping_line2"),
-            "city": form.get("shipping_city"),
-            "postal_code": form.get("shipping_postal_code"),
-            "state": form.get("shipping_state"),
-            "country": form.get("shipping_country"),
-        }
+        return _render(request, state, session, status=409)
     try:
-        payments.complete(
+        result = paying.pay(
             Ctx(state),
             session,
-            outcome,
-            email=form.get("email") or None,
-            name=form.get("billing_name") or None,
-            shipping=shipping,
+            form.get("card_number", ""),
+            _buyer(session, form),
+            delayed=bool(form.get("delayed")),
         )
     except StripeError as error:
-        return _render(state, session, error=error.message, form=form, status=error.status)
-    target = str(session["success_url"]).replace("{CHECKOUT_SESSION_ID}", session["id"])
-    return RedirectResponse(target, status_code=303)
+        return _render(request, state, session, error=error.message, form=form, status=error.status)
+    if result == "requires_action":
+        return _render(request, state, session, template=CHALLENGE_PAGE)
+    return _success(session)
+
+
+async def show_challenge(request: Request) -> Response:
+    state, session = _session(request)
+    if session is None:
+        return _not_found(request)
+    if session["id"] not in state.pending_authentications:
+        return RedirectResponse(f"{state.public_url}/c/pay/{session['id']}", status_code=303)
+    return _render(request, state, session, template=CHALLENGE_PAGE)
+
+
+async def answer_challenge(request: Request) -> Response:
+    state, session = _session(request)
+    if session is None:
+        return _not_found(request)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    pending = state.pending_authentications.get(session["id"]) or {}
+    typed = pending.get("buyer") or {}
+    try:
+        paying.authenticate(Ctx(state), session, approve=form.get("result") == "complete")
+    except StripeError as error:
+        return _render(
+            request,
+            state,
+            session,
+            error=error.message,
+            form={"email": typed.get("email") or ""},
+            status=error.status,
+        )
+    return _success(session)
 
 
 PAGE_ROUTES = [
     Route("/c/pay/{session_id}", show, methods=["GET"]),
     Route("/c/pay/{session_id}", pay, methods=["POST"]),
+    Route("/c/pay/{session_id}/authenticate", show_challenge, methods=["GET"]),
+    Route("/c/pay/{session_id}/authenticate", answer_challenge, methods=["POST"]),
 ]

@@ -1,18 +1,15 @@
-"""The hosted payment page's HTML (inline CSS, no external assets)."""
+"""The hosted payment page's HTML (inline CSS, no external assets); `t` translates."""
 
 from __future__ import annotations
 
-from jinja2 import Environment, select_autoescape
+from jinja2 import DictLoader, Environment, select_autoescape
 
-_ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-
-CHECKOUT_PAGE = _ENV.from_string(
-    """<!doctype html>
-<html lang="en">
+_LAYOUT = """<!doctype html>
+<html lang="{{ lang }}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Pay – Stripe emulator</title>
+<title>{{ t("Pay – Stripe emulator") }}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:0;background:#f6f9fc;color:#1a1f36}
 main{max-width:880px;margin:2rem auto;display:flex;gap:2rem;flex-wrap:wrap;padding:0 1rem}
@@ -26,61 +23,72 @@ border-radius:4px;font-size:1rem}
 input[type=checkbox]{width:auto}
 button{margin-top:1rem;width:100%;padding:.75rem;border:0;border-radius:4px;
 background:#635bff;color:#fff;font-size:1rem;cursor:pointer}
+button.secondary{background:#fff;color:#df1b41;border:1px solid #df1b41}
 .error{color:#df1b41;margin:.75rem 0}.note{color:#697386;font-size:.85rem}
 </style>
 </head>
 <body>
 <main>
 <section aria-labelledby="summary-title">
-<h1 id="summary-title">Order summary</h1>
+<h1 id="summary-title">{{ t("Order summary") }}</h1>
 <table id="lineItems">
 {% for item in line_items %}
 <tr class="line-item"><td>{{ item.description }} × {{ item.quantity }}</td>
 <td class="amount">{{ money(item.amount_subtotal) }}</td></tr>
 {% endfor %}
-<tr><td>Subtotal</td><td class="amount" id="subtotal">{{ money(session.amount_subtotal) }}</td></tr>
+<tr><td>{{ t("Subtotal") }}</td>
+<td class="amount" id="subtotal">{{ money(session.amount_subtotal) }}</td></tr>
 {% if session.total_details.amount_discount %}
-<tr><td>Discount</td>
+<tr><td>{{ t("Discount") }}</td>
 <td class="amount" id="discount">−{{ money(session.total_details.amount_discount) }}</td></tr>
 {% endif %}
 {% if session.shipping_cost %}
-<tr><td>Shipping</td>
+<tr><td>{{ t("Shipping") }}</td>
 <td class="amount" id="shipping">{{ money(session.total_details.amount_shipping) }}</td></tr>
 {% endif %}
-<tr class="total"><td>Total due</td>
+<tr class="total"><td>{{ t("Total due") }}</td>
 <td class="amount" id="total">{{ money(session.amount_total) }}</td></tr>
 </table>
 {% if session.cancel_url and session.status == "open" %}
-<p><a id="cancel" href="{{ session.cancel_url }}">Cancel and return</a></p>
+<p><a id="cancel" href="{{ session.cancel_url }}">{{ t("Cancel and return") }}</a></p>
 {% endif %}
 </section>
 <section aria-labelledby="pay-title">
+{% block payment %}{% endblock %}
+</section>
+</main>
+</body>
+</html>
+"""
+
+_CHECKOUT = """{% extends "layout" %}
+{% block payment %}
 {% if session.status != "open" %}
-<h2 id="pay-title">This checkout session is {{ session.status }}</h2>
-<p id="closed">It can no longer be paid.</p>
+<h2 id="pay-title">{{ t("This checkout session is " ~ session.status) }}</h2>
+<p id="closed">{{ t("It can no longer be paid.") }}</p>
 {% else %}
-<h2 id="pay-title">Pay with card</h2>
-{% if error %}<p class="error" id="error" role="alert">{{ error }}</p>{% endif %}
+<h2 id="pay-title">{{ t("Pay with card") }}</h2>
+{% if error %}<p class="error" id="error" role="alert">{{ t(error) }}</p>{% endif %}
 <form method="post" action="{{ action }}">
-<label for="email">Email</label>
+<label for="email">{{ t("Email") }}</label>
 <input id="email" name="email" type="email" required autocomplete="email"
- value="{{ form.email or session.customer_email or '' }}">
+ value="{{ form.email or known_email or '' }}"{% if session.customer %} readonly{% endif %}>
 {% if session.shipping_address_collection %}
-<fieldset id="shippingAddress"><legend>Shipping address</legend>
-<label for="shippingName">Full name</label>
+<fieldset id="shippingAddress"><legend>{{ t("Shipping address") }}</legend>
+<label for="shippingName">{{ t("Full name") }}</label>
 <input id="shippingName" name="shipping_name" required value="{{ form.shipping_name or '' }}">
-<label for="shippingLine1">Address line 1</label>
+<label for="shippingLine1">{{ t("Address line 1") }}</label>
 <input id="shippingLine1" name="shipping_line1" required value="{{ form.shipping_line1 or '' }}">
-<label for="shippingLine2">Address line 2</label>
+<label for="shippingLine2">{{ t("Address line 2") }}</label>
 <input id="shippingLine2" name="shipping_line2" value="{{ form.shipping_line2 or '' }}">
-<label for="shippingCity">City</label>
+<label for="shippingCity">{{ t("City") }}</label>
 <input id="shippingCity" name="shipping_city" required value="{{ form.shipping_city or '' }}">
-<label for="shippingPostalCode">Postal code</label>
+<label for="shippingPostalCode">{{ t("Postal code") }}</label>
 <input id="shippingPostalCode" name="shipping_postal_code" required
  value="{{ form.shipping_postal_code or '' }}">
-<label for="shippingState">State / region</label>
+<label for="shippingState">{{ t("State / region") }}</label>
 <input id="shippingState" name="shipping_state" value="{{ form.shipping_state or '' }}">
-<label for="shippingCountry">Country</label>
+<label for="shippingCountry">{{ t("Country") }}</label>
 <select id="shippingCountry" name="shipping_country">
 {% for country in session.shipping_address_collection.allowed_countries %}
 <option value="{{ country }}" {% if form.shipping_country == country %}selected{% endif %}>
@@ -90,26 +98,48 @@ background:#635bff;color:#fff;font-size:1rem;cursor:pointer}
 </fieldset>
 {% endif %}
 {% if session.payment_status != "no_payment_required" %}
-<label for="cardNumber">Card number</label>
+<label for="cardNumber">{{ t("Card number") }}</label>
 <input id="cardNumber" name="card_number" inputmode="numeric" autocomplete="cc-number"
  placeholder="4242 4242 4242 4242" value="{{ form.card_number or '' }}">
-<label for="cardExpiry">Expiry (MM / YY)</label>
+<label for="cardExpiry">{{ t("Expiry (MM / YY)") }}</label>
 <input id="cardExpiry" name="card_expiry" placeholder="12 / 34"
  value="{{ form.card_expiry or '' }}">
-<label for="cardCvc">CVC</label>
+<label for="cardCvc">{{ t("CVC") }}</label>
 <input id="cardCvc" name="card_cvc" placeholder="123" value="{{ form.card_cvc or '' }}">
-<label for="billingName">Name on card</label>
+<label for="billingName">{{ t("Name on card") }}</label>
 <input id="billingName" name="billing_name" value="{{ form.billing_name or '' }}">
 <label><input id="delayedPayment" name="delayed" type="checkbox" value="1">
- Use a delayed payment method (completes unpaid; settle it with the emulator's controls)</label>
+ {{ t("Use a delayed payment method (completes unpaid; "
+       ~ "settle it with the emulator's controls)") }}
+</label>
 {% endif %}
-<button id="submit" type="submit">Pay {{ money(session.amount_total) }}</button>
+<button id="submit" type="submit">{{ t("Pay {amount}", amount=money(session.amount_total)) }}
+</button>
 </form>
-<p class="note">Test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined.</p>
+<p class="note">{{ t("Test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002, 9995, "
+ ~ "0069 and 0127 are declined; 4000 0027 6000 3184 asks for 3-D Secure.") }}</p>
 {% endif %}
-</section>
-</main>
-</body>
-</html>
+{% endblock %}
 """
+
+_CHALLENGE = """{% extends "layout" %}
+{% block payment %}
+<h2 id="pay-title">{{ t("3-D Secure authentication") }}</h2>
+<p id="challenge">{{ t("Your bank asks you to confirm the payment of {amount}.",
+ amount=money(session.amount_total)) }}</p>
+<form method="post" action="{{ action }}">
+<button id="authenticate" name="result" value="complete" type="submit">
+{{ t("Complete authentication") }}</button>
+<button id="failAuthentication" class="secondary" name="result" value="fail" type="submit">
+{{ t("Fail authentication") }}</button>
+</form>
+{% endblock %}
+"""
+
+_ENV = Environment(
+    loader=DictLoader({"layout": _LAYOUT, "checkout": _CHECKOUT, "challenge": _CHALLENGE}),
+    autoescape=select_autoescape(default=True, default_for_string=True),
 )
+
+CHECKOUT_PAGE = _ENV.get_template("checkout")
+CHALLENGE_PAGE = _ENV.get_template("challenge")

@@ -13,6 +13,7 @@ import stripe.params.checkout as spc
 from vitrina.stripe_emulator.errors import StripeError
 from vitrina.stripe_emulator.resources import (
     coupons,
+    customers,
     events,
     payments,
     prices,
@@ -57,12 +58,16 @@ def _crud(
 
 
 _TABLE: list[tuple[str, str, type, Handler]] = [
+    ("GET", "/v1/products/search", sp.ProductSearchParams, products.search_),
+    ("GET", "/v1/prices/search", sp.PriceSearchParams, prices.search_),
+    ("GET", "/v1/customers/search", sp.CustomerSearchParams, customers.search_),
     *_crud("/v1/products", products, "Product", delete=True),
     *_crud("/v1/prices", prices, "Price"),
     *_crud("/v1/coupons", coupons, "Coupon", delete=True),
     *_crud("/v1/promotion_codes", promotion_codes, "PromotionCode"),
     *_crud("/v1/shipping_rates", shipping_rates, "ShippingRate"),
     *_crud("/v1/refunds", refunds, "Refund"),
+    *_crud("/v1/customers", customers, "Customer", delete=True),
     ("GET", "/v1/checkout/sessions", spc.SessionListParams, sessions.list_),
     ("POST", "/v1/checkout/sessions", spc.SessionCreateParams, sessions.create),
     ("GET", "/v1/checkout/sessions/{id}", spc.SessionRetrieveParams, sessions.retrieve),
@@ -77,6 +82,12 @@ _TABLE: list[tuple[str, str, type, Handler]] = [
     ("GET", "/v1/payment_intents/{id}", sp.PaymentIntentRetrieveParams, payments.retrieve_intent),
     ("GET", "/v1/charges", sp.ChargeListParams, payments.list_charges),
     ("GET", "/v1/charges/{id}", sp.ChargeRetrieveParams, payments.retrieve_charge),
+    (
+        "GET",
+        "/v1/payment_methods/{id}",
+        sp.PaymentMethodRetrieveParams,
+        payments.retrieve_payment_method,
+    ),
     ("GET", "/v1/events", sp.EventListParams, events.list_),
     ("GET", "/v1/events/{id}", sp.EventRetrieveParams, events.retrieve),
     ("GET", "/v1/webhook_endpoints", sp.WebhookEndpointListParams, events.endpoint_list),

@@ -39,11 +39,19 @@ class EmulatorState:
     webhook_endpoints: Collection = field(
         default_factory=lambda: Collection("webhook_endpoint", param="webhook_endpoint")
     )
+    customers: Collection = field(default_factory=lambda: Collection("customer"))
+    payment_methods: Collection = field(
+        default_factory=lambda: Collection("payment_method", param="payment_method")
+    )
     line_items: dict[str, list[StripeObject]] = field(default_factory=dict)
     breakdowns: dict[str, StripeObject] = field(default_factory=dict)
     coupon_products: dict[str, list[str]] = field(default_factory=dict)
     intent_data: dict[str, dict[str, Any]] = field(default_factory=dict)
     webhook_secrets: dict[str, str] = field(default_factory=dict)
+    pending_authentications: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Session id -> a card payment waiting on its 3-D Secure step (hosted page)."""
+    deleted_customers: dict[str, int] = field(default_factory=dict)
+    """Customer id -> when it was deleted: Stripe still answers a retrieve with a stub."""
     calls: list[dict[str, Any]] = field(default_factory=list)
     idempotency: IdempotencyStore = field(default_factory=IdempotencyStore)
     faults: FaultSet = field(default_factory=FaultSet)
@@ -52,7 +60,8 @@ class EmulatorState:
         return [
             self.products, self.prices, self.coupons, self.promotion_codes,
             self.shipping_rates, self.sessions, self.payment_intents, self.charges,
-            self.refunds, self.events, self.webhook_endpoints,
+            self.refunds, self.events, self.webhook_endpoints, self.customers,
+            self.payment_methods,
         ]  # fmt: skip
 
     def find_any(self, object_id: str) -> StripeObject | None:
@@ -71,6 +80,8 @@ class EmulatorState:
         self.coupon_products.clear()
         self.intent_data.clear()
         self.webhook_secrets.clear()
+        self.pending_authentications.clear()
+        self.deleted_customers.clear()
         self.calls.clear()
         self.idempotency.clear()
         self.faults.clear()
@@ -112,7 +123,9 @@ class Ctx:
         *,
         previous_attributes: dict[str, Any] | None = None,
     ) -> StripeObject:
-        """Record an event with a snapshot of `obj` and deliver it in the background."""
+        """Record an event with a snapshot of `obj` and deliver it in the background.
+
+        `account` and `context` are left out: Stripe sends them only for Connect events."""
         destinations = self.state.destinations(event_type)
         data: dict[str, Any] = {"object": snapshot(obj)}
         if previous_attributes is not None:
@@ -120,9 +133,7 @@ class Ctx:
         event: StripeObject = {
             "id": new_id("evt"),
             "object": "event",
-            "account": None,
             "api_version": API_VERSION,
-            "context": None,
             "created": self.now,
             "data": data,
             "livemode": False,

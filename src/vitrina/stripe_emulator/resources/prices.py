@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from vitrina.stripe_emulator import search
 from vitrina.stripe_emulator.errors import already_exists, invalid
 from vitrina.stripe_emulator.ids import new_id
 from vitrina.stripe_emulator.listing import paginate
@@ -173,3 +174,7 @@ def list_(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
     if "lookup_keys" in params:
         rows = [p for p in rows if p["lookup_key"] in params["lookup_keys"]]
     return paginate(rows, params, "/v1/prices", kind="price")
+
+
+def search_(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
+    return search.search(search.PRICES, ctx.state.prices.newest_first(), params)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vitrina.stripe_emulator import search
 from vitrina.stripe_emulator.errors import already_exists, invalid
 from vitrina.stripe_emulator.ids import new_id
 from vitrina.stripe_emulator.listing import paginate
@@ -41,7 +42,6 @@ def build(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
         "shippable": params.get("shippable"),
         "statement_descriptor": params.get("statement_descriptor"),
         "tax_code": params.get("tax_code"),
-        "tax_details": None,
         "type": params.get("type", "service"),
         "unit_label": params.get("unit_label"),
         "updated": ctx.now,
@@ -153,3 +153,7 @@ def list_(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
     if "type" in params:
         rows = [p for p in rows if p["type"] == params["type"]]
     return paginate(rows, params, "/v1/products", kind="product")
+
+
+def search_(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
+    return search.search(search.PRODUCTS, ctx.state.products.newest_first(), params)

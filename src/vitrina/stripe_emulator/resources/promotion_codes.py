@@ -78,6 +78,13 @@ def create(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
     max_redemptions = params.get("max_redemptions")
     if max_redemptions is not None:
         positive(max_redemptions, "max_redemptions")
+        ceiling = coupon["max_redemptions"]
+        if ceiling is not None and max_redemptions > ceiling:
+            raise invalid(
+                f"The promotion code's max_redemptions ({max_redemptions}) cannot exceed its "
+                f"coupon's max_redemptions ({ceiling}).",
+                param="max_redemptions",
+            )
     promo: StripeObject = {
         "id": new_id("promo"),
         "object": "promotion_code",
@@ -108,7 +115,6 @@ def _restrictions(params: dict[str, Any]) -> StripeObject:
             param="restrictions[minimum_amount_currency]",
         )
     return {
-        "currency_options": {},
         "first_time_transaction": params.get("first_time_transaction", False),
         "minimum_amount": minimum,
         "minimum_amount_currency": (

@@ -8,7 +8,13 @@ from typing import Any
 
 from vitrina.stripe_emulator.errors import invalid
 from vitrina.stripe_emulator.ids import new_id
-from vitrina.stripe_emulator.resources import coupons, prices, products, promotion_codes
+from vitrina.stripe_emulator.resources import (
+    coupons,
+    customers,
+    prices,
+    products,
+    promotion_codes,
+)
 from vitrina.stripe_emulator.resources.common import currency, missing_reference, non_negative
 from vitrina.stripe_emulator.resources.totals import amount_discount, percent_discount
 from vitrina.stripe_emulator.state import Ctx
@@ -27,7 +33,6 @@ MINIMUM_CHARGE = {
 """Stripe's minimum charge amounts (minor units) for the currencies it lists."""
 MAXIMUM_CHARGE = 99_999_999
 """Stripe's 8-digit ceiling on an amount (999,999.99 in a two-decimal currency)."""
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass
@@ -81,9 +86,7 @@ def plan(ctx: Ctx, params: dict[str, Any]) -> Plan:
     if mode != "payment":
         raise invalid(f"The emulator supports mode=payment only (got {mode}).", param="mode")
     _check_urls(params)
-    email = params.get("customer_email")
-    if email is not None and not _EMAIL.match(email):
-        raise invalid(f"Invalid email address: {email}", param="customer_email")
+    _check_customer(ctx, params)
     if len(params.get("client_reference_id") or "") > 200:
         raise invalid(
             "client_reference_id must be at most 200 characters.", param="client_reference_id"
@@ -110,6 +113,25 @@ def plan(ctx: Ctx, params: dict[str, Any]) -> Plan:
         _check_minimum(result)
     _check_minimum_charge(result)
     return result
+
+
+def _check_customer(ctx: Ctx, params: dict[str, Any]) -> None:
+    email = params.get("customer_email")
+    if email is not None and not customers.EMAIL.match(email):
+        raise invalid(f"Invalid email address: {email}", param="customer_email")
+    if "customer" in params:
+        if email is not None:
+            raise invalid(
+                "You may only specify one of these parameters: customer, customer_email.",
+                param="customer_email",
+            )
+        customers.existing(ctx, params["customer"])
+    if "customer_update" in params:
+        if "customer" not in params:
+            raise invalid(
+                "customer_update can only be used with customer.", param="customer_update"
+            )
+        raise invalid("The emulator does not support customer_update.", param="customer_update")
 
 
 def _check_minimum_charge(result: Plan) -> None:

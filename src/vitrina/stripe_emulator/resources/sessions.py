@@ -48,18 +48,16 @@ def _build(
             "amount_total": amount,
             "shipping_rate": checked.shipping[0].rate["id"],
         }
-    return {
+    session: StripeObject = {
         "id": session_id,
         "object": "checkout.session",
         "adaptive_pricing": {"enabled": False},
         "after_expiration": None,
         "allow_promotion_codes": params.get("allow_promotion_codes"),
-        "allowed_payment_method_types": None,
         "amount_subtotal": checked.subtotal,
         "amount_total": total,
         "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
         "billing_address_collection": params.get("billing_address_collection"),
-        "branding_settings": None,
         "cancel_url": params.get("cancel_url"),
         "client_reference_id": params.get("client_reference_id"),
         "client_secret": (
@@ -81,7 +79,7 @@ def _build(
         "customer": params.get("customer"),
         "customer_account": None,
         "customer_creation": params.get("customer_creation", "if_required"),
-        "customer_details": None,
+        "customer_details": _open_customer_details(ctx, params),
         "customer_email": params.get("customer_email"),
         "discounts": [
             {
@@ -93,7 +91,6 @@ def _build(
         ]
         if discount
         else [],
-        "excluded_payment_method_types": params.get("excluded_payment_method_types"),
         "expires_at": checked.expires_at,
         "integration_identifier": None,
         "invoice": None,
@@ -114,8 +111,6 @@ def _build(
         "managed_payments": None,
         "metadata": metadata,
         "mode": "payment",
-        "name_collection": None,
-        "optional_items": None,
         "origin_context": None,
         "payment_intent": None,
         "payment_link": None,
@@ -126,12 +121,7 @@ def _build(
         "payment_status": "no_payment_required" if total == 0 else "unpaid",
         "permissions": None,
         "phone_number_collection": {"enabled": False},
-        "presentment_details": None,
         "recovered_from": None,
-        "redirect_on_completion": (
-            None if ui_mode == "hosted_page" else params.get("redirect_on_completion", "always")
-        ),
-        "return_url": params.get("return_url"),
         "saved_payment_method_options": None,
         "setup_intent": None,
         "shipping_address_collection": params.get("shipping_address_collection"),
@@ -144,7 +134,6 @@ def _build(
         "submit_type": params.get("submit_type"),
         "subscription": None,
         "success_url": params.get("success_url"),
-        "tax_id_collection": {"enabled": False, "required": "never"},
         "total_details": {
             "amount_discount": discount.amount if discount else 0,
             "amount_shipping": checked.shipping_amount,
@@ -153,6 +142,47 @@ def _build(
         "ui_mode": ui_mode,
         "url": (f"{ctx.state.public_url}/c/pay/{session_id}" if ui_mode == "hosted_page" else None),
         "wallet_options": None,
+    }
+    session.update(_sent_when_set(params, ui_mode))
+    return session
+
+
+def _sent_when_set(params: dict[str, Any], ui_mode: str) -> StripeObject:
+    """Fields Stripe sends only when the session uses them (not in its example session)."""
+    found: StripeObject = {}
+    if ui_mode != "hosted_page":
+        found["redirect_on_completion"] = params.get("redirect_on_completion", "always")
+        found["return_url"] = params.get("return_url")
+    if "excluded_payment_method_types" in params:
+        found["excluded_payment_method_types"] = params["excluded_payment_method_types"]
+    if "tax_id_collection" in params:
+        tax_ids = params["tax_id_collection"]
+        found["tax_id_collection"] = {
+            "enabled": tax_ids["enabled"],
+            "required": tax_ids.get("required", "never"),
+        }
+    return found
+
+
+def _open_customer_details(ctx: Ctx, params: dict[str, Any]) -> StripeObject | None:
+    """Before payment Stripe shows the email it already knows (and the customer's tax
+    status); the rest is filled when the customer pays."""
+    email = params.get("customer_email")
+    tax_exempt = "none"
+    if params.get("customer"):
+        customer = ctx.state.customers.get(params["customer"])
+        email, tax_exempt = customer["email"], customer["tax_exempt"]
+    if email is None:
+        return None
+    return {
+        "address": None,
+        "business_name": None,
+        "email": email,
+        "individual_name": None,
+        "name": None,
+        "phone": None,
+        "tax_exempt": tax_exempt,
+        "tax_ids": None,
     }
 
 
@@ -206,9 +236,14 @@ def retrieve(ctx: Ctx, params: dict[str, Any], object_id: str) -> StripeObject:
 
 def list_(ctx: Ctx, params: dict[str, Any]) -> StripeObject:
     rows = ctx.state.sessions.newest_first()
-    for key in ("payment_intent", "status", "customer", "payment_link"):
+    for key in ("payment_intent", "status", "customer", "payment_link", "subscription"):
         if key in params:
             rows = [s for s in rows if s[key] == params[key]]
+    if "customer_account" in params:
+        rows = [s for s in rows if s["customer_account"] == params["customer_account"]]
+    email = (params.get("customer_details") or {}).get("email")
+    if email is not None:
+        rows = [s for s in rows if (s["customer_details"] or {}).get("email") == email]
     return paginate(rows, params, "/v1/checkout/sessions", kind="checkout.session")
 
 
