@@ -12,7 +12,10 @@ import stripe
 import structlog
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from vitrina.accounts.models import User
 from vitrina.accounts.service import ensure_demo_accounts
 from vitrina.catalog.demo import generate_demo_catalog
 from vitrina.config import Settings
@@ -31,8 +34,9 @@ log = structlog.get_logger(__name__)
 async def resync_builtin_emulator(settings: Settings) -> int:
     """Re-mark for sync whatever the store believes synced but the built-in Stripe lacks
     (its state file was lost, or is older than the database), and retire what only Stripe
-    has: the same repair as `vitrina stripe-sync --fix`. Runs as the app starts, so it first
-    waits for the emulator (served by this very process) to answer. Returns rows re-marked."""
+    has: the same repair as `vitrina stripe-sync --fix`; forget the Customers it lacks (the
+    next checkout makes them again). Runs as the app starts, so it first waits for the
+    emulator (served by this very process) to answer. Returns rows re-marked."""
     client = make_stripe_client(settings)
     deadline = time.monotonic() + EMULATOR_WAIT_SECONDS
     while True:
@@ -46,10 +50,28 @@ async def resync_builtin_emulator(settings: Settings) -> int:
     async with db_helper.session_factory() as session:
         drift = await find_drift(session, view)
         marked = await repair(session, client, drift) if drift else 0
+        forgotten = await _forget_lost_customers(session, client)
         await session.commit()
-    if drift:
-        log.warning("demo_stripe_resynced", differences=len(drift), marked_for_sync=marked)
+    if drift or forgotten:
+        log.warning(
+            "demo_stripe_resynced",
+            differences=len(drift),
+            marked_for_sync=marked,
+            customers_forgotten=forgotten,
+        )
     return marked
+
+
+async def _forget_lost_customers(session: AsyncSession, client: stripe.StripeClient) -> int:
+    linked = list(await session.scalars(select(User).where(User.stripe_customer_id.is_not(None))))
+    if not linked:
+        return 0
+    listed = await client.v1.customers.list_async({"limit": 100})
+    known = {customer.id async for customer in listed.auto_paging_iter()}
+    lost = [user for user in linked if user.stripe_customer_id not in known]
+    for user in lost:
+        user.stripe_customer_id = None
+    return len(lost)
 
 
 async def prepare_demo(settings: Settings, *, products: int) -> None:
