@@ -19,7 +19,7 @@ from vitrina.demo_folder import DemoFolderError, demo_folder, demo_secrets
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "placeholder", "xxx"})
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
-STRIPE_HOSTS = ("stripe.com", ".stripe.com")
+STRIPE_DOMAIN = "stripe.com"
 ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "postgresql": "postgresql+asyncpg",
@@ -216,10 +216,10 @@ class Settings(BaseSettings):
 
 
 def _is_stripe(base: str) -> bool:
-    host = (urlsplit(base).hostname or "").lower()
-    return urlsplit(base).scheme == "https" and (
-        host == STRIPE_HOSTS[0] or host.endswith(STRIPE_HOSTS[1])
-    )
+    """https on stripe.com or one of its subdomains (api.stripe.com, files.stripe.com)."""
+    parts = urlsplit(base)
+    host = (parts.hostname or "").lower()
+    return parts.scheme == "https" and (host == STRIPE_DOMAIN or host.endswith("." + STRIPE_DOMAIN))
 
 
 def _is_loopback(host: str) -> bool:
