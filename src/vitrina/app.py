@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 
+from vitrina.accounts.profile_router import router as accounts_profile_router
 from vitrina.accounts.router import router as accounts_router
 from vitrina.admin import install_admin
 from vitrina.basket.router import router as basket_router
@@ -40,6 +41,7 @@ API_PREFIX = "/api/v1"
 API_ROUTERS: tuple[APIRouter, ...] = (
     *CATALOG_ROUTERS,  # first: the busiest routes are matched soonest
     accounts_router,
+    accounts_profile_router,
     coupons_router,
     basket_router,
     orders_router,

@@ -10,12 +10,15 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Depends
+from limits import parse as parse_limit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from vitrina.demo_folder import DemoFolderError, demo_folder, demo_secrets
+
+from vitrina.kit.languages import Language
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "placeholder", "xxx"})
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
@@ -58,6 +61,9 @@ class Settings(BaseSettings):
     store_name: str = "Vitrina"
     store_currency: str = "usd"
     store_timezone: str = "UTC"
+    store_language: Language = Field(
+        default="en", description="The catalogue's main language; shown when a text has none."
+    )
     public_base_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
@@ -87,7 +93,16 @@ class Settings(BaseSettings):
 
     bcrypt_rounds: int = 12
     login_rate_limit: str = "5/minute"
+    login_rate_limit_address: str = "20/minute"
+    login_rate_limit_email: str = "30/hour"
     run_embedded_worker: bool | None = None
+    low_stock_threshold: int = Field(default=5, ge=0, description="Admin dashboard: low stock.")
+
+    @field_validator("login_rate_limit", "login_rate_limit_address", "login_rate_limit_email")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        parse_limit(value)  # ValueError names the bad value
+        return value
 
     @field_validator("store_currency")
     @classmethod

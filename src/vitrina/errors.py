@@ -10,6 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger(__name__)
@@ -126,6 +127,14 @@ async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _overflow(request: Request, exc: Exception) -> JSONResponse:
+    """SQLite's driver refuses an integer beyond 64 bits before the query runs (PostgreSQL
+    answers a data error, SQLSTATE 22003): the same 422 on both. Any other overflow is ours."""
+    if "SQLite INTEGER" in str(exc):
+        return await _unstorable_value(request, exc)
+    return await _unexpected_error(request, exc)
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """Sort a driver error by its SQLSTATE class: 22 bad data (422), 08/53/57 lost connection,
     server out of resources (too many clients) or shutdown (503), 23 constraint (409);
@@ -146,14 +155,21 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "Internal server error."}, status_code=500)
 
 
+def install_data_error_handlers(app: Starlette) -> None:
+    """Values the database refuses (out of range, unstorable text, a constraint) are the
+    client's 4xx. Also installed on apps mounted beside the store's (the admin)."""
+    app.add_exception_handler(sa_exc.IntegrityError, _integrity_error)
+    app.add_exception_handler(sa_exc.DataError, _unstorable_value)
+    app.add_exception_handler(UnicodeEncodeError, _unstorable_value)
+    app.add_exception_handler(OverflowError, _overflow)
+    app.add_exception_handler(sa_exc.DBAPIError, _database_error)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(VitrinaError, _vitrina_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(sa_exc.IntegrityError, _integrity_error)
-    app.add_exception_handler(sa_exc.DataError, _unstorable_value)
-    app.add_exception_handler(UnicodeEncodeError, _unstorable_value)
-    app.add_exception_handler(sa_exc.DBAPIError, _database_error)
+    install_data_error_handlers(app)
     for unavailable in (
         sa_exc.OperationalError,
         sa_exc.InterfaceError,

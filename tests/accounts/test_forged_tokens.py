@@ -31,6 +31,8 @@ def _claims(user: User, **overrides: object) -> dict[str, object]:
         "iat": now,
         "exp": now + 600,
         "jti": "x",
+        "sid": "s",
+        "ver": user.session_version,
     }
     claims.update(overrides)
     return claims
@@ -89,6 +91,17 @@ async def test_a_refresh_token_is_not_an_access_token(
 ) -> None:
     tokens = (await login("customer@example.com")).json()
     await _refused(client, tokens["refresh_token"])
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"sid": None}, {"ver": None}, {"ver": "1"}, {"ver": 2**63}, {"sid": "x" * 65}, {"ver": 2}],
+)
+async def test_missing_malformed_or_stale_session_claims_are_refused(
+    client: httpx.AsyncClient, customer: User, settings: Settings, overrides: dict[str, object]
+) -> None:
+    claims = {k: v for k, v in _claims(customer, **overrides).items() if v is not None}
+    await _refused(client, jwt.encode(claims, settings.jwt_key(), algorithm="HS256"))
 
 
 @pytest.mark.parametrize("garbage", ["x", "a.b.c", "Bearer", "é"])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin.helpers import admin_login
+from admin.helpers import admin_login, admin_post
 from fixtures.accounts import MakeUser
 from vitrina.accounts.models import Role, User
 from vitrina.audit.models import AuditEntry
@@ -44,7 +46,7 @@ async def test_cross_site_admin_actions_are_refused(
 ) -> None:
     product = await make_product(name="Kettle")
     await admin_login(client, staff)
-    forged = await client.get(
+    forged = await client.post(
         f"/admin/product/action/deactivate?pks={product.id}",
         headers={"Sec-Fetch-Site": "cross-site"},
     )
@@ -57,7 +59,8 @@ async def test_category_created_in_the_admin_is_audited(
     client: httpx.AsyncClient, staff: User, session: AsyncSession
 ) -> None:
     await admin_login(client, staff)
-    created = await client.post(
+    created = await admin_post(
+        client,
         "/admin/category/create",
         data={"name": "Garden", "slug": "", "parent_id": "", "description": "", "position": "0"},
     )
@@ -74,7 +77,7 @@ async def test_product_actions_go_through_the_catalog_and_are_audited(
 ) -> None:
     product = await make_product(name="Teapot")
     await admin_login(client, staff)
-    response = await client.get(f"/admin/product/action/deactivate?pks={product.id}")
+    response = await admin_post(client, f"/admin/product/action/deactivate?pks={product.id}")
     assert response.status_code == 302
     await session.refresh(product)
     assert product.is_active is False
@@ -92,7 +95,7 @@ async def test_only_admins_change_roles(
 ) -> None:
     actor = await make_user(role=role)
     await admin_login(client, actor)
-    await client.get(f"/admin/user/action/make-staff?pks={customer.id}")
+    await admin_post(client, f"/admin/user/action/make-staff?pks={customer.id}")
     page = await client.get(f"/admin/user/details/{customer.id}")
     assert "customer" in page.text
 
@@ -101,7 +104,7 @@ async def test_admin_changes_roles_with_an_audit_entry(
     client: httpx.AsyncClient, admin: User, customer: User, session: AsyncSession
 ) -> None:
     await admin_login(client, admin)
-    await client.get(f"/admin/user/action/make-staff?pks={customer.id}")
+    await admin_post(client, f"/admin/user/action/make-staff?pks={customer.id}")
     changed = await session.get(User, customer.id, populate_existing=True)
     assert changed is not None and changed.role is Role.STAFF
     entries = (await session.scalars(select(AuditEntry))).all()
@@ -117,17 +120,17 @@ async def test_stock_is_adjusted_with_a_reason_and_audited(
 ) -> None:
     product = await make_product(name="Jug", stock=4)
     await admin_login(client, staff)
-    started = await client.get(f"/admin/product/action/adjust-stock?pks={product.id}")
-    assert started.status_code == 302
+    started = await admin_post(client, f"/admin/product/action/adjust-stock?pks={product.id}")
+    assert started.status_code == 303
     page = await client.get(started.headers["location"])
     assert page.status_code == 200 and 'id="current-stock">4<' in page.text
 
-    received = await client.post(
-        started.headers["location"], data={"delta": "3", "reason": "Delivery 12"}
+    received = await admin_post(
+        client, started.headers["location"], {"delta": "3", "reason": "Delivery 12"}
     )
-    assert received.status_code == 302
-    refused = await client.post(
-        started.headers["location"], data={"delta": "-100", "reason": "Typo"}
+    assert received.status_code == 303
+    refused = await admin_post(
+        client, started.headers["location"], {"delta": "-100", "reason": "Typo"}
     )
     assert refused.status_code == 400 and 'id="stock-error"' in refused.text
 
@@ -148,20 +151,22 @@ async def test_product_edit_form_goes_through_the_catalog(
     await admin_login(client, staff)
     form = await client.get(f"/admin/product/edit/{product.id}")
     assert form.status_code == 200 and 'value="Bowl"' in form.text
-    saved = await client.post(
+    saved = await admin_post(
+        client,
         f"/admin/product/edit/{product.id}",
         data={
             "name": "Big bowl",
             "slug": product.slug,
             "sku": "",
             "category_id": str(product.category_id),
-            "price": "2500",
+            "price": "25.00",
             "stock": "2",
             "description": "",
             "is_active": "y",
             "image_alt": "",
             "save": "Save",
         },
+        files={"image": ("", b"", "application/octet-stream")},  # as a browser sends "no file"
     )
     assert saved.status_code == 302, saved.text[:3000]
     current = await session.get(type(product), product.id, populate_existing=True)
@@ -180,7 +185,8 @@ async def test_coupon_created_in_the_admin_goes_through_the_coupons_service(
     from vitrina.coupons.models import DiscountCoupon
 
     await admin_login(client, staff)
-    created = await client.post(
+    created = await admin_post(
+        client,
         "/admin/discount-coupon/create",
         data={
             "number": "SPRING-15",
@@ -198,7 +204,8 @@ async def test_coupon_created_in_the_admin_goes_through_the_coupons_service(
     )
     assert coupon is not None and coupon.max_redemptions_per_customer == 1
     assert str(coupon.discount) == "15.00"
-    duplicate = await client.post(
+    duplicate = await admin_post(
+        client,
         "/admin/discount-coupon/create",
         data={"number": "spring-15", "discount": "5", "end_at": "2099-05-01T12:00"},
     )
@@ -207,3 +214,51 @@ async def test_coupon_created_in_the_admin_goes_through_the_coupons_service(
         select(AuditEntry).where(AuditEntry.entity_type == "DiscountCoupon")
     )
     assert entry is not None and entry.action == "create" and entry.actor_id == staff.id
+
+
+async def test_actions_change_nothing_on_get_and_refuse_a_post_without_token(
+    client: httpx.AsyncClient, admin: User, customer: User, make_product, session: AsyncSession
+) -> None:
+    product = await make_product(name="Ladle")
+    await admin_login(client, admin)
+    for url in (
+        f"/admin/user/action/make-staff?pks={customer.id}",
+        f"/admin/product/action/deactivate?pks={product.id}",
+    ):
+        assert (await client.get(url)).status_code == 405
+        refused = await client.post(url)
+        assert refused.status_code == 403 and "Reload the page" in refused.text
+        forged = await client.post(url, data={"csrf_token": "not-the-token"})
+        assert forged.status_code == 403
+    unchanged = await session.get(User, customer.id, populate_existing=True)
+    assert unchanged is not None and unchanged.role is Role.CUSTOMER
+    await session.refresh(product)
+    assert product.is_active is True
+    assert (await session.scalars(select(AuditEntry))).all() == []
+    deleted = await client.delete(f"/admin/product/delete?pks={product.id}")
+    assert deleted.status_code == 403
+    assert (await client.get(f"/admin/product/details/{product.id}")).status_code == 200
+
+
+async def test_invalid_coupon_is_explained_next_to_its_fields(
+    client: httpx.AsyncClient, staff: User
+) -> None:
+    await admin_login(client, staff)
+    answer = await admin_post(
+        client,
+        "/admin/discount-coupon/create",
+        {"number": "BAD", "discount": "150", "end_at": "2001-01-01T00:00", "save": "Save"},
+    )
+    assert answer.status_code == 400
+    assert "ValidationError" not in answer.text and "pydantic" not in answer.text
+    feedback = re.findall(
+        r'id="(\w+)"[^>]*>\s*<div class="invalid-feedback">([^<]+)</div>', answer.text, re.S
+    )
+    by_field = dict(feedback)
+    assert "at most 100" in by_field.get("discount", ""), feedback
+    assert "end_at" in by_field, feedback
+    client.cookies.set("lang", "ru")
+    russian = await admin_post(
+        client, "/admin/discount-coupon/create", {"number": "BAD", "discount": "150", "end_at": ""}
+    )
+    assert "Не больше 100" in russian.text and "Обязательное поле" in russian.text

@@ -26,3 +26,21 @@ async def test_demo_catalog_is_generated_once(
     root = (await client.get("/api/v1/categories")).json()[0]
     in_root = await client.get("/api/v1/products", params={"category": root["slug"]})
     assert in_root.json()["items"]
+
+
+async def test_demo_catalog_speaks_russian_too(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await generate_demo_catalog(session, products=30, with_images=False)
+    await session.commit()
+    roots = (await client.get("/api/v1/categories", params={"lang": "ru"})).json()
+    assert [root["name"] for root in roots] == ["Дом", "Сад", "Одежда", "Электроника", "Книги"]
+    english = (await client.get("/api/v1/products", params={"limit": 1})).json()["items"][0]
+    russian = (await client.get(f"/api/v1/products/{english['id']}", params={"lang": "ru"})).json()
+    assert russian["name"] != english["name"] and " из " in russian["name"]
+    assert "цвет —" in russian["description"]
+    by_slug = await client.get(f"/api/v1/products/{russian['slug']}")
+    assert by_slug.json()["id"] == english["id"] and by_slug.json()["name"] == english["name"]
+    noun = russian["name"].split(" из ")[0].split()[-1]
+    found = await client.get("/api/v1/products", params={"q": noun, "lang": "ru", "limit": 100})
+    assert english["id"] in [item["id"] for item in found.json()["items"]]

@@ -23,7 +23,7 @@ from vitrina.config import Settings
 from vitrina.db import db_helper
 from vitrina.kit.clock import from_unix, utcnow
 from vitrina.orders.models import Order, WebhookEvent
-from vitrina.orders.reconcile import reconcile
+from vitrina.payments.reconcile import reconcile
 
 SESSIONS = int(os.environ.get("VITRINA_BULK_SESSIONS", "1000"))
 PRODUCTS = 10

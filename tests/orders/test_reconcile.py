@@ -25,7 +25,7 @@ from vitrina.config import Settings
 from vitrina.db import db_helper
 from vitrina.orders.cli import _moment
 from vitrina.orders.models import Order, OrderStatus
-from vitrina.orders.reconcile import Kind, reconcile
+from vitrina.payments.reconcile import Kind, reconcile
 
 
 async def _differences(session: AsyncSession) -> list[tuple[Kind, str]]:
@@ -163,3 +163,35 @@ async def test_reconcile_command_exit_codes(
     assert "paid session without order" in out and arranged.session_id in out
     with pytest.raises(typer.BadParameter, match="ISO 8601"):
         _moment("not-a-date")
+
+
+async def test_clean_after_partial_refunds_by_lines_and_amount(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    customer: User,
+    staff_headers: dict[str, str],
+    make_product,
+    make_paid_order: MakePaidOrder,
+    emulator: Emulator,
+    webhook_endpoint: str,
+) -> None:
+    product = await make_product(price=1250, stock=10)
+    order, arranged = await make_paid_order(customer, [(product, 3)], shipping=500)
+    url = f"/api/v1/staff/orders/{order.id}/refunds"
+    line = order.items[0].id
+    for body in (
+        {"lines": [{"order_item_id": line, "quantity": 1}], "restock": True},
+        {"amount": 200},
+        {"lines": [{"order_item_id": line, "quantity": 1}], "amount": 100},
+    ):
+        assert (await client.post(url, json=body, headers=staff_headers)).status_code == 201
+
+    async def refunded() -> bool:
+        current = await order_for(session, arranged.session_id)
+        return current is not None and current.amount_refunded == 1250 + 200 + 1250 + 100
+
+    await eventually(refunded, what="three charge.refunded events")
+    await emulator.settle()
+    current = await order_for(session, arranged.session_id)
+    assert current is not None and current.status is OrderStatus.PAID  # partly refunded
+    assert await _differences(session) == []

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from vitrina import schema
 from vitrina.accounts import service
-from vitrina.accounts.security import password_weakness
+from vitrina.accounts.passwords import password_weakness
 from vitrina.config import ConfigError, get_settings
 from vitrina.db import DataBaseHelper
 from vitrina.errors import VitrinaError

@@ -1,15 +1,29 @@
-"""Failed-login throttling per email and per client address (the `limits` library).
+"""Failed-login throttling that an attacker cannot turn against the account's owner.
 
-Counters live in Redis when `settings.redis_url` is set, so every app process shares them;
-otherwise in this process's memory. Only failures are counted; once either counter is full,
-further attempts get 429 with `Retry-After` until the moving window frees a slot. If Redis is
-unreachable, logins are not throttled (logged), rather than refused for everyone.
+Three moving-window counters of failed attempts (the `limits` library), in the way
+Django-axes (lockout by username *and* IP) and Keycloak (a slow permanent-lockout backstop
+behind quick per-attempt waits) do it:
+
+- per (email, client address), fast (`LOGIN_RATE_LIMIT`, 5/minute): guessing one account
+  from one place;
+- per client address (`LOGIN_RATE_LIMIT_ADDRESS`, 20/minute): one place trying many accounts;
+- per email from anywhere (`LOGIN_RATE_LIMIT_EMAIL`, 30/hour): a slow backstop against
+  guessing spread over many addresses.
+
+So five wrong passwords for someone else's email lock out only the address they came from;
+the owner, elsewhere, still logs in. Counters live in Redis when `settings.redis_url` is set,
+so every app process shares them; otherwise in this process's memory. Only failures count;
+once a counter is full, further attempts get 429 with `Retry-After` until the moving window
+frees a slot. If Redis is unreachable, logins are not throttled (logged), rather than refused
+for everyone.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio
@@ -20,7 +34,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 
-from vitrina.config import get_settings
+from vitrina.accounts.email_address import normalize_email
+from vitrina.config import Settings, get_settings
 from vitrina.errors import TooManyRequests
 
 log = structlog.get_logger(__name__)
@@ -29,9 +44,33 @@ KEY_PREFIX = "vitrina-login"
 REDIS_TIMEOUT_SECONDS = 1.0
 
 
+@dataclass(frozen=True)
+class LoginLimits:
+    """Failed attempts allowed per window, in `limits` notation ("5/minute")."""
+
+    per_email_and_address: str = "5/minute"
+    per_address: str = "20/minute"
+    per_email: str = "30/hour"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoginLimits:
+        return cls(
+            settings.login_rate_limit,
+            settings.login_rate_limit_address,
+            settings.login_rate_limit_email,
+        )
+
+
+Counter = tuple[RateLimitItem, tuple[str, ...]]
+
+
 class LoginRateLimiter:
-    def __init__(self, limit: str, storage_uri: str, *, key_prefix: str = KEY_PREFIX) -> None:
-        self.limit: RateLimitItem = parse(limit)
+    def __init__(
+        self, limits: LoginLimits, storage_uri: str, *, key_prefix: str = KEY_PREFIX
+    ) -> None:
+        self.pair = parse(limits.per_email_and_address)
+        self.address = parse(limits.per_address)
+        self.email = parse(limits.per_email)
         options: dict[str, Any] = {"wrap_exceptions": True}
         self._pool: redis.asyncio.ConnectionPool | None = None
         if storage_uri.startswith("async+redis"):
@@ -49,19 +88,20 @@ class LoginRateLimiter:
         self.storage = storage
         self.strategy = MovingWindowRateLimiter(self.storage)
 
-    @staticmethod
-    def _keys(email: str, address: str | None) -> list[tuple[str, str]]:
-        keys = [("email", email.strip().lower())]
-        if address:
-            keys.append(("address", address))
-        return keys
+    def _counters(self, email: str, address: str | None) -> list[Counter]:
+        email, address = normalize_email(email), address or "-"
+        return [
+            (self.pair, ("email+address", email, address)),
+            (self.address, ("address", address)),
+            (self.email, ("email", email)),
+        ]
 
     async def check(self, email: str, address: str | None) -> None:
-        """Raise 429 if this email or address has used up its failed attempts."""
+        """Raise 429 if a counter this attempt falls under has used up its failures."""
         try:
-            for key in self._keys(email, address):
-                if not await self.strategy.test(self.limit, *key):
-                    stats = await self.strategy.get_window_stats(self.limit, *key)
+            for limit, key in self._counters(email, address):
+                if not await self.strategy.test(limit, *key):
+                    stats = await self.strategy.get_window_stats(limit, *key)
                     retry_after = max(1, math.ceil(stats.reset_time - time.time()))
                     log.warning("login_rate_limited", by=key[0], retry_after=retry_after)
                     raise TooManyRequests(
@@ -73,12 +113,17 @@ class LoginRateLimiter:
 
     async def record_failure(self, email: str, address: str | None) -> None:
         try:
-            for key in self._keys(email, address):
-                await self.strategy.hit(self.limit, *key)
+            for limit, key in self._counters(email, address):
+                await self.strategy.hit(limit, *key)
         except StorageError as exc:
             log.error("login_rate_limit_unavailable", error=str(exc))
 
     async def reset(self) -> None:
+        # The memory storage sweeps expired entries in a task of its own; clearing the storage
+        # under a running sweep makes that task fail (limits 5.8), so let it finish first.
+        sweep = getattr(self.storage, "timer", None)
+        if isinstance(sweep, asyncio.Task) and not sweep.done():
+            await asyncio.wait([sweep])
         await self.storage.reset()
 
     async def aclose(self) -> None:
@@ -87,7 +132,7 @@ class LoginRateLimiter:
             await self._pool.disconnect()
 
 
-_from_settings: tuple[tuple[str, str], LoginRateLimiter] | None = None
+_from_settings: tuple[tuple[LoginLimits, str], LoginRateLimiter] | None = None
 _installed: LoginRateLimiter | None = None
 
 
@@ -103,7 +148,7 @@ def get_login_limiter() -> LoginRateLimiter:
     global _from_settings
     if _installed is not None:
         return _installed
-    config = (get_settings().login_rate_limit, _storage_uri())
+    config = (LoginLimits.from_settings(get_settings()), _storage_uri())
     if _from_settings is None or _from_settings[0] != config:
         _from_settings = (config, LoginRateLimiter(*config))
     return _from_settings[1]

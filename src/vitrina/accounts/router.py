@@ -8,7 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, R
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from vitrina.accounts import emails, service, tokens
+from vitrina.accounts import emails, service, sessions, tokens
 from vitrina.accounts.dependencies import AdminUser, CurrentUser, StaffUser
 from vitrina.accounts.models import Role, User
 from vitrina.accounts.rate_limit import get_login_limiter
@@ -91,7 +91,17 @@ async def refresh(body: RefreshIn, session: SessionDep) -> TokenOut | JSONRespon
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(body: RefreshIn, session: SessionDep) -> Response:
+    """End this login: its refresh token family and the access tokens it issued stop working."""
     await tokens.revoke(session, body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/auth/logout-everywhere", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401)
+)
+async def logout_everywhere(user: CurrentUser, session: SessionDep) -> Response:
+    """End every session of the caller: all web sessions, access and refresh tokens."""
+    await sessions.end_all_sessions(session, user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -37,6 +37,8 @@ class AccessClaims:
     user_id: int
     issued_at: float
     jti: str
+    session_id: str
+    session_version: int
 
 
 def password_too_long(password: str) -> bool:
@@ -77,8 +79,11 @@ async def verify_password(password: str, password_hash: str | None) -> bool:
     )
 
 
-def create_access_token(user: User, *, now: datetime | None = None) -> str:
-    """A signed access JWT for `user`. `iat` keeps sub-second precision (see `decode`)."""
+def create_access_token(
+    user: User, *, session_id: str | None = None, now: datetime | None = None
+) -> str:
+    """A signed access JWT for `user` in session `session_id` (an API login's refresh-token
+    family; a fresh id when None), under the user's current `session_version`."""
     settings = get_settings()
     issued = now or utcnow()
     claims: dict[str, Any] = {
@@ -87,6 +92,8 @@ def create_access_token(user: User, *, now: datetime | None = None) -> str:
         "iat": issued.timestamp(),
         "exp": issued + timedelta(minutes=settings.access_token_minutes),
         "jti": uuid.uuid4().hex,
+        "sid": session_id or uuid.uuid4().hex,
+        "ver": user.session_version,
     }
     return jwt.encode(claims, settings.jwt_key(), algorithm=JWT_ALGORITHM)
 
@@ -97,7 +104,7 @@ def decode_access_token(token: str) -> AccessClaims:
             token,
             get_settings().jwt_key(),
             algorithms=[JWT_ALGORITHM],
-            options={"require": ["sub", "type", "exp", "iat", "jti"]},
+            options={"require": ["sub", "type", "exp", "iat", "jti", "sid", "ver"]},
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
@@ -105,11 +112,20 @@ def decode_access_token(token: str) -> AccessClaims:
         raise InvalidToken("not an access token")
     try:
         user_id, issued_at = int(claims["sub"]), float(claims["iat"])
+        version, session_id = claims["ver"], str(claims["sid"])
     except (TypeError, ValueError) as exc:
         raise InvalidToken("malformed claims") from exc
-    if not 0 < user_id < 2**31:
+    if not 0 < user_id < 2**31 or not isinstance(version, int) or not 0 < version < 2**31:
         raise InvalidToken("malformed claims")
-    return AccessClaims(user_id=user_id, issued_at=issued_at, jti=str(claims["jti"]))
+    if not 0 < len(session_id) <= 64:
+        raise InvalidToken("malformed claims")
+    return AccessClaims(
+        user_id=user_id,
+        issued_at=issued_at,
+        jti=str(claims["jti"]),
+        session_id=session_id,
+        session_version=version,
+    )
 
 
 def new_opaque_token() -> tuple[str, str]:
@@ -120,26 +136,6 @@ def new_opaque_token() -> tuple[str, str]:
 
 def hash_opaque_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
-
-
-MIN_PASSWORD_LENGTH = 8
-
-
-def password_weakness(password: str, email: str | None = None) -> str | None:
-    """Why `password` is not acceptable, or None. Shared by the API, the CLI and the services."""
-    if (problem := text_problem(password)) is not None:
-        return problem
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Password must be at least {MIN_PASSWORD_LENGTH} characters long."
-    if password_too_long(password):
-        return f"Password must be at most {BCRYPT_MAX_BYTES} bytes (UTF-8)."
-    if password.isdigit():
-        return "Password must not consist of digits only."
-    if password.isalpha():
-        return "Password must not consist of letters only."
-    if email and password.strip().lower() == email.strip().lower():
-        return "Password must not be the same as the email address."
-    return None
 
 
 def text_problem(value: str) -> str | None:

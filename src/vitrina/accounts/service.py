@@ -11,22 +11,21 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vitrina.accounts import security, tokens
+from vitrina.accounts import security, sessions, tokens
+from vitrina.accounts.email_address import normalize_email, skeleton
 from vitrina.accounts.models import Role, User
+from vitrina.accounts.passwords import password_weakness
 from vitrina.audit import service as audit
 from vitrina.errors import BadRequest, Conflict, NotFound, Unauthorized, Unprocessable
 from vitrina.kit.clock import utcnow
 
 INVALID_CREDENTIALS = "Incorrect email or password."
 DUPLICATE_EMAIL = "An account with this email address already exists."
+LOOK_ALIKE_EMAIL = "An account with an email address that looks the same already exists."
 DEMO_ACCOUNTS: tuple[tuple[Role, str, str, str], ...] = (
     (Role.ADMIN, "staff@example.com", "staff-demo-1", "Demo Staff"),
     (Role.CUSTOMER, "customer@example.com", "customer-demo-1", "Demo Customer"),
 )
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def field_error(field: str, message: str) -> Unprocessable:
@@ -43,6 +42,22 @@ async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
     return result.scalar_one_or_none()
 
 
+async def email_taken(
+    session: AsyncSession, email: str, *, other_than: int | None = None
+) -> str | None:
+    """Why `email` cannot be used for a(nother) account: taken, or a look-alike of one."""
+    email = normalize_email(email)
+    query = select(User.email).where(
+        (User.email == email) | (User.email_skeleton == skeleton(email))
+    )
+    if other_than is not None:
+        query = query.where(User.id != other_than)
+    existing = (await session.scalars(query.limit(2))).all()
+    if not existing:
+        return None
+    return DUPLICATE_EMAIL if email in existing else LOOK_ALIKE_EMAIL
+
+
 async def create_user(
     session: AsyncSession,
     *,
@@ -51,17 +66,19 @@ async def create_user(
     full_name: str = "",
     role: Role = Role.CUSTOMER,
 ) -> User:
-    """A new user with a bcrypt-hashed password; 409 if the email (any case) is taken."""
+    """A new user with a bcrypt-hashed password; 409 if the email (any case, or a look-alike
+    of it) is taken."""
     email = normalize_email(email)
     for field, value in (("email", email), ("password", password), ("full_name", full_name)):
         if (problem := security.text_problem(value)) is not None:
             raise field_error(field, problem)
-    if await get_user_by_email(session, email) is not None:
-        raise Conflict(DUPLICATE_EMAIL)
-    if (problem := security.password_weakness(password, email)) is not None:
+    if (taken := await email_taken(session, email)) is not None:
+        raise Conflict(taken)
+    if (problem := password_weakness(password, email, [full_name])) is not None:
         raise field_error("password", problem)
     user = User(
         email=email,
+        email_skeleton=skeleton(email),
         password_hash=await security.hash_password(password),
         full_name=full_name.strip(),
         role=role,
@@ -85,13 +102,13 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> User
 
 
 async def set_password(session: AsyncSession, user: User, new_password: str) -> None:
-    """Replace the password; refresh tokens and earlier access tokens stop working."""
-    if (problem := security.password_weakness(new_password, user.email)) is not None:
+    """Replace the password; every session, access and refresh token stops working."""
+    problem = password_weakness(new_password, user.email, [user.full_name])
+    if problem is not None:
         raise field_error("new_password", problem)
     user.password_hash = await security.hash_password(new_password)
     user.password_changed_at = utcnow()
-    await tokens.revoke_user_refresh_tokens(session, user.id)
-    await session.flush()
+    await sessions.end_all_sessions(session, user)
 
 
 async def change_password(
@@ -122,12 +139,11 @@ async def update_profile(
 
 
 async def user_from_access_claims(session: AsyncSession, claims: security.AccessClaims) -> User:
-    """The user behind a valid access token, refusing deleted, inactive and stale tokens."""
-    user = await get_user(session, claims.user_id)
-    if user is None or not user.is_active:
-        raise Unauthorized("Could not validate credentials.")
-    changed = user.password_changed_at
-    if changed is not None and claims.issued_at < changed.timestamp():
+    """The user behind a valid access token, refusing deleted, inactive and ended sessions."""
+    user = await sessions.session_user(
+        session, claims.user_id, claims.session_id, claims.session_version
+    )
+    if user is None:
         raise Unauthorized("Could not validate credentials.")
     return user
 
@@ -170,7 +186,7 @@ async def admin_update_user(
     if is_active is not None:
         user.is_active = is_active
         if not is_active:
-            await tokens.revoke_user_refresh_tokens(session, user.id)
+            await sessions.end_all_sessions(session, user)
     after = {"role": user.role.value, "is_active": user.is_active}
     if after != before:
         audit.record(session, actor, "user.update", user, before, after)

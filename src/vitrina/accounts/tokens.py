@@ -14,8 +14,8 @@ import structlog
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vitrina.accounts import security
-from vitrina.accounts.models import PasswordResetToken, RefreshToken, User
+from vitrina.accounts import security, sessions
+from vitrina.accounts.models import EmailChangeRequest, PasswordResetToken, RefreshToken, User
 from vitrina.config import get_settings
 from vitrina.errors import BadRequest, Unauthorized
 from vitrina.kit.clock import utcnow
@@ -43,6 +43,29 @@ class TokenPair:
     token_type: str = "bearer"  # noqa: S105
 
 
+OneTime = type[RefreshToken] | type[PasswordResetToken] | type[EmailChangeRequest]
+
+
+async def claim_once(session: AsyncSession, model: OneTime, row_id: int) -> bool:
+    """Mark a one-time token used; False if another request used it first."""
+    claimed: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
+        update(model)
+        .where(model.id == row_id, model.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
+
+
+async def retire_open(session: AsyncSession, model: OneTime, user_id: int) -> None:
+    """A newer link replaces the older ones: the user's unused tokens stop working."""
+    await session.execute(
+        update(model)
+        .where(model.user_id == user_id, model.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
 async def _new_refresh_token(session: AsyncSession, user_id: int, family_id: str) -> str:
     raw, digest = security.new_opaque_token()
     now = utcnow()
@@ -59,18 +82,20 @@ async def _new_refresh_token(session: AsyncSession, user_id: int, family_id: str
     return raw
 
 
-def _access_pair(user: User, refresh_token: str) -> TokenPair:
+def _access_pair(user: User, refresh_token: str, family_id: str) -> TokenPair:
     return TokenPair(
-        access_token=security.create_access_token(user),
+        access_token=security.create_access_token(user, session_id=family_id),
         refresh_token=refresh_token,
         expires_in=get_settings().access_token_minutes * 60,
     )
 
 
 async def issue_tokens(session: AsyncSession, user: User) -> TokenPair:
-    """A login: an access token and the first refresh token of a new family."""
-    refresh = await _new_refresh_token(session, user.id, str(uuid.uuid4()))
-    return _access_pair(user, refresh)
+    """A login: an access token and the first refresh token of a new family (the family's id
+    is the login's session id, carried by every access token it issues)."""
+    family_id = str(uuid.uuid4())
+    refresh = await _new_refresh_token(session, user.id, family_id)
+    return _access_pair(user, refresh, family_id)
 
 
 async def _find_refresh(session: AsyncSession, raw: str) -> RefreshToken | None:
@@ -88,14 +113,6 @@ async def revoke_family(session: AsyncSession, family_id: str) -> None:
     )
 
 
-async def revoke_user_refresh_tokens(session: AsyncSession, user_id: int) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-
-
 async def rotate(session: AsyncSession, raw: str) -> TokenPair:
     """Exchange a refresh token for a new pair; raises RefreshTokenReused on replay."""
     token = await _find_refresh(session, raw)
@@ -107,37 +124,32 @@ async def rotate(session: AsyncSession, raw: str) -> TokenPair:
         raise RefreshTokenReused()
     if token.expires_at <= utcnow():
         raise Unauthorized(INVALID_REFRESH)
-    claimed: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
-        update(RefreshToken)
-        .where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # a concurrent refresh used it first
+    if not await claim_once(session, RefreshToken, token.id):  # a concurrent refresh won
         log.warning("refresh_token_raced", user_id=token.user_id, family=token.family_id)
         await revoke_family(session, token.family_id)
         raise RefreshTokenReused()
     user = await session.get(User, token.user_id)
     if user is None or not user.is_active:
         raise Unauthorized(INVALID_REFRESH)
-    return _access_pair(user, await _new_refresh_token(session, user.id, token.family_id))
+    refresh = await _new_refresh_token(session, user.id, token.family_id)
+    return _access_pair(user, refresh, token.family_id)
 
 
 async def revoke(session: AsyncSession, raw: str) -> None:
-    """Logout: the token's whole family stops working. Unknown tokens are ignored."""
+    """Logout: the token's whole family stops working, and so do the access tokens it issued.
+    Unknown tokens are ignored."""
     token = await _find_refresh(session, raw)
     if token is not None:
         await revoke_family(session, token.family_id)
+        await sessions.end_session(
+            session, token.user_id, token.family_id, sessions.api_session_lifetime()
+        )
 
 
 async def create_password_reset(session: AsyncSession, user: User) -> str:
     """A single-use reset token (returned raw, stored hashed); earlier ones stop working."""
+    await retire_open(session, PasswordResetToken, user.id)
     now = utcnow()
-    await session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
-    )
     raw, digest = security.new_opaque_token()
     session.add(
         PasswordResetToken(
@@ -165,13 +177,7 @@ async def redeem_password_reset(session: AsyncSession, raw: str) -> User:
         raise BadRequest("This password reset link has already been used.")
     if token.expires_at <= utcnow():
         raise BadRequest("This password reset link has expired; please request a new one.")
-    claimed: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
-        update(PasswordResetToken)
-        .where(PasswordResetToken.id == token.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
+    if not await claim_once(session, PasswordResetToken, token.id):
         raise BadRequest("This password reset link has already been used.")
     user = await session.get(User, token.user_id)
     if user is None or not user.is_active:

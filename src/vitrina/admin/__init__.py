@@ -9,17 +9,19 @@ from fastapi import FastAPI
 from vitrina.admin.audit_hooks import admin_sessions
 from vitrina.admin.auth import StaffAuthentication
 from vitrina.admin.catalog_views import CategoryAdmin, ProductAdmin
-from vitrina.admin.dashboard import VitrinaAdmin
+from vitrina.admin.order_views import OrderAdmin
 from vitrina.admin.people_views import AuditAdmin, UserAdmin
-from vitrina.admin.sales_views import CouponAdmin, OrderAdmin
+from vitrina.admin.sales_views import CouponAdmin
+from vitrina.admin.site import VitrinaAdmin
 from vitrina.admin.sync_views import CouponSyncAdmin, ProductSyncAdmin
+from vitrina.errors import install_data_error_handlers
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "admin"
 VIEWS = (
+    OrderAdmin,
     ProductAdmin,
     CategoryAdmin,
     CouponAdmin,
-    OrderAdmin,
     UserAdmin,
     ProductSyncAdmin,
     CouponSyncAdmin,
@@ -33,12 +35,13 @@ def install_admin(app: FastAPI) -> VitrinaAdmin:
         app,
         session_maker=admin_sessions(),
         base_url="/admin",
-        title=f"{app.state.settings.store_name} admin",
+        title=app.state.settings.store_name,
         authentication_backend=StaffAuthentication(),
         templates_dir=str(TEMPLATES_DIR),
     )
     for view in VIEWS:
         admin.add_view(view)
+    install_data_error_handlers(admin.admin)
     return admin
 
 

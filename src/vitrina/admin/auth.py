@@ -2,8 +2,8 @@
 
 The admin shares the storefront's signed session cookie (one SessionMiddleware for the whole
 app, so the two never overwrite each other) under its own key. Its state-changing requests
-are refused when the browser says they come from another site (Sec-Fetch-Site / Origin):
-sqladmin's forms carry no CSRF token, and its actions are GET links.
+are refused when the browser says they come from another site (Sec-Fetch-Site / Origin), and
+without the session's CSRF token (`admin.csrf`).
 """
 
 from __future__ import annotations
@@ -14,17 +14,13 @@ from sqladmin.authentication import AuthenticationBackend
 from starlette.requests import Request
 
 from vitrina.accounts import service as accounts_service
-from vitrina.accounts.models import User
+from vitrina.accounts import sessions
 from vitrina.accounts.rate_limit import get_login_limiter
+from vitrina.admin import csrf
 from vitrina.admin.audit_hooks import admin_sessions, current_actor
 from vitrina.errors import TooManyRequests
 
-SESSION_KEY = "admin_uid"
-STAMP_KEY = "admin_pwd"
-
-
-def _stamp(user: User) -> float:
-    return user.password_changed_at.timestamp() if user.password_changed_at else 0.0
+SESSION_KEY = sessions.ADMIN_KEYS.user
 
 
 def _cross_site(request: Request) -> bool:
@@ -61,13 +57,13 @@ class StaffAuthentication(AuthenticationBackend):
         if user is None or not user.is_staff:
             await limiter.record_failure(email, address)
             return False
-        request.session[SESSION_KEY] = user.id
-        request.session[STAMP_KEY] = _stamp(user)
+        sessions.start_in_cookie(request.session, sessions.ADMIN_KEYS, user)
         return True
 
     async def logout(self, request: Request) -> bool:
-        request.session.pop(SESSION_KEY, None)
-        request.session.pop(STAMP_KEY, None)
+        async with admin_sessions()() as session:
+            await sessions.end_in_cookie(session, request.session, sessions.ADMIN_KEYS)
+            await session.commit()
         return True
 
     async def authenticate(self, request: Request) -> bool:
@@ -76,16 +72,13 @@ class StaffAuthentication(AuthenticationBackend):
             return False
         if _changes_state(request) and _cross_site(request):
             return False
+        refused = await csrf.refusal(request)
+        if refused is not None:
+            return refused  # type: ignore[return-value]  # sqladmin returns a Response as is
         async with admin_sessions()() as session:
-            user = await accounts_service.get_user(session, user_id)
-        valid = (
-            user is not None
-            and user.is_active
-            and user.is_staff
-            and request.session.get(STAMP_KEY) == _stamp(user)
-        )
-        if not valid or user is None:
-            await self.logout(request)
+            user = await sessions.cookie_user(session, request.session, sessions.ADMIN_KEYS)
+        if user is None or not user.is_staff:
+            sessions.forget_in_cookie(request.session, sessions.ADMIN_KEYS)
             return False
         current_actor.set(user.id)
         request.state.staff = user

@@ -1,147 +1,189 @@
-"""Products (with image upload, stock, activate/deactivate) and categories in the admin.
+"""Products and categories in the admin.
 
 Writes go through the catalog service, exactly as the API's: slugs, SKU checks and the
-Stripe sync mark are the service's business, not the admin's.
+Stripe sync mark are the service's business, not the admin's. The forms are built from the
+service's schemas (`ProductCreate`, `CategoryCreate`), so a field added there shows here.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
-from sqladmin import action, expose
+from markupsafe import Markup
+from pydantic import BaseModel
+from sqladmin import action
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from wtforms import (
-    BooleanField,
-    FileField,
-    Form,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-    validators,
-)
+from wtforms import FileField, Form, StringField, validators
 
-from vitrina.admin.base import (
-    CHECK,
-    CONTROL,
-    SELECT,
-    StaffView,
-    audited,
-    back_to,
-    done,
-    report,
-    selected_pks,
-)
-from vitrina.audit.service import record
+from vitrina.admin.base import StaffView, audited, back_to, done, report, selected_pks
+from vitrina.admin.forms import CONTROL, money_field, schema_form, select_field
+from vitrina.admin.i18n import gettext as _
+from vitrina.admin.i18n import lazy, money
+from vitrina.admin.labels import N_, SYNC_LABELS
+from vitrina.admin.product_pages import ProductPages, flatten
 from vitrina.catalog import categories as catalog_categories
 from vitrina.catalog import images as catalog_images
 from vitrina.catalog import service as catalog_service
 from vitrina.catalog.models import Category, Product
 from vitrina.catalog.schemas import (
     CategoryCreate,
-    CategoryNode,
     CategoryUpdate,
     ProductCreate,
     ProductUpdate,
 )
 from vitrina.errors import VitrinaError
 
-PRODUCT_FIELDS = (
-    "name",
-    "slug",
-    "sku",
-    "category_id",
-    "price",
-    "stock",
-    "description",
-    "is_active",
-)
+PRODUCT_LABELS = {
+    "name": N_("Name"),
+    "slug": N_("Web address (empty: made from the name)"),
+    "sku": N_("SKU"),
+    "category_id": N_("Category"),
+    "price": N_("Price"),
+    "stock": N_("In stock"),
+    "description": N_("Description"),
+    "is_active": N_("On sale (shown in the store)"),
+    "name_ru": N_("Name in Russian"),
+    "name_en": N_("Name in English"),
+    "description_ru": N_("Description in Russian"),
+    "description_en": N_("Description in English"),
+}
+CATEGORY_LABELS = {
+    "name": N_("Name"),
+    "slug": N_("Web address (empty: made from the name)"),
+    "parent_id": N_("Parent category"),
+    "description": N_("Description"),
+    "position": N_("Position in menus"),
+    "name_ru": N_("Name in Russian"),
+    "name_en": N_("Name in English"),
+}
 
 
-def _flatten(nodes: list[CategoryNode], depth: int = 0) -> list[tuple[int, str]]:
-    choices: list[tuple[int, str]] = []
-    for node in nodes:
-        choices.append((node.id, "— " * depth + node.name))
-        choices.extend(_flatten(node.children, depth + 1))
-    return choices
-
-
-async def _category_choices() -> list[tuple[int, str]]:
+async def category_choices() -> list[tuple[int, str]]:
     async with audited() as session:
-        return _flatten(await catalog_categories.category_tree(session))
+        return flatten(await catalog_categories.category_tree(session))
 
 
-def _blank_to_none(value: Any) -> Any:
-    return value.strip() or None if isinstance(value, str) else value
+def schema_fields(
+    create: type[BaseModel], data: dict[str, Any], update: type[BaseModel] | None = None
+) -> dict[str, Any]:
+    """The form's values for the service's schema (`create`, or `update` for an edit): blank
+    text in a field that may be empty means "none"; a blank field that may not be empty keeps
+    its default on create and its value on update."""
+    fields: dict[str, Any] = {}
+    target = update or create
+    for name, info in create.model_fields.items():
+        if name not in data or name not in target.model_fields:
+            continue
+        value = data[name]
+        nullable = info.default is None and not info.is_required()
+        if isinstance(value, str) and not value.strip() and nullable:
+            value = None
+        if value is None and not nullable:
+            continue
+        fields[name] = value
+    return fields
 
 
-class ProductAdmin(StaffView, model=Product):
-    name = "Product"
-    name_plural = "Products"
+def _price(model: Product, _attribute: Any) -> str:
+    return money(model.price, model.currency)
+
+
+def _category(model: Product, _attribute: Any) -> str:
+    return model.category.name
+
+
+def _thumbnails(model: Product, _attribute: Any) -> list[Markup]:
+    return [
+        Markup('<img class="image-thumb" src="/media/{}" alt="{}">').format(i.path, i.alt)
+        for i in model.images
+    ]
+
+
+def _sync(model: Any, _attribute: Any) -> str:
+    return _(SYNC_LABELS.get(model.sync_state.value, model.sync_state.value))
+
+
+class ProductAdmin(ProductPages, StaffView, model=Product):
+    name = lazy("Product")
+    name_plural = lazy("Products")
     icon = "fa-solid fa-box"
     column_list = (
         Product.id,
         Product.name,
+        Product.category,
         Product.price,
-        Product.currency,
         Product.stock,
         Product.is_active,
-        Product.synced_version,
+        "sync_version",
+        Product.updated_at,
+    )
+    column_details_list = (
+        Product.id,
+        Product.name,
+        Product.slug,
+        Product.sku,
+        Product.category,
+        Product.price,
+        Product.stock,
+        Product.is_active,
+        Product.description,
+        Product.images,
+        "sync_version",
+        Product.sync_error,
+        Product.stripe_id,
+        Product.created_at,
         Product.updated_at,
     )
     column_searchable_list = (Product.name, Product.sku, Product.slug)
     column_sortable_list = (Product.id, Product.name, Product.price, Product.stock)
     column_default_sort = (Product.id, True)
-    column_labels: ClassVar[dict[Any, str]] = {
-        Product.price: "Price (minor units)",
-        Product.synced_version: "Synced v.",
+    column_labels: ClassVar[dict[Any, Any]] = {
+        Product.id: "#",
+        Product.name: lazy("Name"),
+        Product.slug: lazy("Web address"),
+        Product.sku: lazy("SKU"),
+        Product.category: lazy("Category"),
+        Product.price: lazy("Price"),
+        Product.stock: lazy("In stock"),
+        Product.is_active: lazy("On sale"),
+        Product.description: lazy("Description"),
+        Product.images: lazy("Images"),
+        "sync_version": lazy("Stripe"),
+        Product.sync_error: lazy("Last Stripe error"),
+        Product.stripe_id: lazy("Stripe id"),
+        Product.created_at: lazy("Created"),
+        Product.updated_at: lazy("Changed"),
     }
-    column_details_exclude_list = (Product.category, Product.images)
-    form_columns = PRODUCT_FIELDS
+    column_formatters: ClassVar[dict[Any, Any]] = {
+        Product.price: _price,
+        Product.category: _category,
+        "sync_version": _sync,
+    }
+    column_formatters_detail: ClassVar[dict[Any, Any]] = {
+        **column_formatters,
+        Product.images: _thumbnails,
+    }
+    form_columns = tuple(ProductCreate.model_fields)
+    non_link_related_fields: ClassVar[list[Any]] = [Product.images]
+    show_compact_lists = False
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
-        choices = await _category_choices()
-
-        class ProductForm(Form):  # type: ignore[misc]
-            name = StringField(
-                "Name",
-                [validators.InputRequired(), validators.Length(max=300)],
+        special = {"category_id": select_field(await category_choices()), "price": money_field}
+        extra = {
+            "image": FileField(lazy("Add an image (JPEG, PNG or WebP)"), render_kw=CONTROL),
+            "image_alt": StringField(
+                lazy("Image description (alt text)"),
+                [validators.Length(max=300)],
                 render_kw=CONTROL,
-            )
-            slug = StringField(
-                "Slug (empty: made from the name)",
-                [validators.Optional()],
-                render_kw=CONTROL,
-            )
-            sku = StringField(
-                "SKU",
-                [validators.Optional(), validators.Length(max=100)],
-                render_kw=CONTROL,
-            )
-            category_id = SelectField("Category", coerce=int, choices=choices, render_kw=SELECT)
-            price = IntegerField(
-                "Price in minor units (50000 = 500.00)",
-                [validators.InputRequired(), validators.NumberRange(min=0)],
-                render_kw=CONTROL,
-            )
-            stock = IntegerField(
-                "Stock",
-                [validators.InputRequired(), validators.NumberRange(0)],
-                render_kw=CONTROL,
-            )
-            description = TextAreaField("Description", render_kw=CONTROL)
-            is_active = BooleanField("Active (shown in the store)", default=True, render_kw=CHECK)
-            image = FileField("Add an image (JPEG, PNG or WebP)", render_kw=CONTROL)
-            image_alt = StringField(
-                "Image alt text", [validators.Length(max=300)], render_kw=CONTROL
-            )
-
-        return ProductForm
+            ),
+        }
+        return schema_form(ProductCreate, PRODUCT_LABELS, special, extra=extra)
 
     async def _attach_image(self, session: Any, product: Product, data: dict[str, Any]) -> None:
-        upload, alt = data.pop("image", None), str(data.pop("image_alt", "") or "")
+        upload, alt = data.get("image"), str(data.get("image_alt") or "")
         if not isinstance(upload, UploadFile):
             return
         try:
@@ -152,26 +194,33 @@ class ProductAdmin(StaffView, model=Product):
             await catalog_images.add_image(session, product, content, alt=alt or product.name)
 
     async def insert_model(self, request: Request, data: dict[str, Any]) -> Any:
-        fields = {key: _blank_to_none(data.get(key)) for key in PRODUCT_FIELDS}
-        fields["description"] = fields["description"] or ""
-        async with audited() as session:
-            product = await catalog_service.create_product(session, ProductCreate(**fields))
-            await self._attach_image(session, product, data)
+        try:
+            async with audited() as session:
+                fields = schema_fields(ProductCreate, data)
+                product = await catalog_service.create_product(session, ProductCreate(**fields))
+                await self._attach_image(session, product, data)
+        except VitrinaError as error:
+            raise ValueError(_("Not saved: %(reason)s") % {"reason": error.detail}) from error
         return product
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Any:
-        fields = {key: _blank_to_none(data.get(key)) for key in PRODUCT_FIELDS}
-        fields["description"] = fields["description"] or ""
-        async with audited() as session:
-            product = await catalog_service.get_product(session, int(pk), staff=True)
-            await catalog_service.update_product(session, product, ProductUpdate(**fields))
-            await self._attach_image(session, product, data)
+        try:
+            async with audited() as session:
+                fields = schema_fields(ProductCreate, data, ProductUpdate)
+                product = await catalog_service.get_product(session, int(pk), staff=True)
+                await catalog_service.update_product(session, product, ProductUpdate(**fields))
+                await self._attach_image(session, product, data)
+        except VitrinaError as error:
+            raise ValueError(_("Not saved: %(reason)s") % {"reason": error.detail}) from error
         return product
 
     async def delete_model(self, request: Request, pk: Any) -> None:
-        async with audited() as session:
-            product = await catalog_service.get_product(session, int(pk), staff=True)
-            paths = await catalog_service.delete_product(session, product)
+        try:
+            async with audited() as session:
+                product = await catalog_service.get_product(session, int(pk), staff=True)
+                paths = await catalog_service.delete_product(session, product)
+        except VitrinaError as error:
+            raise ValueError(_("Not deleted: %(reason)s") % {"reason": error.detail}) from error
         catalog_images.remove_files(paths)
 
     async def _set_active(self, request: Request, active: bool) -> Response:
@@ -184,133 +233,119 @@ class ProductAdmin(StaffView, model=Product):
         except VitrinaError as error:
             report(request, error)
         else:
-            done(request, f"{len(pks)} product(s) {'activated' if active else 'deactivated'}.")
+            message = (
+                _("%(count)d product(s) put on sale.")
+                if active
+                else _("%(count)d product(s) taken off sale.")
+            )
+            done(request, message % {"count": len(pks)})
         return back_to(request, self, pks)
 
-    @action(name="adjust-stock", label="Adjust stock", add_in_list=False, add_in_detail=True)
-    async def adjust_stock_action(self, request: Request) -> Response:
-        pks = selected_pks(request)
-        url = request.url_for("admin:view-product-adjust_stock_page", pk=pks[0] if pks else "0")
-        return RedirectResponse(url, status_code=302)
-
-    @expose("/stock/{pk:int}", methods=["GET", "POST"])
-    async def adjust_stock_page(self, request: Request) -> Response:
-        """Receive or write off stock with a reason (catalog.adjust_stock), audited."""
-        pk = int(request.path_params["pk"])
-        context: dict[str, Any] = {"error": None, "delta": None, "reason": None}
-        if request.method == "POST":
-            form = await request.form()
-            context["delta"], context["reason"] = form.get("delta"), form.get("reason")
-            try:
-                delta = int(str(form.get("delta", "")))
-            except ValueError:
-                context["error"] = "Enter a whole number, such as 5 or -2."
-            else:
-                try:
-                    await self._adjust(request, pk, delta, str(form.get("reason", ""))[:500])
-                except VitrinaError as error:
-                    context["error"] = str(error.detail)
-                else:
-                    done(request, f"Stock changed by {delta}.")
-                    url = request.url_for("admin:details", identity=self.identity, pk=pk)
-                    return RedirectResponse(url, status_code=302)
-        async with audited() as session:
-            context["product"] = await catalog_service.get_product(session, pk, staff=True)
-        status = 400 if context["error"] else 200
-        return await self.templates.TemplateResponse(
-            request, "stock.html", context, status_code=status
-        )
-
-    async def _adjust(self, request: Request, pk: int, delta: int, reason: str) -> None:
-        staff = request.state.staff
-        async with audited() as session:
-            session.info["audit_manual"] = True
-            product = await catalog_service.get_product(session, pk, staff=True)
-            before = product.stock
-            after = await catalog_service.adjust_stock(session, product, delta, reason)
-            record(
-                session,
-                staff.id,
-                "stock:adjust",
-                product,
-                {"stock": before},
-                {"stock": after, "reason": reason},
-            )
-
-    @action(name="activate", label="Activate", add_in_list=True, add_in_detail=True)
+    @action(name="activate", label=lazy("Put on sale"), add_in_list=True, add_in_detail=True)
     async def activate(self, request: Request) -> Response:
         return await self._set_active(request, True)
 
     @action(
         name="deactivate",
-        label="Deactivate",
-        confirmation_message="Hide these products from the store?",
+        label=lazy("Take off sale"),
+        confirmation_message=lazy("Hide these products from the store?"),
         add_in_list=True,
         add_in_detail=True,
     )
     async def deactivate(self, request: Request) -> Response:
         return await self._set_active(request, False)
 
+    @action(name="bulk-edit", label=lazy("Change category or price…"), add_in_detail=False)
+    async def bulk_edit_action(self, request: Request) -> Response:
+        url = request.url_for("admin:view-product-bulk_page").include_query_params(
+            pks=",".join(selected_pks(request))
+        )
+        return RedirectResponse(url, status_code=303)
+
+    @action(name="images", label=lazy("Images"), add_in_list=False, add_in_detail=True)
+    async def images_action(self, request: Request) -> Response:
+        pks = selected_pks(request)
+        url = request.url_for("admin:view-product-images_page", pk=pks[0] if pks else "0")
+        return RedirectResponse(url, status_code=303)
+
+    @action(name="adjust-stock", label=lazy("Adjust stock"), add_in_list=False, add_in_detail=True)
+    async def adjust_stock_action(self, request: Request) -> Response:
+        pks = selected_pks(request)
+        url = request.url_for("admin:view-product-adjust_stock_page", pk=pks[0] if pks else "0")
+        return RedirectResponse(url, status_code=303)
+
+
+_category_names: ContextVar[dict[int, str] | None] = ContextVar(
+    "admin_category_names", default=None
+)
+
+
+def _parent(model: Category, _attribute: Any) -> str:
+    if model.parent_id is None:
+        return "—"
+    return (_category_names.get() or {}).get(model.parent_id, str(model.parent_id))
+
 
 class CategoryAdmin(StaffView, model=Category):
-    name = "Category"
-    name_plural = "Categories"
+    name = lazy("Category")
+    name_plural = lazy("Categories")
     icon = "fa-solid fa-folder-tree"
     column_list = (Category.id, Category.name, Category.slug, Category.parent_id, Category.position)
     column_searchable_list = (Category.name, Category.slug)
     column_sortable_list = (Category.id, Category.name, Category.position)
-    form_columns = ("name", "slug", "parent_id", "description", "position")
+    column_labels: ClassVar[dict[Any, Any]] = {
+        Category.id: "#",
+        Category.name: lazy("Name"),
+        Category.slug: lazy("Web address"),
+        Category.parent_id: lazy("Parent category"),
+        Category.position: lazy("Position in menus"),
+        Category.description: lazy("Description"),
+        Category.created_at: lazy("Created"),
+        Category.updated_at: lazy("Changed"),
+    }
+    column_formatters: ClassVar[dict[Any, Any]] = {Category.parent_id: _parent}
+    column_formatters_detail = column_formatters
+    form_columns = tuple(CategoryCreate.model_fields)
+
+    async def _remember_names(self) -> dict[str, Any]:
+        """The parent column shows names; the formatter reads them from here."""
+        _category_names.set({pk: name.lstrip("— ") for pk, name in await category_choices()})
+        return {}
+
+    async def list_context(self, request: Request) -> dict[str, Any]:
+        return await self._remember_names()
+
+    async def details_context(self, request: Request) -> dict[str, Any]:
+        return await self._remember_names()
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
-        choices: list[tuple[Any, str]] = [("", "(top level)"), *await _category_choices()]
-
-        class CategoryForm(Form):  # type: ignore[misc]
-            name = StringField(
-                "Name",
-                [validators.InputRequired(), validators.Length(max=200)],
-                render_kw=CONTROL,
-            )
-            slug = StringField(
-                "Slug (empty: made from the name)",
-                [validators.Optional()],
-                render_kw=CONTROL,
-            )
-            parent_id = SelectField(
-                "Parent",
-                choices=choices,
-                coerce=lambda v: int(v) if v not in ("", None) else None,
-                render_kw=SELECT,
-            )
-            description = TextAreaField("Description", render_kw=CONTROL)
-            position = IntegerField("Position", default=0, render_kw=CONTROL)
-
-        return CategoryForm
-
-    @staticmethod
-    def _fields(data: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "name": data.get("name"),
-            "slug": _blank_to_none(data.get("slug")),
-            "parent_id": data.get("parent_id"),
-            "description": data.get("description") or "",
-            "position": data.get("position") or 0,
-        }
+        choices: list[tuple[Any, str]] = [("", _("(top level)")), *await category_choices()]
+        special = {"parent_id": select_field(choices, optional=True)}
+        return schema_form(CategoryCreate, CATEGORY_LABELS, special)
 
     async def insert_model(self, request: Request, data: dict[str, Any]) -> Any:
-        async with audited() as session:
-            return await catalog_categories.create_category(
-                session, CategoryCreate(**self._fields(data))
-            )
+        try:
+            async with audited() as session:
+                fields = schema_fields(CategoryCreate, data)
+                return await catalog_categories.create_category(session, CategoryCreate(**fields))
+        except VitrinaError as error:
+            raise ValueError(_("Not saved: %(reason)s") % {"reason": error.detail}) from error
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Any:
-        async with audited() as session:
-            category = await catalog_categories.find_category(session, int(pk))
-            fields = self._fields(data)
-            return await catalog_categories.update_category(
-                session, category, CategoryUpdate(**fields)
-            )
+        try:
+            async with audited() as session:
+                category = await catalog_categories.find_category(session, int(pk))
+                fields = schema_fields(CategoryCreate, data, CategoryUpdate)
+                return await catalog_categories.update_category(
+                    session, category, CategoryUpdate(**fields)
+                )
+        except VitrinaError as error:
+            raise ValueError(_("Not saved: %(reason)s") % {"reason": error.detail}) from error
 
     async def delete_model(self, request: Request, pk: Any) -> None:
-        async with audited() as session:
-            category = await catalog_categories.find_category(session, int(pk))
-            await catalog_categories.delete_category(session, category)
+        try:
+            async with audited() as session:
+                category = await catalog_categories.find_category(session, int(pk))
+                await catalog_categories.delete_category(session, category)
+        except VitrinaError as error:
+            raise ValueError(_("Not deleted: %(reason)s") % {"reason": error.detail}) from error

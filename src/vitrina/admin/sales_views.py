@@ -1,14 +1,12 @@
-"""Coupons and orders in the admin; writes go through the coupons and orders services."""
+"""Coupons in the admin; writes go through the coupons service (its schema checks the form)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
-from sqladmin import action, expose
-from sqladmin.filters import AllUniqueStringValuesFilter, BooleanFilter
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -19,26 +17,15 @@ from wtforms import (
     validators,
 )
 
-from vitrina.accounts.models import User
-from vitrina.admin.base import (
-    CHECK,
-    CONTROL,
-    StaffView,
-    audited,
-    back_to,
-    done,
-    report,
-    selected_pks,
-)
-from vitrina.audit.service import record
+from vitrina.admin.base import StaffView, audited
+from vitrina.admin.forms import CHECK, CONTROL, AdminForm
+from vitrina.admin.i18n import gettext as _
+from vitrina.admin.i18n import lazy, moment
+from vitrina.config import get_settings
 from vitrina.coupons import service as coupons_service
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.coupons.schemas import CouponCreate, CouponUpdate
-from vitrina.errors import BadRequest, VitrinaError
-from vitrina.orders import review as orders_review
-from vitrina.orders import service as orders_service
-from vitrina.orders import staff as orders_staff
-from vitrina.orders.models import Order, OrderStatus
+from vitrina.errors import VitrinaError
 
 COUPON_FIELDS = (
     "number",
@@ -50,36 +37,64 @@ COUPON_FIELDS = (
 )
 
 
-class CouponForm(Form):  # type: ignore[misc]
+def _zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().store_timezone)
+
+
+class LocalDateTimeField(DateTimeLocalField):  # type: ignore[misc]
+    """A date and time typed in the store's timezone, kept timezone-aware."""
+
+    def process_data(self, value: Any) -> None:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.astimezone(_zone()).replace(tzinfo=None)
+        super().process_data(value)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        typed: Any = getattr(self, "data", None)
+        if isinstance(typed, datetime):
+            setattr(self, "data", typed.replace(tzinfo=_zone()))  # noqa: B010
+
+
+class CouponForm(AdminForm):
+    schema = CouponCreate
     number = StringField(
-        "Code",
+        lazy("Code customers type"),
         [validators.InputRequired(), validators.Length(max=64)],
         render_kw=CONTROL,
     )
     discount = DecimalField(
-        "Percent off", [validators.InputRequired()], places=2, render_kw=CONTROL
+        lazy("Percent off"), [validators.InputRequired()], places=2, render_kw=CONTROL
     )
-    end_at = DateTimeLocalField("Ends at (UTC)", [validators.InputRequired()], render_kw=CONTROL)
-    is_active = BooleanField("Active", default=True, render_kw=CHECK)
-    max_redemptions = IntegerField("Max redemptions", [validators.Optional()], render_kw=CONTROL)
+    end_at = LocalDateTimeField(
+        lazy("Valid until (store time)"),
+        [validators.InputRequired()],
+        render_kw={**CONTROL, "step": "any"},  # an expiry with seconds is valid as it is
+    )
+    is_active = BooleanField(lazy("Active"), default=True, render_kw=CHECK)
+    max_redemptions = IntegerField(
+        lazy("Uses in total (empty: no limit)"), [validators.Optional()], render_kw=CONTROL
+    )
     max_redemptions_per_customer = IntegerField(
-        "Max per customer", [validators.Optional()], render_kw=CONTROL
+        lazy("Uses per customer (empty: no limit)"), [validators.Optional()], render_kw=CONTROL
     )
 
+    def schema_data(self) -> dict[str, Any]:
+        return {key: self._fields[key].data for key in COUPON_FIELDS}
 
-def _coupon_fields(data: dict[str, Any]) -> dict[str, Any]:
-    fields = {key: data.get(key) for key in COUPON_FIELDS}
-    end_at = fields["end_at"]
-    if isinstance(end_at, datetime) and end_at.tzinfo is None:
-        fields["end_at"] = end_at.replace(tzinfo=UTC)
-    return fields
+
+def _percent(model: DiscountCoupon, _attribute: Any) -> str:
+    return f"{model.discount.normalize():f} %"
+
+
+def _ends(model: DiscountCoupon, _attribute: Any) -> str:
+    return moment(model.end_at)
 
 
 class CouponAdmin(StaffView, model=DiscountCoupon):
-    name = "Coupon"
-    name_plural = "Coupons"
+    name = lazy("Coupon")
+    name_plural = lazy("Coupons")
     icon = "fa-solid fa-ticket"
-    form = CouponForm
     form_columns = COUPON_FIELDS
     column_list = (
         DiscountCoupon.id,
@@ -88,181 +103,51 @@ class CouponAdmin(StaffView, model=DiscountCoupon):
         DiscountCoupon.end_at,
         DiscountCoupon.is_active,
         DiscountCoupon.times_redeemed,
+        DiscountCoupon.max_redemptions,
         DiscountCoupon.deleted_at,
-        DiscountCoupon.synced_version,
     )
+    column_details_list = (*column_list, DiscountCoupon.max_redemptions_per_customer)
     column_searchable_list = (DiscountCoupon.number,)
     column_sortable_list = (DiscountCoupon.id, DiscountCoupon.end_at)
+    column_labels: ClassVar[dict[Any, Any]] = {
+        DiscountCoupon.id: "#",
+        DiscountCoupon.number: lazy("Code"),
+        DiscountCoupon.discount: lazy("Percent off"),
+        DiscountCoupon.end_at: lazy("Valid until"),
+        DiscountCoupon.is_active: lazy("Active"),
+        DiscountCoupon.times_redeemed: lazy("Used"),
+        DiscountCoupon.max_redemptions: lazy("Uses in total"),
+        DiscountCoupon.max_redemptions_per_customer: lazy("Uses per customer"),
+        DiscountCoupon.deleted_at: lazy("Deleted"),
+    }
+    column_formatters: ClassVar[dict[Any, Any]] = {
+        DiscountCoupon.discount: _percent,
+        DiscountCoupon.end_at: _ends,
+    }
+    column_formatters_detail = column_formatters
+
+    async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
+        return CouponForm
 
     async def insert_model(self, request: Request, data: dict[str, Any]) -> Any:
-        async with audited() as session:
-            return await coupons_service.create_coupon(
-                session, CouponCreate(**_coupon_fields(data))
-            )
+        fields = {key: data.get(key) for key in COUPON_FIELDS}
+        try:
+            async with audited() as session:
+                return await coupons_service.create_coupon(session, CouponCreate(**fields))
+        except VitrinaError as error:
+            raise ValueError(_("Not saved: %(reason)s") % {"reason": error.detail}) from error
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Any:
-        async with audited() as session:
-            return await coupons_service.update_coupon(
-                session, int(pk), CouponUpdate(**_coupon_fields(data))
-            )
+        fields = {key: data.get(key) for key in COUPON_FIELDS}
+        try:
+            async with audited() as session:
+                return await coupons_service.update_coupon(session, int(pk), CouponUpdate(**fields))
+        except VitrinaError as error:
+            raise ValueError(_("Not saved: %(reason)s") % {"reason": error.detail}) from error
 
     async def delete_model(self, request: Request, pk: Any) -> None:
-        async with audited("delete") as session:
-            await coupons_service.delete_coupon(session, int(pk))
-
-
-class OrderAdmin(StaffView, model=Order):
-    name = "Order"
-    name_plural = "Orders"
-    icon = "fa-solid fa-receipt"
-    can_create = False
-    can_edit = False
-    can_delete = False
-    column_list = (
-        Order.id,
-        Order.created_at,
-        Order.email,
-        Order.status,
-        Order.total,
-        Order.currency,
-        Order.amount_refunded,
-        Order.needs_review,
-    )
-    column_details_list = (
-        Order.id,
-        Order.status,
-        Order.email,
-        Order.user_id,
-        Order.currency,
-        Order.subtotal,
-        Order.discount,
-        Order.shipping,
-        Order.total,
-        Order.amount_charged,
-        Order.amount_refunded,
-        Order.coupon_code,
-        Order.needs_review,
-        Order.review_reason,
-        Order.stripe_session_id,
-        Order.stripe_payment_intent_id,
-        Order.shipping_address,
-        Order.paid_at,
-        Order.created_at,
-        Order.items,
-        Order.events,
-    )
-    column_searchable_list = (Order.email, Order.stripe_session_id)
-    column_sortable_list = (Order.id, Order.created_at, Order.total)
-    column_default_sort = (Order.id, True)
-    column_filters: ClassVar[list[Any]] = [
-        AllUniqueStringValuesFilter(Order.status, title="Status"),
-        BooleanFilter(Order.needs_review, title="Needs review"),
-    ]
-    column_formatters_detail: ClassVar[dict[Any, Any]] = {
-        Order.items: lambda m, a: [
-            f"{i.quantity} × {i.name} @ {i.unit_price} = {i.line_total}" for i in m.items
-        ],
-        Order.events: lambda m, a: [
-            f"{e.created_at:%Y-%m-%d %H:%M} {e.kind} {e.from_status or ''}→{e.to_status or ''} "
-            f"{e.note}"
-            for e in m.events
-        ],
-    }
-
-    async def _change(self, request: Request, target: OrderStatus) -> Response:
-        pks = selected_pks(request)
-        staff: User = request.state.staff
         try:
-            async with audited(f"status:{target.value}") as session:
-                for pk in pks:
-                    await orders_staff.change_status(session, int(pk), target, staff)
+            async with audited("delete") as session:
+                await coupons_service.delete_coupon(session, int(pk))
         except VitrinaError as error:
-            report(request, error)
-        else:
-            done(request, f"{len(pks)} order(s) now {target.value}.")
-        return back_to(request, self, pks)
-
-    @action(name="processing", label="Mark processing")
-    async def mark_processing(self, request: Request) -> Response:
-        return await self._change(request, OrderStatus.PROCESSING)
-
-    @action(name="shipped", label="Mark shipped")
-    async def mark_shipped(self, request: Request) -> Response:
-        return await self._change(request, OrderStatus.SHIPPED)
-
-    @action(name="delivered", label="Mark delivered")
-    async def mark_delivered(self, request: Request) -> Response:
-        return await self._change(request, OrderStatus.DELIVERED)
-
-    @action(
-        name="cancel",
-        label="Cancel (refunds what was paid)",
-        confirmation_message="Cancel these orders? Paid amounts are refunded in full.",
-    )
-    async def cancel(self, request: Request) -> Response:
-        return await self._change(request, OrderStatus.CANCELLED)
-
-    @action(
-        name="refund",
-        label="Refund in full",
-        confirmation_message="Refund what is left of these payments through Stripe?",
-    )
-    async def refund(self, request: Request) -> Response:
-        pks = selected_pks(request)
-        staff: User = request.state.staff
-        try:
-            async with audited("refund") as session:
-                session.info["audit_manual"] = True
-                for pk in pks:
-                    result = await orders_staff.request_refund(session, int(pk), None, staff)
-                    record(
-                        session,
-                        staff.id,
-                        "refund",
-                        ("Order", result.order_id),
-                        None,
-                        {"refund_id": result.refund_id, "amount": result.amount},
-                    )
-        except VitrinaError as error:
-            report(request, error)
-        else:
-            done(request, f"Refund requested for {len(pks)} order(s).")
-        return back_to(request, self, pks)
-
-    @action(
-        name="resolve-review",
-        label="Resolve review",
-        add_in_list=False,
-        add_in_detail=True,
-    )
-    async def resolve_review_action(self, request: Request) -> Response:
-        pks = selected_pks(request)
-        url = request.url_for("admin:view-order-resolve_review_page", pk=pks[0] if pks else "0")
-        return RedirectResponse(url, status_code=302)
-
-    @expose("/review/{pk:int}", methods=["GET", "POST"])
-    async def resolve_review_page(self, request: Request) -> Response:
-        """Clear the review flag with a note (orders.review.resolve_review), audited."""
-        pk = int(request.path_params["pk"])
-        context: dict[str, Any] = {"error": None, "note": None}
-        status = 200
-        if request.method == "POST":
-            form = await request.form()
-            note = str(form.get("note", "")).strip()[:2000]
-            context["note"] = note
-            try:
-                if not note:
-                    raise BadRequest("Write what was checked or done.")
-                async with audited("review:resolve") as session:
-                    await orders_review.resolve_review(session, pk, request.state.staff, note)
-            except VitrinaError as error:
-                context["error"], status = str(error.detail), error.status_code
-            else:
-                done(request, "Review resolved.")
-                url = request.url_for("admin:details", identity=self.identity, pk=pk)
-                return RedirectResponse(url, status_code=302)
-        async with audited() as session:
-            context["order"] = await orders_service.get_order(session, pk)
-        return await self.templates.TemplateResponse(
-            request, "review.html", context, status_code=status
-        )
+            raise ValueError(_("Not deleted: %(reason)s") % {"reason": error.detail}) from error

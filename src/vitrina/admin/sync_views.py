@@ -13,22 +13,31 @@ from sqlalchemy import Select, func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vitrina.admin.base import StaffView, audited, back_to, done, selected_pks
+from vitrina.admin.base import ReadOnlyView, audited, back_to, done, selected_pks
+from vitrina.admin.i18n import gettext as _
+from vitrina.admin.i18n import lazy
+from vitrina.admin.labels import SYNC_LABELS
 from vitrina.catalog.models import Product
 from vitrina.coupons.models import DiscountCoupon
 
 
 def _state(model: Any, _attribute: Any) -> str:
-    return str(model.sync_state.value)
+    return _(SYNC_LABELS.get(model.sync_state.value, model.sync_state.value))
 
 
-class _SyncView(StaffView):
-    can_create = False
-    can_edit = False
-    can_delete = False
-    category = "Stripe sync"
+class _SyncView(ReadOnlyView):
+    category = lazy("Stripe sync")
     column_formatters: ClassVar[dict[Any, Any]] = {"sync_version": _state}
-    column_labels: ClassVar[dict[Any, str]] = {"sync_version": "state"}
+    column_labels: ClassVar[dict[Any, Any]] = {
+        "sync_version": lazy("State"),
+        "id": "#",
+        "name": lazy("Name"),
+        "number": lazy("Code"),
+        "sync_attempts": lazy("Attempts"),
+        "sync_error": lazy("Last Stripe error"),
+        "sync_next_attempt_at": lazy("Next attempt"),
+        "stripe_id": lazy("Stripe id"),
+    }
 
     def list_query(self, request: Request) -> Select[Any]:
         model: Any = self.model
@@ -42,7 +51,7 @@ class _SyncView(StaffView):
             .where(model.synced_version < model.sync_version)
         )
 
-    @action(name="retry", label="Retry sync now")
+    @action(name="retry", label=lazy("Retry sync now"))
     async def retry(self, request: Request) -> Response:
         pks = selected_pks(request)
         async with audited("sync:retry") as session:
@@ -52,13 +61,13 @@ class _SyncView(StaffView):
                 )
                 if row is not None:
                     row.mark_for_sync()
-        done(request, f"{len(pks)} row(s) queued for the sync worker.")
+        done(request, _("%(count)d row(s) queued for the sync worker.") % {"count": len(pks)})
         return back_to(request, self, pks)
 
 
 class ProductSyncAdmin(_SyncView, model=Product):
-    name = "Product awaiting Stripe"
-    name_plural = "Products awaiting Stripe"
+    name = lazy("Product awaiting Stripe")
+    name_plural = lazy("Products awaiting Stripe")
     icon = "fa-solid fa-arrows-rotate"
     column_list = (
         Product.id,
@@ -72,8 +81,8 @@ class ProductSyncAdmin(_SyncView, model=Product):
 
 
 class CouponSyncAdmin(_SyncView, model=DiscountCoupon):
-    name = "Coupon awaiting Stripe"
-    name_plural = "Coupons awaiting Stripe"
+    name = lazy("Coupon awaiting Stripe")
+    name_plural = lazy("Coupons awaiting Stripe")
     icon = "fa-solid fa-arrows-rotate"
     column_list = (
         DiscountCoupon.id,

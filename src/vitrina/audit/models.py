@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from vitrina.accounts.models import User
 from vitrina.db import Base, JSONType
 
 
@@ -25,3 +26,5 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
     created_at: Mapped[datetime]
+
+    actor: Mapped[User | None] = relationship(lazy="raise", viewonly=True)

@@ -90,9 +90,12 @@ def _unchanged(checkout: CheckoutSession, priced: Quote) -> bool:
     )
 
 
-async def start_checkout(session: AsyncSession, user: User, settings: Settings) -> CheckoutSession:
+async def start_checkout(
+    session: AsyncSession, user: User, settings: Settings, language: str | None = None
+) -> CheckoutSession:
     """The basket's open Checkout Session: the current one if the basket is unchanged, else
-    a new one with its stock reserved. Raises 409/422 for a basket that cannot be bought."""
+    a new one with its stock reserved, its page and product names in `language` (the
+    shopper's). Raises 409/422 for a basket that cannot be bought."""
     basket = await get_basket(session, user, lock=True)
     items = await basket_lines(session, basket, with_images=False)
     if not items:
@@ -122,7 +125,9 @@ async def start_checkout(session: AsyncSession, user: User, settings: Settings) 
     if too_small:
         raise Unprocessable(too_small)
     expires_at = session_expiry(settings)
-    created = await _create_in_stripe(basket, user, lines, stripe_coupon_id, expires_at, settings)
+    created = await _create_in_stripe(
+        basket, user, lines, stripe_coupon_id, expires_at, settings, language
+    )
     if created.amount_total != priced.total:
         log.error(
             "checkout_total_mismatch",
@@ -231,6 +236,7 @@ async def _create_in_stripe(
     stripe_coupon_id: str | None,
     expires_at: datetime,
     settings: Settings,
+    language: str | None = None,
 ) -> stripe.checkout.Session:
     client = make_stripe_client(settings)
     for attempt in (1, 2):
@@ -244,6 +250,7 @@ async def _create_in_stripe(
             expires_at=expires_at,
             client=client,
             settings=settings,
+            language=language,
         )
         try:
             created = await request.get_session_payments_async()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from vitrina.accounts.dependencies import CurrentUser
 from vitrina.basket import service
@@ -15,6 +15,7 @@ from vitrina.config import SettingsDep
 from vitrina.db import SessionDep
 from vitrina.errors import ERROR_RESPONSE
 from vitrina.kit.bounds import PathId
+from vitrina.kit.languages import negotiate
 
 router = APIRouter(tags=["basket"])
 
@@ -65,6 +66,10 @@ async def delete_promo(session: SessionDep, user: CurrentUser, settings: Setting
 
 
 @router.post("/checkout", response_model=CheckoutOut, responses=ERRORS)
-async def checkout(session: SessionDep, user: CurrentUser, settings: SettingsDep) -> CheckoutOut:
-    """Open (or return the already open) Stripe Checkout Session for the basket."""
-    return checkout_out(await start_checkout(session, user, settings))
+async def checkout(
+    request: Request, session: SessionDep, user: CurrentUser, settings: SettingsDep
+) -> CheckoutOut:
+    """Open (or return the already open) Stripe Checkout Session for the basket, in the
+    shopper's language (Accept-Language, else the store's)."""
+    language = negotiate(request.headers.get("accept-language", ""), settings.store_language)
+    return checkout_out(await start_checkout(session, user, settings, language))

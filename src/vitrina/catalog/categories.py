@@ -8,40 +8,67 @@ on PostgreSQL and SQLite alike, and moving a subtree stays a one-row update of `
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, literal, select
+from sqlalchemy import ColumnElement, Select, Table, bindparam, exists, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.catalog.models import Category, Product
-from vitrina.catalog.schemas import CategoryCreate, CategoryNode, CategoryRef, CategoryUpdate
+from vitrina.catalog.schemas import (
+    CategoryCreate,
+    CategoryNode,
+    CategoryOut,
+    CategoryRef,
+    CategoryUpdate,
+)
 from vitrina.catalog.slugs import as_id, check_slug, slugify, unique_slug
+from vitrina.catalog.translations import (
+    apply_translations,
+    normalised,
+    shown,
+    slug_columns,
+    slugs_of,
+    stored_texts,
+)
+from vitrina.config import get_settings
 from vitrina.db import Executor
 from vitrina.errors import Conflict, NotFound, Unprocessable
+from vitrina.kit.languages import LANGUAGES, Language
 from vitrina.reads import fetch
+
+_table: Table = Category.__table__  # type: ignore[assignment]
+SLUGS = slug_columns(_table)
+
+
+def _slug_is(key: Any) -> ColumnElement[bool]:
+    """A slug in any language (they are unique across languages: `_slug_for`)."""
+    return or_(*(column == key for column in SLUGS))
 
 
 async def find_category(session: AsyncSession, id_or_slug: str | int) -> Category:
+    """A category by id or by its slug in any language."""
     category_id = as_id(id_or_slug)
     if category_id is not None:
         category = await session.get(Category, category_id) if category_id else None
     else:
-        category = await session.scalar(select(Category).where(Category.slug == id_or_slug))
+        category = await session.scalar(select(Category).where(_slug_is(id_or_slug)))
     if category is None:
         raise NotFound(f"Category {id_or_slug!r} not found.")
     return category
 
 
-def _descendants_statement(key: ColumnElement[Any]) -> Select[int]:
-    table = Category.__table__
-    tree = select(table.c.id).where(key == bindparam("key")).cte("tree", recursive=True)
-    tree = tree.union_all(select(table.c.id).where(table.c.parent_id == tree.c.id))
+def _descendants_statement(by_id: bool) -> Select[int]:
+    key: Any = bindparam("key")
+    start = _table.c.id == key if by_id else _slug_is(key)
+    tree = select(_table.c.id).where(start).cte("tree", recursive=True)
+    tree = tree.union_all(select(_table.c.id).where(_table.c.parent_id == tree.c.id))
     return select(tree.c.id)
 
 
-DESCENDANTS_BY_ID = _descendants_statement(Category.__table__.c.id)
-DESCENDANTS_BY_SLUG = _descendants_statement(Category.__table__.c.slug)
+DESCENDANTS_BY_ID = _descendants_statement(by_id=True)
+DESCENDANTS_BY_SLUG = _descendants_statement(by_id=False)
 
 
 async def descendant_ids(executor: Executor, category: int | str) -> list[int]:
@@ -56,8 +83,8 @@ async def descendant_ids(executor: Executor, category: int | str) -> list[int]:
     return ids
 
 
-def _breadcrumb_statement() -> Select[int, str, str]:
-    table = Category.__table__
+def _breadcrumb_statement(language: Language) -> Select[int, str, str]:
+    table = _table
     chain = (
         select(table.c.id, table.c.parent_id, literal(0).label("depth"))
         .where(table.c.id == bindparam("category_id"))
@@ -69,35 +96,45 @@ def _breadcrumb_statement() -> Select[int, str, str]:
         )
     )
     return (
-        select(table.c.id, table.c.name, table.c.slug)
+        select(table.c.id, shown(table, "name", language), shown(table, "slug", language))
         .join(chain, chain.c.id == table.c.id)
         .order_by(chain.c.depth.desc())
     )
 
 
-BREADCRUMB = _breadcrumb_statement()
-"""Built once (Core, a bound parameter): product pages run it on every request."""
+BREADCRUMBS = {language: _breadcrumb_statement(language) for language in LANGUAGES}
+"""Built once per language (Core, a bound parameter): product pages run one on every request."""
 
 
-async def breadcrumb(executor: Executor, category_id: int) -> list[CategoryRef]:
-    """From the root down to the category itself."""
-    rows = await fetch(executor, BREADCRUMB, {"category_id": category_id})
+def _language(language: Language | None) -> Language:
+    return language or get_settings().store_language
+
+
+async def breadcrumb(
+    executor: Executor, category_id: int, language: Language | None = None
+) -> list[CategoryRef]:
+    """From the root down to the category itself, named in `language` (default: the
+    store's)."""
+    statement = BREADCRUMBS[_language(language)]
+    rows = await fetch(executor, statement, {"category_id": category_id})
     return [CategoryRef(id=row["id"], name=row["name"], slug=row["slug"]) for row in rows]
 
 
-async def category_tree(executor: Executor) -> list[CategoryNode]:
-    """Every category, nested, siblings by position then name."""
-    table = Category.__table__
+async def category_tree(executor: Executor, language: Language | None = None) -> list[CategoryNode]:
+    """Every category, nested, siblings by position then name, in `language`."""
+    language = _language(language)
+    table = _table
+    name = shown(table, "name", language)
     categories = (
         await executor.execute(
             select(
                 table.c.id,
-                table.c.name,
-                table.c.slug,
-                table.c.description,
+                name,
+                shown(table, "slug", language),
+                shown(table, "description", language),
                 table.c.position,
                 table.c.parent_id,
-            ).order_by(table.c.position, table.c.name)
+            ).order_by(table.c.position, name)
         )
     ).all()
     nodes = {
@@ -118,9 +155,11 @@ async def category_tree(executor: Executor) -> list[CategoryNode]:
     return roots
 
 
-async def subtree(session: AsyncSession, category: Category) -> CategoryNode:
-    """The category with its subcategories nested below it."""
-    for root in await category_tree(session):
+async def subtree(
+    session: AsyncSession, category: Category, language: Language | None = None
+) -> CategoryNode:
+    """The category with its subcategories nested below it, in `language`."""
+    for root in await category_tree(session, language):
         found = _find_node(root, category.id)
         if found is not None:
             return found
@@ -149,15 +188,15 @@ async def _check_parent(session: AsyncSession, parent_id: int | None, self_id: i
 async def _slug_for(
     session: AsyncSession, name: str, wanted: str | None, self_id: int | None
 ) -> str:
+    """`wanted` checked, or one made from `name`; unique among every language's slugs."""
     if wanted is None:
-        return await unique_slug(
-            session, Category.slug, slugify(name, fallback="category"), exclude_id=self_id
-        )
+        base = slugify(name, fallback="category")
+        return await unique_slug(session, SLUGS, base, exclude_id=self_id)
     slug = check_slug(wanted)
-    query = select(exists().where(Category.slug == slug))
+    clash = exists().where(_slug_is(slug))
     if self_id is not None:
-        query = select(exists().where(Category.slug == slug, Category.id != self_id))
-    if await session.scalar(query):
+        clash = clash.where(Category.id != self_id)
+    if await session.scalar(select(clash)):
         raise Conflict(f"Another category already uses the slug {slug!r}.")
     return slug
 
@@ -170,15 +209,19 @@ async def _flush(session: AsyncSession) -> None:
 
 
 async def create_category(session: AsyncSession, data: CategoryCreate) -> Category:
+    changes = normalised(data.model_dump(exclude_unset=True), get_settings().store_language)
+    name = changes.get("name") or data.name
     await _check_parent(session, data.parent_id, None)
     category = Category(
-        name=data.name,
-        slug=await _slug_for(session, data.name, data.slug, None),
+        name=name,
+        slug=await _slug_for(session, name, changes.get("slug"), None),
         parent_id=data.parent_id,
-        description=data.description,
+        description=changes.get("description") or "",
         position=data.position,
     )
     session.add(category)
+    await _flush(session)
+    await apply_translations(category, changes, partial(_slug_for, session))
     await _flush(session)
     return category
 
@@ -186,7 +229,7 @@ async def create_category(session: AsyncSession, data: CategoryCreate) -> Catego
 async def update_category(
     session: AsyncSession, category: Category, data: CategoryUpdate
 ) -> Category:
-    changes = data.model_dump(exclude_unset=True)
+    changes = normalised(data.model_dump(exclude_unset=True), get_settings().store_language)
     if "parent_id" in changes:
         await _check_parent(session, changes["parent_id"], category.id)
         category.parent_id = changes["parent_id"]
@@ -195,8 +238,18 @@ async def update_category(
     for field in ("name", "description", "position"):
         if changes.get(field) is not None:
             setattr(category, field, changes[field])
+    await apply_translations(category, changes, partial(_slug_for, session))
     await _flush(session)
     return category
+
+
+def category_out(node: CategoryNode, category: Category, trail: list[CategoryRef]) -> CategoryOut:
+    """A category as the API shows it: `node` in the asked language, the text per language
+    as stored, and its slug in each language."""
+    store = get_settings().store_language
+    texts = stored_texts(category, store)
+    slugs = slugs_of(texts, category.slug)
+    return CategoryOut(**node.model_dump(), **texts, breadcrumb=trail, slugs=slugs)
 
 
 async def delete_category(session: AsyncSession, category: Category) -> None:

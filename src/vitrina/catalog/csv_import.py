@@ -1,139 +1,43 @@
 """CSV import of products: validate everything in memory, then write in bulk or not at all.
 
-Columns: name, price, category (slug or id) are required; slug, sku, description, stock,
-is_active, currency (must be the store's) are optional; id is ignored (export writes it). A row
-updates the product with its SKU, else with its slug, else creates one. If any row is bad the
-report lists every bad line and nothing is written.
+Columns (`csv_rows.py`): price, category (slug or id) and the name in the store's language
+(`name_<lang>` or `name`) are required; sku, stock, is_active, currency (must be the store's)
+and every language's name, description and slug are optional; id is ignored (export writes
+it). A language column the file does not have leaves that text as it is; an empty cell
+removes it. A row updates the product with its SKU, else with its slug, else creates one.
+If any row is bad the report lists every bad line and nothing is written.
 
 Writes are two statements compiled once and executed for chunks of rows (the driver batches
 them): new rows as plain INSERTs, existing rows as `INSERT ... ON CONFLICT (id) DO UPDATE`
 (PostgreSQL and SQLite share the syntax), which also bumps `sync_version` where a field
-Stripe knows changed.
+Stripe knows changed. The names' words join the "Did you mean" vocabulary.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Table, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vitrina.catalog.csv_rows import Row, parse_rows
 from vitrina.catalog.models import Category, Product
 from vitrina.catalog.schemas import ImportReport, ImportRowError
-from vitrina.catalog.slugs import MAX_SLUG, slugify, unique_slug
+from vitrina.catalog.slugs import slugify, unique_slug
+from vitrina.catalog.translations import slug_columns
+from vitrina.catalog.words import record_words
 from vitrina.config import get_settings
 from vitrina.kit.clock import utcnow
+from vitrina.kit.languages import LANGUAGES
 
-REQUIRED = ("name", "price", "category")
-KNOWN = frozenset({*REQUIRED, "id", "slug", "sku", "description", "stock", "is_active", "currency"})
-TRUE, FALSE = {"1", "true", "yes", "y", "t"}, {"0", "false", "no", "n", "f"}
 CHUNK = 5000
 LOOKUP_CHUNK = 5000
-MAX_INT = 2_000_000_000
+SLUGS = slug_columns(Product.__table__)
+SLUG_KEYS = ("slug", *(f"slug_{language}" for language in LANGUAGES))
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class Row:
-    line: int
-    name: str
-    price: int
-    category_id: int
-    slug: str | None
-    sku: str | None
-    description: str
-    stock: int
-    is_active: bool
-    target_id: int | None = None
-    errors: list[str] = field(default_factory=list)
-
-
-def _amount(raw: str, what: str, errors: list[str]) -> int:
-    text = raw.strip()
-    if not text.isascii() or not text.isdigit():
-        errors.append(f"{what} must be a whole number of minor units (0 or more), got {raw!r}")
-        return 0
-    value = int(text)
-    if value > MAX_INT:
-        errors.append(f"{what} {value} is too large")
-    return value
-
-
-def _parse(record: dict[str, Any], line: int, categories: dict[str, int], currency: str) -> Row:
-    errors: list[str] = []
-
-    def get(key: str) -> str:
-        return str(record.get(key) or "").strip()
-
-    name = get("name")
-    if not name or len(name) > 300:
-        errors.append("name is required (at most 300 characters)")
-    category = get("category")
-    category_id = categories.get(category.lower() if not category.isdigit() else category)
-    if category_id is None:
-        errors.append(f"unknown category {category!r}")
-    slug = get("slug").lower() or None
-    if slug is not None and (slugify(slug, fallback="product") != slug or len(slug) > MAX_SLUG):
-        errors.append(f"slug {slug!r} is not valid (lower-case words joined by hyphens)")
-    sku = get("sku") or None
-    if sku is not None and len(sku) > 100:
-        errors.append("sku is at most 100 characters")
-    active = get("is_active").lower() or "true"
-    if active not in TRUE | FALSE:
-        errors.append(f"is_active must be true or false, got {active!r}")
-    if get("currency") and get("currency").lower() != currency:
-        errors.append(f"currency must be the store's ({currency}), got {get('currency')!r}")
-    if None in record:
-        errors.append("more fields than the header has")
-    return Row(
-        line=line,
-        name=name,
-        price=_amount(record.get("price") or "", "price", errors),
-        category_id=category_id or 0,
-        slug=slug,
-        sku=sku,
-        description=(record.get("description") or "").strip(),
-        stock=_amount(get("stock") or "0", "stock", errors),
-        is_active=active in TRUE,
-        errors=errors,
-    )
-
-
-def parse_rows(
-    lines: Iterable[str], categories: dict[str, int], currency: str
-) -> tuple[list[Row], list[ImportRowError]]:
-    reader = csv.DictReader(lines)
-    header = [h.strip() for h in reader.fieldnames or []]
-    reader.fieldnames = header
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [c for c in header if c not in KNOWN]
-    if missing or unknown:
-        problems = [f"missing column {c!r}" for c in missing]
-        problems += [f"unknown column {c!r}" for c in unknown]
-        return [], [ImportRowError(line=1, errors=problems)]
-    rows: list[Row] = []
-    errors: list[ImportRowError] = []
-    slugs: dict[str, int] = {}
-    skus: dict[str, int] = {}
-    try:
-        for record in reader:
-            row = _parse(record, reader.line_num, categories, currency)
-            for key, seen, what in ((row.slug, slugs, "slug"), (row.sku, skus, "sku")):
-                if key is not None and key in seen:
-                    row.errors.append(f"{what} {key!r} already used on line {seen[key]}")
-                elif key is not None:
-                    seen[key] = row.line
-            if row.errors:
-                errors.append(ImportRowError(line=row.line, errors=row.errors))
-            rows.append(row)
-    except csv.Error as exc:
-        errors.append(ImportRowError(line=reader.line_num, errors=[f"not valid CSV: {exc}"]))
-    return rows, errors
 
 
 async def _category_keys(session: AsyncSession) -> dict[str, int]:
@@ -144,70 +48,91 @@ async def _category_keys(session: AsyncSession) -> dict[str, int]:
     return keys
 
 
+async def _products_with(
+    session: AsyncSession, column: Any, keys: list[str]
+) -> list[tuple[Any, ...]]:
+    """(id, sku, slug, slug_<lang>...) of the products whose `column` is among `keys`."""
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        chunk = keys[start : start + LOOKUP_CHUNK]
+        rows = await session.execute(
+            select(Product.id, Product.sku, *SLUGS).where(column.in_(chunk))
+        )
+        found.extend(tuple(row) for row in rows)
+    return found
+
+
 async def _match_existing(session: AsyncSession, rows: list[Row]) -> list[ImportRowError]:
-    """Point each row at the product it updates (by SKU, else slug)."""
-    by_slug: dict[str, int] = {}
-    by_sku: dict[str, int] = {}
-    slug_of: dict[int, str] = {}
-    slugs = [r.slug for r in rows if r.slug]
+    """Point each row at the product it updates (by SKU, else main slug), keep the slugs it
+    does not give, and refuse slugs another product holds in any language."""
+    slugs = sorted({s for r in rows for s in r.slugs.values() if s})
     skus = [r.sku for r in rows if r.sku]
-    for column, keys in ((Product.slug, slugs), (Product.sku, skus)):
-        for start in range(0, len(keys), LOOKUP_CHUNK):
-            found = await session.execute(
-                select(Product.id, Product.slug, Product.sku).where(
-                    column.in_(keys[start : start + LOOKUP_CHUNK])
-                )
-            )
-            for product_id, slug, sku in found:
-                by_slug[slug] = product_id
-                slug_of[product_id] = slug
-                if sku is not None:
-                    by_sku[sku] = product_id
+    known: dict[int, tuple[Any, ...]] = {}
+    for column, keys in [(Product.sku, skus), *((c, slugs) for c in SLUGS)]:
+        for found in await _products_with(session, column, keys):
+            known[found[0]] = found
+    by_sku = {found[1]: pid for pid, found in known.items() if found[1] is not None}
+    owner = {slug: pid for pid, found in known.items() for slug in found[2:] if slug}
     errors = []
     for row in rows:
         sku_owner = by_sku.get(row.sku) if row.sku else None
-        slug_owner = by_slug.get(row.slug) if row.slug else None
-        if sku_owner and slug_owner and sku_owner != slug_owner:
-            message = f"sku {row.sku!r} and slug {row.slug!r} belong to two different products"
-            errors.append(ImportRowError(line=row.line, errors=[message]))
+        slug_owner = owner.get(row.slugs["slug"] or "")
+        if slug_owner is not None and known[slug_owner][2] != row.slugs["slug"]:
+            slug_owner = None  # the main slug is another product's language slug: see below
         row.target_id = sku_owner or slug_owner
-        if row.target_id is not None and row.slug is None:
-            row.slug = slug_of[row.target_id]
+        problems = []
+        if sku_owner and slug_owner and sku_owner != slug_owner:
+            problems.append(
+                f"sku {row.sku!r} and slug {row.slugs['slug']!r} belong to two different products"
+            )
+        for slug in row.slugs.values():
+            if slug and owner.get(slug) not in (None, row.target_id):
+                problems.append(f"slug {slug!r} belongs to another product")
+        if problems:
+            errors.append(ImportRowError(line=row.line, errors=problems))
+        if row.target_id is not None:
+            current = dict(zip(SLUG_KEYS, known[row.target_id][2:], strict=True))
+            for key, value in row.slugs.items():
+                if value is None and (key == "slug" or row.texts.get(f"name{key[4:]}")):
+                    row.slugs[key] = current[key]
     return errors
 
 
 async def _generate_slugs(session: AsyncSession, rows: list[Row]) -> None:
-    """New rows without a slug get one from their name, unique in the table and the file."""
-    taken = {r.slug for r in rows if r.slug}
-    pending = [r for r in rows if r.slug is None and r.target_id is None]
-    bases = sorted({slugify(r.name, fallback="product") for r in pending})
-    in_table: set[str] = set()
-    for start in range(0, len(bases), LOOKUP_CHUNK):
-        chunk = bases[start : start + LOOKUP_CHUNK]
-        in_table.update(
-            (await session.scalars(select(Product.slug).where(Product.slug.in_(chunk)))).all()
-        )
-    for row in pending:
-        base = slugify(row.name, fallback="product")
+    """Rows without a slug get one from their name (a language's from its name), unique in
+    the table's slug columns and in the file."""
+    taken = {s for r in rows for s in r.slugs.values() if s}
+    pending: list[tuple[Row, str, str]] = []
+    for row in rows:
+        if row.slugs["slug"] is None:
+            pending.append((row, "slug", slugify(row.name, fallback="product")))
+        for language in LANGUAGES:
+            name = row.texts.get(f"name_{language}")
+            if name and row.slugs.get(f"slug_{language}") is None:
+                pending.append((row, f"slug_{language}", slugify(name, fallback="product")))
+    bases = sorted({base for _row, _key, base in pending})
+    in_table = {
+        s for c in SLUGS for found in await _products_with(session, c, bases) for s in found[2:]
+    }
+    for row, key, base in pending:
         candidate = base
         if base in in_table:
-            candidate = await unique_slug(session, Product.slug, base, exclude_id=None)
+            candidate = await unique_slug(session, SLUGS, base, exclude_id=None)
         suffix = 2
         while candidate in taken:
             candidate = f"{base}-{suffix}"
             suffix += 1
         taken.add(candidate)
-        row.slug = candidate
+        row.slugs[key] = candidate
 
 
 def _insert(dialect: str) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-def _values(row: Row, currency: str, now: Any) -> dict[str, Any]:
+def _values(row: Row, currency: str, now: Any, present: list[str]) -> dict[str, Any]:
     values = {
         "name": row.name,
-        "slug": row.slug,
         "sku": row.sku,
         "description": row.description,
         "price": row.price,
@@ -217,13 +142,15 @@ def _values(row: Row, currency: str, now: Any) -> dict[str, Any]:
         "category_id": row.category_id,
         "created_at": now,
         "updated_at": now,
+        **{key: row.slugs.get(key) for key in SLUG_KEYS},
+        **{key: row.texts.get(key) for key in present if not key.startswith("slug_")},
     }
     if row.target_id is not None:
         values["id"] = row.target_id
     return values
 
 
-def _upsert(insert: Any, table: Table) -> Any:
+def _upsert(insert: Any, table: Table, present: list[str]) -> Any:
     """INSERT ... ON CONFLICT (id) DO UPDATE of rows that differ (unchanged rows are not
     rewritten), bumping sync_version if Stripe must hear of it."""
     statement = insert(table)
@@ -234,16 +161,17 @@ def _upsert(insert: Any, table: Table) -> Any:
         column.price != excluded.price,
         column.is_active != excluded.is_active,
     )
-    copied = ("name", "slug", "description", "price", "stock", "is_active", "category_id")
+    texts = [key for key in present if not key.startswith("slug_")]
+    copied = ("name", "description", "price", "stock", "is_active", "category_id", *SLUG_KEYS)
     changed = or_(
-        *(column[key] != excluded[key] for key in copied),
+        *(column[key].is_distinct_from(excluded[key]) for key in (*copied, *texts)),
         excluded.sku.is_not(None) & column.sku.is_distinct_from(excluded.sku),
     )
     return statement.on_conflict_do_update(
         index_elements=[column.id],
         where=changed,
         set_={
-            **{key: excluded[key] for key in copied},
+            **{key: excluded[key] for key in (*copied, *texts)},
             "sku": func.coalesce(excluded.sku, column.sku),
             "updated_at": excluded.updated_at,
             "sync_version": case(
@@ -257,16 +185,16 @@ def _upsert(insert: Any, table: Table) -> Any:
 
 
 async def _write(
-    session: AsyncSession, rows: list[Row], progress: Progress | None
+    session: AsyncSession, rows: list[Row], present: list[str], progress: Progress | None
 ) -> tuple[int, int]:
     """Two statements, each compiled once and executed for chunks of rows (executemany)."""
     insert = _insert(session.get_bind().dialect.name)
     table = cast(Table, Product.__table__)
     currency, now = get_settings().store_currency, utcnow()
-    new = [_values(r, currency, now) for r in rows if r.target_id is None]
-    old = [_values(r, currency, now) for r in rows if r.target_id is not None]
+    new = [_values(r, currency, now, present) for r in rows if r.target_id is None]
+    old = [_values(r, currency, now, present) for r in rows if r.target_id is not None]
     done = 0
-    for statement, values in ((insert(table), new), (_upsert(insert, table), old)):
+    for statement, values in ((insert(table), new), (_upsert(insert, table, present), old)):
         for start in range(0, len(values), CHUNK):
             chunk = values[start : start + CHUNK]
             await session.execute(statement, chunk)
@@ -280,13 +208,16 @@ async def import_products(
     session: AsyncSession, lines: Iterable[str], *, progress: Progress | None = None
 ) -> ImportReport:
     """Validate every row; if all are good, upsert them all (flushes, never commits)."""
-    currency = get_settings().store_currency
-    rows, errors = parse_rows(lines, await _category_keys(session), currency)
+    settings = get_settings()
+    rows, present, errors = parse_rows(
+        lines, await _category_keys(session), settings.store_currency, settings.store_language
+    )
     if not errors:
         errors = await _match_existing(session, rows)
     if errors:
         return ImportReport(rows=len(rows), created=0, updated=0, errors=errors)
     await _generate_slugs(session, rows)
-    created, updated = await _write(session, rows, progress)
+    created, updated = await _write(session, rows, present, progress)
+    await record_words(session, (text for r in rows for text in (r.name, *r.texts.values())))
     session.expire_all()
     return ImportReport(rows=len(rows), created=created, updated=updated, errors=[])

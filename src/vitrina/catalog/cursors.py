@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from vitrina.catalog.schemas import ProductSort
+from vitrina.catalog.words import has_words
 from vitrina.errors import Unprocessable
 from vitrina.kit.bounds import MAX_INT
 
@@ -23,6 +24,32 @@ def encode_cursor(sort: ProductSort, values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def with_query(cursor: str, query: str) -> str:
+    """`cursor` carrying the corrected query its pages list ("Did you mean", applied)."""
+    data = _payload(cursor)
+    data["q"] = query
+    raw = json.dumps(data, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def query_of(cursor: str) -> str | None:
+    """The corrected query a cursor carries, if any (a cursor we did not make: None)."""
+    try:
+        found = _payload(cursor).get("q")
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return None
+    if not isinstance(found, str) or not has_words(found):
+        return None
+    return found[:200].replace("\x00", " ")
+
+
+def _payload(cursor: str) -> dict[str, Any]:
+    data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    if not isinstance(data, dict):
+        raise ValueError("not a cursor")
+    return data
+
+
 def _iso(moment: datetime) -> str:
     """SQLite hands times back naive; they are UTC like every time the store writes."""
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
@@ -31,8 +58,7 @@ def _iso(moment: datetime) -> str:
 def decode_cursor(cursor: str, sort: ProductSort) -> list[Any]:
     """The key values a cursor carries; 422 for a cursor that is not one of ours."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
+        data = _payload(cursor)
         values = data["v"]
         size = 4 if sort is ProductSort.RELEVANCE else 2
         if data["s"] != sort.value or not isinstance(values, list) or len(values) != size:

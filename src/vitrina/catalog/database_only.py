@@ -1,7 +1,8 @@
 """Schema objects that migrations create on PostgreSQL only and the ORM models leave out.
 
-Full-text search lives in `products.search_vector` (generated column, GIN index). SQLite has
-no tsvector, so the models cannot declare it; autogenerate must not propose dropping it.
+Full-text search lives in `products.search_vector` (generated column, GIN index), and the
+word list for "Did you mean" has a trigram index (pg_trgm). SQLite has neither, so the models
+cannot declare them; autogenerate must not propose dropping them.
 """
 
 from __future__ import annotations
@@ -9,7 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 DATABASE_ONLY = frozenset(
-    {("products", "search_vector"), ("products", "ix_products_search_vector")}
+    {
+        ("products", "search_vector"),
+        ("products", "ix_products_search_vector"),
+        ("search_words", "ix_search_words_trigrams"),
+    }
 )
 
 

@@ -1,4 +1,5 @@
-"""A demo catalog: categories, products with descriptions, prices and stock, placeholder images.
+"""A demo catalog: categories, products with descriptions, prices and stock, placeholder images,
+named in English and Russian (`demo_words.py`; the store's language in the main fields).
 
 Small catalogs go through the ORM with a generated image each (a gradient with the product's
 initials, drawn by Pillow; nothing is downloaded). Large ones skip images and are streamed:
@@ -19,69 +20,24 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from sqlalchemy import exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vitrina.catalog.demo_words import (
+    ADJECTIVES,
+    CATEGORIES_RU,
+    COLOURS,
+    MATERIALS,
+    TREE,
+    description_ru,
+    name_ru,
+    vocabulary_texts,
+)
 from vitrina.catalog.images import media_path
 from vitrina.catalog.models import Category, Product, ProductImage
 from vitrina.catalog.slugs import slugify
+from vitrina.catalog.words import record_words
 from vitrina.config import get_settings
 from vitrina.kit.clock import utcnow
+from vitrina.kit.languages import LANGUAGES, Language
 
-TREE: dict[str, dict[str, list[str]]] = {
-    "Home": {
-        "Kitchen": ["Mug", "Kettle", "Teapot", "Bowl", "Knife", "Pan", "Cutting Board"],
-        "Furniture": ["Chair", "Stool", "Side Table", "Bookshelf", "Bench"],
-        "Lighting": ["Desk Lamp", "Pendant Light", "Candle Holder", "Floor Lamp"],
-    },
-    "Garden": {
-        "Tools": ["Trowel", "Pruner", "Rake", "Watering Can", "Hose Reel"],
-        "Plants": ["Planter", "Seed Kit", "Herb Pot", "Trellis"],
-    },
-    "Clothing": {
-        "Shirts": ["Shirt", "T-Shirt", "Polo", "Overshirt"],
-        "Shoes": ["Sneaker", "Boot", "Sandal", "Loafer"],
-    },
-    "Electronics": {
-        "Audio": ["Headphones", "Speaker", "Turntable", "Earbuds"],
-        "Computers": ["Keyboard", "Mouse", "Monitor Stand", "USB Hub"],
-    },
-    "Books": {"Fiction": ["Novel", "Short Stories"], "Cooking": ["Cookbook", "Baking Guide"]},
-}
-ADJECTIVES = [
-    "Classic",
-    "Rustic",
-    "Modern",
-    "Compact",
-    "Deluxe",
-    "Everyday",
-    "Nordic",
-    "Vintage",
-    "Handmade",
-    "Sturdy",
-    "Light",
-    "Quiet",
-    "Bright",
-    "Soft",
-    "Travel",
-    "Studio",
-]
-MATERIALS = [
-    "Oak",
-    "Walnut",
-    "Steel",
-    "Ceramic",
-    "Linen",
-    "Cotton",
-    "Brass",
-    "Bamboo",
-    "Glass",
-    "Stone",
-    "Copper",
-    "Wool",
-    "Leather",
-    "Maple",
-    "Cork",
-    "Porcelain",
-]
-COLOURS = ["black", "white", "sage green", "terracotta", "navy", "sand", "charcoal", "ochre"]
 PALETTE = [
     (231, 111, 81), (42, 157, 143), (233, 196, 106), (38, 70, 83), (244, 162, 97),
     (131, 56, 236), (58, 134, 255), (255, 0, 110), (6, 214, 160), (17, 138, 178),
@@ -94,21 +50,60 @@ LONG_TIMEOUT = 3600.0
 Progress = Callable[[int, int], None]
 
 
-async def _categories(session: AsyncSession) -> dict[int, list[str]]:
+def _in_languages(texts: dict[Language, dict[str, str]], store: Language) -> dict[str, str]:
+    """Columns for text in every language: the store's in the main fields."""
+    columns = dict(texts[store])
+    for language in LANGUAGES:
+        if language != store:
+            columns.update({f"{key}_{language}": value for key, value in texts[language].items()})
+    return columns
+
+
+async def _categories(session: AsyncSession, store: Language) -> dict[int, list[str]]:
     """Create the tree; returns the leaf categories' ids with their product nouns."""
     leaves: dict[int, list[str]] = {}
+
+    def texts(name: str, slug_source: tuple[str, str], description: tuple[str, str]) -> Any:
+        return _in_languages(
+            {
+                "en": {
+                    "name": name,
+                    "slug": slugify(slug_source[0], fallback="c"),
+                    "description": description[0],
+                },
+                "ru": {
+                    "name": CATEGORIES_RU[name],
+                    "slug": slugify(slug_source[1], fallback="c"),
+                    "description": description[1],
+                },
+            },
+            store,
+        )
+
     for position, (root_name, children) in enumerate(TREE.items()):
-        root = Category(name=root_name, slug=slugify(root_name, fallback="c"), position=position)
-        root.description = f"Everything {root_name.lower()}."
+        root_ru = CATEGORIES_RU[root_name]
+        root = Category(
+            position=position,
+            **texts(
+                root_name,
+                (root_name, root_ru),
+                (f"Everything {root_name.lower()}.", f"{root_ru}: всё, что нужно."),
+            ),
+        )
         session.add(root)
         await session.flush()
         for child_position, (name, nouns) in enumerate(children.items()):
             child = Category(
-                name=name,
-                slug=slugify(f"{root_name} {name}", fallback="c"),
                 parent_id=root.id,
                 position=child_position,
-                description=f"{name} chosen for everyday use.",
+                **texts(
+                    name,
+                    (f"{root_name} {name}", f"{root_ru} {CATEGORIES_RU[name]}"),
+                    (
+                        f"{name} chosen for everyday use.",
+                        f"{CATEGORIES_RU[name]}: выбрано для каждого дня.",
+                    ),
+                ),
             )
             session.add(child)
             await session.flush()
@@ -117,27 +112,45 @@ async def _categories(session: AsyncSession) -> dict[int, list[str]]:
 
 
 def _product_rows(
-    leaves: dict[int, list[str]], count: int, currency: str, now: datetime, seed: int = 7
+    leaves: dict[int, list[str]],
+    count: int,
+    currency: str,
+    now: datetime,
+    store: Language,
+    seed: int = 7,
 ) -> Iterator[dict[str, Any]]:
     rng = random.Random(seed)  # noqa: S311 (demo data, not secrets)
     leaf_ids = list(leaves)
+    adjectives, materials, colours = list(ADJECTIVES), list(MATERIALS), list(COLOURS)
     for number in range(1, count + 1):
         category_id = rng.choice(leaf_ids)
         noun = rng.choice(leaves[category_id])
-        adjective, material = rng.choice(ADJECTIVES), rng.choice(MATERIALS)
-        name = f"{adjective} {material} {noun}"
+        adjective, material = rng.choice(adjectives), rng.choice(materials)
+        name, russian = f"{adjective} {material} {noun}", name_ru(adjective, material, noun)
         if count > 200:
-            name = f"{name} {number}"
-        colour = rng.choice(COLOURS)
+            name, russian = f"{name} {number}", f"{russian} {number}"
+        colour, days = rng.choice(colours), rng.randint(1, 5)
         description = (
             f"A {adjective.lower()} {noun.lower()} in {material.lower()}, finished in {colour}. "
-            f"Made to last; ships in {rng.randint(1, 5)} days."
+            f"Made to last; ships in {days} days."
         )
+
+        suffix = f" {number}" if count <= 200 else ""
+        texts: dict[Language, dict[str, str]] = {
+            "en": {
+                "name": name,
+                "slug": slugify(name + suffix, fallback="product"),
+                "description": description,
+            },
+            "ru": {
+                "name": russian,
+                "slug": slugify(russian + suffix, fallback="product"),
+                "description": description_ru(adjective, material, noun, colour, days),
+            },
+        }
         yield {
-            "name": name,
-            "slug": slugify(f"{name} {number}" if count <= 200 else name, fallback="product"),
+            **_in_languages(texts, store),
             "sku": f"VT-{number:07d}",
-            "description": description,
             "price": rng.choice([rng.randint(5, 99) * 100 + 99, rng.randint(100, 2000) * 100]),
             "currency": currency,
             "stock": 0 if rng.random() < 0.08 else rng.randint(1, 250),
@@ -214,11 +227,11 @@ async def _with_copy(
     await raw.execute("SET LOCAL maintenance_work_mem = '256MB'")
     for index in indexes:
         await raw.execute(f'DROP INDEX "{index["indexname"]}"')
-    columns = ["name", "slug", "sku", "description", "price", "currency", "stock", "is_active",
-               "category_id", "created_at", "updated_at"]  # fmt: skip
     done = 0
     batch: list[tuple[Any, ...]] = []
+    columns: list[str] = []
     for row in rows:
+        columns = columns or [*row, "updated_at"]
         row["updated_at"] = row["created_at"]
         batch.append(tuple(row[c] for c in columns))
         if len(batch) == COPY_BATCH or done + len(batch) == count:
@@ -268,8 +281,11 @@ async def generate_demo_catalog(
     """
     if products <= 0 or await session.scalar(select(exists().where(Product.id.is_not(None)))):
         return 0
-    leaves = await _categories(session)
-    rows = _product_rows(leaves, products, get_settings().store_currency, utcnow())
+    settings = get_settings()
+    leaves = await _categories(session, settings.store_language)
+    rows = _product_rows(
+        leaves, products, settings.store_currency, utcnow(), settings.store_language
+    )
     if products <= IMAGE_LIMIT:
         await _with_orm(session, rows, with_images)
         if progress:
@@ -278,4 +294,5 @@ async def generate_demo_catalog(
         await _with_copy(session, rows, products, progress)
     else:
         await _with_inserts(session, rows, products, progress)
+    await record_words(session, vocabulary_texts())
     return products

@@ -6,10 +6,13 @@ sort, whether a text search is involved (and on SQLite, how many words), and whi
 first use with bound parameters; `search.py` binds the request's values. Building a
 statement and computing its cache key cost more than running it, on the busiest request.
 
-PostgreSQL searches `products.search_vector`, a stored generated `tsvector` (name weighted A,
-description B) with a GIN index, made by migration 0003 and absent from the ORM model because
-SQLite has no equivalent. SQLite falls back to LIKE over name and description. Either way
-relevance puts name hits first.
+PostgreSQL searches `products.search_vector`, a stored generated `tsvector` (every language's
+name weighted A, description B, through the `russian` configuration: Russian stems for
+Cyrillic words, English ones for ASCII words) with a GIN index, made by the migrations and
+absent from the ORM model because SQLite has no equivalent. SQLite falls back to LIKE over
+the same text, lower-cased by Python (`vitrina_lower`: SQLite's own lower() knows only
+ASCII), each word cut to its Snowball stem (`stems.py`). Either way relevance puts name hits
+first. Names and slugs are read in the shopper's language (`translations.shown`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
-    or_,
     select,
     tuple_,
     union_all,
@@ -40,9 +42,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 
 from vitrina.catalog.models import Product, ProductImage
 from vitrina.catalog.schemas import ProductSort, image_fields
+from vitrina.catalog.translations import shown
+from vitrina.kit.languages import LANGUAGES, Language
 from vitrina.reads import Row
 
-TEXT_SEARCH_CONFIG = "english"
+TEXT_SEARCH_CONFIG = "russian"
 SEARCH_VECTOR = literal_column("products.search_vector", type_=TSVECTOR)
 _products = Product.__table__
 _images = ProductImage.__table__
@@ -85,19 +89,42 @@ def image_of(row: Row) -> dict[str, Any] | None:
     )
 
 
-LISTED = (
-    _p.id,
+def listed_columns(language: Language) -> tuple[ColumnElement[Any], ...]:
+    """What a list shows, in `language`, the thumbnail (first image) joined in the same query."""
+    return (
+        _p.id,
+        shown(_products, "name", language),
+        shown(_products, "slug", language),
+        _p.price,
+        _p.currency,
+        _p.stock,
+        _p.is_active,
+        _p.category_id,
+        _p.created_at,
+        *IMAGE_COLUMNS,
+    )
+
+
+def shown_name(language: Language) -> ColumnElement[Any]:
+    """The name a list in `language` sorts by (indexed: ix_products_active_name_<lang>)."""
+    return func.coalesce(_p[f"name_{language}"], _p.name)
+
+
+def _lowered(*columns: ColumnElement[Any]) -> ColumnElement[Any]:
+    """SQLite: the columns' text joined and lower-cased by Python (Unicode-aware)."""
+    joined = columns[0]
+    for column in columns[1:]:
+        joined = joined.op("||")(" ").op("||")(func.coalesce(column, ""))
+    return func.vitrina_lower(joined)
+
+
+_SQLITE_NAMES = _lowered(_p.name, *(_p[f"name_{language}"] for language in LANGUAGES))
+_SQLITE_TEXT = _lowered(
     _p.name,
-    _p.slug,
-    _p.price,
-    _p.currency,
-    _p.stock,
-    _p.is_active,
-    _p.category_id,
-    _p.created_at,
-    *IMAGE_COLUMNS,
+    *(_p[f"name_{language}"] for language in LANGUAGES),
+    _p.description,
+    *(_p[f"description_{language}"] for language in LANGUAGES),
 )
-"""What a list shows, the thumbnail (first image) joined in the same query."""
 _LIMIT = bindparam("limit", type_=Integer)
 
 
@@ -111,6 +138,7 @@ class Shape:
     """What a list statement depends on besides its values; one statement per shape."""
 
     dialect: str
+    language: Language
     words: int  # 0: no text search; PostgreSQL: 1 (the whole query); SQLite: LIKEs per word
     sort: ProductSort
     categories: int  # 0: any category, 1: one, 2: several
@@ -141,20 +169,12 @@ def _text_filter(shape: Shape) -> ColumnElement[bool]:
     """The WHERE condition for a search query."""
     if shape.dialect == "postgresql":
         return SEARCH_VECTOR.op("@@")(_tsquery())
-    return and_(
-        *(
-            or_(
-                func.lower(_p.name).like(pattern, escape="\\"),
-                func.lower(_p.description).like(pattern, escape="\\"),
-            )
-            for pattern in _word_patterns(shape)
-        )
-    )
+    return and_(*(_SQLITE_TEXT.like(pattern, escape="\\") for pattern in _word_patterns(shape)))
 
 
 def _rank_source(shape: Shape) -> ColumnElement[Any]:
-    """What relevance is computed from: the search vector, or on SQLite the name."""
-    return SEARCH_VECTOR if shape.dialect == "postgresql" else _p.name
+    """What relevance is computed from: the search vector, or on SQLite the names."""
+    return SEARCH_VECTOR if shape.dialect == "postgresql" else _SQLITE_NAMES
 
 
 def _rank(shape: Shape, source: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -164,13 +184,12 @@ def _rank(shape: Shape, source: ColumnElement[Any]) -> ColumnElement[Any]:
         name_hit = func.ts_filter(source, literal_column("'{a}'")).op("@@")(query)
         return func.ts_rank(source, query, 32) + case((name_hit, 1.0), else_=0.0)
     hits = [
-        case((func.lower(source).like(pattern, escape="\\"), 1), else_=0)
-        for pattern in _word_patterns(shape)
+        case((source.like(pattern, escape="\\"), 1), else_=0) for pattern in _word_patterns(shape)
     ]
     return sum(hits, literal(0))
 
 
-def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
+def conditions(shape: Shape) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if not shape.include_inactive:
         conditions.append(_p.is_active.is_(True))
@@ -193,19 +212,19 @@ def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _order_for(sort: ProductSort) -> _Order:
+def _order_for(sort: ProductSort, language: Language) -> _Order:
     if sort is ProductSort.PRICE_ASC:
         return _Order((_p.price, _p.id), descending=False)
     if sort is ProductSort.PRICE_DESC:
         return _Order((_p.price, _p.id), descending=True)
     if sort is ProductSort.NAME:
-        return _Order((_p.name, _p.id), descending=False)
+        return _Order((shown_name(language), _p.id), descending=False)
     return _Order((_p.created_at, _p.id), descending=True)
 
 
-def _listed(query: Select[Any]) -> Select[Any]:
+def _listed(query: Select[Any], language: Language) -> Select[Any]:
     """`query` (over products) selecting the listed columns and the thumbnail."""
-    return query.with_only_columns(*LISTED).outerjoin_from(
+    return query.with_only_columns(*listed_columns(language)).outerjoin_from(
         _products, _images, _i.id == _FIRST_IMAGE
     )
 
@@ -214,22 +233,26 @@ def _listed(query: Select[Any]) -> Select[Any]:
 def statement(shape: Shape) -> Select[Any]:
     """The statement for a shape, built on first use and kept: building one and computing
     its cache key cost more than binding values to it."""
-    base = select(_p.id).where(*_conditions(shape))
+    base = select(_p.id).where(*conditions(shape))
     if shape.sort is ProductSort.RELEVANCE:
         return _relevance_statement(shape, base)
-    order = _order_for(shape.sort)
+    order = _order_for(shape.sort, shape.language)
     if shape.page == "after":
-        after = tuple_(
-            bindparam("after_key", type_=order.keys[0].type), bindparam("after_id", type_=Integer)
-        )
+        key_type = String() if shape.sort is ProductSort.NAME else order.keys[0].type
+        after = tuple_(bindparam("after_key", type_=key_type), bindparam("after_id", type_=Integer))
         keys = tuple_(*order.keys)
         base = base.where(keys < after if order.descending else keys > after)
     ordering = [k.desc() if order.descending else k.asc() for k in order.keys]
-    query = _merge_active_and_inactive(base, ordering) if shape.include_inactive else _listed(base)
+    if shape.include_inactive:
+        query = _merge_active_and_inactive(base, ordering, shape.language)
+    else:
+        query = _listed(base, shape.language)
     return query.order_by(*ordering).limit(_LIMIT)
 
 
-def _merge_active_and_inactive(query: Select[Any], ordering: Sequence[Any]) -> Select[Any]:
+def _merge_active_and_inactive(
+    query: Select[Any], ordering: Sequence[Any], language: Language
+) -> Select[Any]:
     """Staff lists take the first rows of the active and of the inactive products, each in
     index order (the listing indexes lead with is_active), and merge those few; sorting the
     whole table instead costs a scan of every row."""
@@ -238,7 +261,45 @@ def _merge_active_and_inactive(query: Select[Any], ordering: Sequence[Any]) -> S
         for state in (True, False)
     ]
     first_ids = union_all(*(select(branch.c.id) for branch in branches)).subquery()
-    return _listed(select(_p.id)).join_from(_products, first_ids, first_ids.c.id == _p.id)
+    listed = _listed(select(_p.id), language)
+    return listed.join_from(_products, first_ids, first_ids.c.id == _p.id)
+
+
+def _window(shape: Shape, base: Select[Any]) -> Any:
+    """The RELEVANCE_WINDOW most recent matches (id, rank source).
+
+    On PostgreSQL a word the planner has no statistics for (a misspelling, a rare word) is
+    estimated at about half a percent of the catalogue, so it would walk the primary key
+    backwards expecting to meet 500 matches soon, and read all of a million rows (1.3 s)
+    when there are none. So the window is read in two parts: the matches among the newest
+    `slice` ids (an early-stopping walk there is bounded by the slice), and only if those are
+    fewer than the window, the older matches through the full-text index (`id + 0` takes the
+    primary key's order away, so the planner gathers matches instead of walking): sparse
+    words have few matches, and absent ones none."""
+    limit = bindparam("window", type_=Integer)
+    source = _rank_source(shape).label("source")
+    if shape.dialect != "postgresql":
+        return base.add_columns(source).order_by(_p.id.desc()).limit(limit).subquery("window")
+    floor = select(func.max(_p.id)).scalar_subquery() - bindparam("slice", type_=Integer)
+    recent = (
+        base.add_columns(source).where(_p.id > floor).order_by(_p.id.desc()).limit(limit)
+    ).cte("recent")
+    found = select(func.count()).select_from(recent).scalar_subquery()
+    older = (
+        base.add_columns(source)
+        .where(_p.id <= floor, found < limit)
+        .order_by((_p.id + 0).desc())
+        .limit(limit)
+        .subquery("older")
+    )
+    both = union_all(select(recent.c.id, recent.c.source), select(older.c.id, older.c.source))
+    parts = both.subquery("parts")
+    return (
+        select(parts.c.id, parts.c.source)
+        .order_by(parts.c.id.desc())
+        .limit(limit)
+        .subquery("window")
+    )
 
 
 def _relevance_statement(shape: Shape, base: Select[Any]) -> Select[Any]:
@@ -249,21 +310,16 @@ def _relevance_statement(shape: Shape, base: Select[Any]) -> Select[Any]:
     500 rows) and joins the listed columns and thumbnails for the page's rows only."""
     if shape.page == "older":
         older = base.where(_p.id < bindparam("older_than", type_=Integer))
-        return _listed(older).order_by(_p.id.desc()).limit(_LIMIT)
+        return _listed(older, shape.language).order_by(_p.id.desc()).limit(_LIMIT)
     if shape.page == "ranked":
         rank = _rank(shape, _rank_source(shape))
-        ranked = _listed(base).add_columns(rank.label("rank"))
+        ranked = _listed(base, shape.language).add_columns(rank.label("rank"))
         ranked = ranked.where(
             _p.id.between(bindparam("low", type_=Integer), bindparam("high", type_=Integer)),
             tuple_(rank, _p.id) < tuple_(bindparam("rank_after"), bindparam("id_after")),
         )
         return ranked.order_by(rank.desc(), _p.id.desc()).limit(_LIMIT)
-    window = (
-        base.add_columns(_rank_source(shape).label("source"))
-        .order_by(_p.id.desc())
-        .limit(bindparam("window", type_=Integer))
-        .subquery("window")
-    )
+    window = _window(shape, base)
     rank = _rank(shape, window.c.source)
     best = (
         select(
@@ -277,7 +333,7 @@ def _relevance_statement(shape: Shape, base: Select[Any]) -> Select[Any]:
         .subquery("best")
     )
     first = (
-        _listed(select(_p.id))
+        _listed(select(_p.id), shape.language)
         .add_columns(best.c.rank, best.c.low, best.c.high)
         .join_from(_products, best, best.c.id == _p.id)
     )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.accounts.dependencies import StaffUser
 from vitrina.catalog import categories as service
 from vitrina.catalog.schemas import CategoryCreate, CategoryNode, CategoryOut, CategoryUpdate
+from vitrina.catalog.translations import asked_language
 from vitrina.db import ReaderDep, SessionDep, db_helper
 from vitrina.errors import ERROR_RESPONSE
+from vitrina.kit.languages import Language
 
 router = APIRouter(tags=["catalog"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -19,27 +21,36 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _out(session: AsyncSession, category_id: int) -> CategoryOut:
+async def _out(
+    session: AsyncSession, category_id: int, language: Language | None = None
+) -> CategoryOut:
     category = await service.find_category(session, category_id)
-    node = await service.subtree(session, category)
-    return CategoryOut(
-        **node.model_dump(), breadcrumb=await service.breadcrumb(session, category.id)
-    )
+    node = await service.subtree(session, category, language)
+    trail = await service.breadcrumb(session, category.id, language)
+    return service.category_out(node, category, trail)
+
+
+def _language(request: Request, lang: Language | None) -> Language:
+    return asked_language(lang, request.headers.get("accept-language"))
 
 
 @router.get("/categories", response_model=list[CategoryNode])
-async def list_categories(reader: ReaderDep) -> list[CategoryNode]:
-    """Every category as a tree."""
-    return await service.category_tree(reader)
+async def list_categories(
+    request: Request, reader: ReaderDep, lang: Language | None = None
+) -> list[CategoryNode]:
+    """Every category as a tree, named in `lang` (else Accept-Language, else the store's)."""
+    return await service.category_tree(reader, _language(request, lang))
 
 
 @router.get("/categories/{id_or_slug}", response_model=CategoryOut, responses=ERRORS)
-async def get_category(reader: ReaderDep, id_or_slug: str) -> CategoryOut:
-    """A category with its subcategories and breadcrumb; its products are
-    `GET /products?category=...` (subcategories' products included)."""
+async def get_category(
+    request: Request, reader: ReaderDep, id_or_slug: str, lang: Language | None = None
+) -> CategoryOut:
+    """A category (by id or its slug in any language) with its subcategories and
+    breadcrumb; its products are `GET /products?category=...` (subcategories' included)."""
     async with db_helper.session_over(reader) as session:
         category = await service.find_category(session, id_or_slug)
-        return await _out(session, category.id)
+        return await _out(session, category.id, _language(request, lang))
 
 
 @router.post(

@@ -21,10 +21,12 @@ from vitrina.catalog.schemas import (
     StaffProductOut,
     StockChange,
 )
+from vitrina.catalog.translations import asked_language
 from vitrina.catalog.uploads import read_limited
 from vitrina.config import SettingsDep
 from vitrina.db import SessionDep, db_helper
 from vitrina.errors import ERROR_RESPONSE
+from vitrina.kit.languages import Language
 from vitrina.kit.query_model import openapi_query, query_model
 
 router = APIRouter(tags=["catalog"])
@@ -50,22 +52,34 @@ async def list_products(request: Request, token: BearerToken) -> Response:
     Inactive products are listed only for staff asking `include_inactive=true`.
     """
     params = query_model(ProductQuery, request)
+    language = asked_language(params.lang, request.headers.get("accept-language"))
     async with db_helper.reading() as reader:
         user = await optional_user(reader, token)
         if params.include_inactive and not (user is not None and user.is_staff):
             params = params.model_copy(update={"include_inactive": False})
-        listed = await service.list_products(reader, params)
-    return Response(listed.json(), media_type="application/json")
+        listed = await service.list_products(reader, params, language)
+    return Response(listed.json(), media_type="application/json", headers=_about(language))
+
+
+def _about(language: Language) -> dict[str, str]:
+    """Headers of a response whose text is in `language`, chosen by Accept-Language too."""
+    return {"Content-Language": language, "Vary": "Accept-Language"}
 
 
 @router.get("/products/{id_or_slug}", response_model=StaffProductOut | ProductOut, responses=ERRORS)
-async def get_product(id_or_slug: str, token: BearerToken) -> Response:
-    """A product with its images and category breadcrumb. Inactive: 404 except for staff."""
+async def get_product(
+    request: Request, id_or_slug: str, token: BearerToken, lang: Language | None = None
+) -> Response:
+    """A product (by id or its slug in any language) with its images and category
+    breadcrumb, in `lang` (else Accept-Language, else the store's language). Inactive: 404
+    except for staff."""
+    language = asked_language(lang, request.headers.get("accept-language"))
     async with db_helper.reading() as reader:
         user = await optional_user(reader, token)
-        page = await product_page(reader, id_or_slug, staff=user is not None and user.is_staff)
+        staff = user is not None and user.is_staff
+        page = await product_page(reader, id_or_slug, staff=staff, language=language)
     # Already a validated model: sent as it is rather than checked against both schemas again.
-    return Response(page.model_dump_json(), media_type="application/json")
+    return Response(page.model_dump_json(), media_type="application/json", headers=_about(language))
 
 
 async def _staff_view(session: SessionDep, product_id: int) -> ProductOut:

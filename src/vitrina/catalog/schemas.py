@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vitrina.catalog.models import ProductImage
 from vitrina.kit.bounds import MAX_INT
+from vitrina.kit.languages import Language
 from vitrina.kit.stripe_sync import SyncState
 
 Id = Annotated[int, Field(strict=True, ge=1, le=MAX_INT)]
@@ -43,6 +44,13 @@ class ProductQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=1000)
     limit: Annotated[int, Field(ge=1, le=100)] = 24
     include_inactive: bool = False
+    lang: Language | None = Field(
+        default=None, description="Names in this language (else Accept-Language, else the store's)."
+    )
+    facets: bool = Field(
+        default=False,
+        description="On a first page, also count the matches (`total`) and group them (`facets`).",
+    )
 
 
 class ImageOut(BaseModel):
@@ -91,6 +99,32 @@ def image_fields(
     }
 
 
+OptionalName = Annotated[str, Field(max_length=300)] | None
+OptionalSlug = Annotated[str, Field(max_length=300)] | None
+
+
+class TranslationsIn(BaseModel):
+    """The text per language (`name_ru`, ...); empty or null: none (the main text shows)."""
+
+    name_en: OptionalName = None
+    name_ru: OptionalName = None
+    description_en: str | None = None
+    description_ru: str | None = None
+    slug_en: OptionalSlug = None
+    slug_ru: OptionalSlug = None
+
+
+class TranslationsOut(BaseModel):
+    """The text per language as stored (the store's language: the main fields)."""
+
+    name_en: str | None
+    name_ru: str | None
+    description_en: str | None
+    description_ru: str | None
+    slug_en: str | None
+    slug_ru: str | None
+
+
 class CategoryRef(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -106,11 +140,12 @@ class CategoryNode(CategoryRef):
     children: list[CategoryNode] = []
 
 
-class CategoryOut(CategoryNode):
+class CategoryOut(CategoryNode, TranslationsOut):
     breadcrumb: list[CategoryRef] = []
+    slugs: dict[Language, str] = Field(description="The category's slug in each language.")
 
 
-class CategoryCreate(BaseModel):
+class CategoryCreate(TranslationsIn):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     slug: str | None = None
     parent_id: Id | None = None
@@ -118,7 +153,7 @@ class CategoryCreate(BaseModel):
     position: Position = 0
 
 
-class CategoryUpdate(BaseModel):
+class CategoryUpdate(TranslationsIn):
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     slug: str | None = None
     parent_id: Id | None = None
@@ -126,7 +161,7 @@ class CategoryUpdate(BaseModel):
     position: Position | None = None
 
 
-class ProductCreate(BaseModel):
+class ProductCreate(TranslationsIn):
     name: Name
     category_id: Id
     price: MinorUnits
@@ -137,7 +172,7 @@ class ProductCreate(BaseModel):
     is_active: bool = True
 
 
-class ProductUpdate(BaseModel):
+class ProductUpdate(TranslationsIn):
     """PATCH: only the fields sent are changed."""
 
     name: Name | None = None
@@ -178,11 +213,46 @@ class ProductListItem(BaseModel):
     created_at: datetime
 
 
+class CategoryFacet(BaseModel):
+    id: int
+    name: str
+    slug: str
+    count: int
+
+
+class PriceFacet(BaseModel):
+    min_price: int | None = Field(description="Minor units, inclusive; null: no lower bound.")
+    max_price: int | None = Field(description="Minor units, exclusive; null: no upper bound.")
+    count: int
+
+
+class Facets(BaseModel):
+    """Matches per category and per price range, among the matches counted (`total`)."""
+
+    categories: list[CategoryFacet]
+    prices: list[PriceFacet]
+
+
 class ProductPage(BaseModel):
     items: list[ProductListItem]
     next_cursor: str | None
     total: int | None = Field(
-        default=None, description="An estimate when known; omitted on filtered lists."
+        default=None,
+        description="Matches, counted on a first page asked with facets=true, up to 10,000 "
+        "(1,000 for a text search); null otherwise.",
+    )
+    total_capped: bool = Field(
+        default=False,
+        description="There are more matches than `total` (show '10,000+'); the facet counts "
+        "are then counts among the first `total` matches.",
+    )
+    facets: Facets | None = None
+    suggestion: str | None = Field(
+        default=None, description='"Did you mean": a corrected query that finds more.'
+    )
+    corrected: bool = Field(
+        default=False,
+        description="The query found nothing, so the items are the suggestion's matches.",
     )
 
 
@@ -202,9 +272,14 @@ class ProductOut(BaseModel):
     images: list[ImageOut]
     created_at: datetime
     updated_at: datetime
+    language: Language = Field(description="The language of name, description and slug.")
+    slugs: dict[Language, str] = Field(
+        description="The product's slug in each language (alternate URLs); `slug` is "
+        "the canonical one for `language`."
+    )
 
 
-class StaffProductOut(ProductOut):
+class StaffProductOut(ProductOut, TranslationsOut):
     sync_state: SyncState
     sync_error: str | None
     stripe_id: str | None

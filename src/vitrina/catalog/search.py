@@ -3,14 +3,18 @@
 
 Pages are keyset-paginated: the opaque cursor holds the sort key of the last row shown, so a
 deep page costs what the first does and rows added meanwhile never shift or repeat a page.
-No COUNT(*) is run: `total` is left out. Relevance ranks a bounded window of matches (see
-`_relevance_page`) so that a broad word does not score half the catalog on every request.
-Rows are plain (Core), the first image joined in, and the API serialises them directly.
+Counting is bounded and asked for (`facets=true`, `facets.py`). Relevance ranks a bounded
+window of matches (see `_relevance_page`) so that a broad word does not score half the
+catalog on every request. A search that finds fewer than FEW products tries a spelling
+correction (`suggestions.py`): offered as `suggestion` when it finds more, and listed in
+place of the query (`corrected`) when the query found nothing; the cursor then carries the
+corrected query. A query of symbols only (`%`, `_`, `*`, `...`) has no word to match and
+finds nothing. Rows are plain (Core), the first image joined in, and the API serialises them
+directly.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,30 +23,37 @@ from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vitrina.catalog.categories import descendant_ids
-from vitrina.catalog.cursors import decode_cursor, encode_cursor
+from vitrina.catalog.cursors import decode_cursor, encode_cursor, query_of, with_query
+from vitrina.catalog.facets import count_and_facets
 from vitrina.catalog.list_statements import Page, Shape, image_of, statement
-from vitrina.catalog.schemas import ProductPage, ProductQuery, ProductSort
+from vitrina.catalog.schemas import Facets, ProductPage, ProductQuery, ProductSort
 from vitrina.catalog.slugs import escape_like
+from vitrina.catalog.suggestions import correction
+from vitrina.catalog.words import has_words, like_stem, words_of
+from vitrina.config import get_settings
 from vitrina.db import Executor, connection_of
+from vitrina.kit.languages import Language
 from vitrina.reads import Row, fetch, local_setting
 
 RELEVANCE_WINDOW = 500
+RELEVANCE_SLICE = 40_000
+"""PostgreSQL: the newest ids a relevance window's first read walks (list_statements._window)."""
 CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 """A text search is planned with its own words: one word matches one product, another half
 the catalog, and a prepared statement's cached generic plan would guess (and scan a million
 rows for a rare word)."""
 
 
-_WORD = re.compile(r"[^\W_]+")
-MAX_WORDS = 20
+FEW = 3
+"""A search finding fewer products than this tries a spelling correction."""
 
 
-def effective_query(params: ProductQuery) -> str | None:
-    """The search text, or None when it holds no word to search for."""
+def search_text(params: ProductQuery) -> str | None:
+    """The search text; None when there is no search (no or a blank `q`)."""
     if params.q is None:
         return None
     q = params.q.replace("\x00", " ").strip()
-    return q if _WORD.search(q) else None
+    return q or None
 
 
 @dataclass(frozen=True)
@@ -51,33 +62,91 @@ class Listed:
 
     items: list[dict[str, Any]]
     next_cursor: str | None
+    total: int | None = None
+    total_capped: bool = False
+    facets: Facets | None = None
+    suggestion: str | None = None
+    corrected: bool = False
+
+    def fields(self) -> dict[str, Any]:
+        """The page as a `ProductPage`'s fields (`items` built field for field by
+        `list_item`; the API's schema tests check the result)."""
+        return {
+            "items": self.items,
+            "next_cursor": self.next_cursor,
+            "total": self.total,
+            "total_capped": self.total_capped,
+            "facets": self.facets.model_dump() if self.facets is not None else None,
+            "suggestion": self.suggestion,
+            "corrected": self.corrected,
+        }
 
     def json(self) -> bytes:
-        """The page as the API sends it (a `ProductPage`), serialised without a model per
-        item: `items` are built field for field by `list_item`, and the API's schema tests
-        check the result."""
-        return to_json({"items": self.items, "next_cursor": self.next_cursor, "total": None})
+        """The page as the API sends it, serialised without a model per item."""
+        return to_json(self.fields())
 
 
-async def search_products(executor: Executor, params: ProductQuery) -> ProductPage:
+NOTHING = Listed([], None)
+
+
+async def search_products(
+    executor: Executor, params: ProductQuery, language: Language | None = None
+) -> ProductPage:
     """One page of products as models (for pages that render them)."""
-    listed = await list_products(executor, params)
-    return ProductPage.model_validate({"items": listed.items, "next_cursor": listed.next_cursor})
+    listed = await list_products(executor, params, language)
+    return ProductPage.model_validate(listed.fields())
 
 
-async def list_products(executor: Executor, params: ProductQuery) -> Listed:
-    """One page of products, in one statement (a relevance page may take two)."""
+async def list_products(
+    executor: Executor, params: ProductQuery, language: Language | None = None
+) -> Listed:
+    """One page of products in `language` (else `params.lang`, else the store's), in one
+    statement (a relevance page may take two; counting and a correction one more each)."""
     connection = await connection_of(executor)
+    language = language or params.lang or get_settings().store_language
+    asked = search_text(params)
+    if asked is not None and not has_words(asked):
+        return replace(NOTHING, total=0, facets=Facets(categories=[], prices=[]))
+    if asked is not None and params.cursor and (carried := query_of(params.cursor)):
+        return _corrected(await _list(connection, params, language, carried), carried)
+    listed = await _list(connection, params, language, asked)
+    if asked is None or params.cursor or len(listed.items) >= FEW:
+        return listed
+    suggestion = await correction(connection, asked)
+    if suggestion is None:
+        return listed
+    alternative = await _list(connection, params, language, suggestion)
+    if len(alternative.items) <= len(listed.items):
+        return listed
+    if listed.items:
+        return replace(listed, suggestion=suggestion)
+    return _corrected(alternative, suggestion)
+
+
+def _corrected(listed: Listed, suggestion: str) -> Listed:
+    """The page of a corrected search; its cursor carries the correction to the next."""
+    cursor = listed.next_cursor
+    return replace(
+        listed,
+        next_cursor=with_query(cursor, suggestion) if cursor else None,
+        suggestion=suggestion,
+        corrected=True,
+    )
+
+
+async def _list(
+    connection: AsyncConnection, params: ProductQuery, language: Language, q: str | None
+) -> Listed:
+    """One page for the search text `q` (None: no search)."""
     dialect = connection.dialect.name
-    q = effective_query(params)
     values: dict[str, Any] = {"limit": params.limit + 1}
     words = 0
     if q is not None and dialect == "postgresql":
         words, values["q"] = 1, q
     elif q is not None:
-        found = [w.lower() for w in _WORD.findall(q)][:MAX_WORDS]
+        found = words_of(q)
         words = len(found)
-        values.update({f"word{n}": f"%{escape_like(w)}%" for n, w in enumerate(found)})
+        values.update({f"word{n}": f"%{escape_like(like_stem(w))}%" for n, w in enumerate(found)})
     categories = 0
     if params.category:
         ids = await descendant_ids(connection, params.category)
@@ -94,6 +163,7 @@ async def list_products(executor: Executor, params: ProductQuery) -> Listed:
         sort = ProductSort.NEWEST
     shape = Shape(
         dialect=dialect,
+        language=language,
         words=words,
         sort=sort,
         categories=categories,
@@ -104,8 +174,19 @@ async def list_products(executor: Executor, params: ProductQuery) -> Listed:
     )
     if shape.words and dialect == "postgresql":
         async with local_setting(connection, CUSTOM_PLANS):
-            return await _page_of(connection, params, shape, values)
-    return await _page_of(connection, params, shape, values)
+            return await _counted_page(connection, params, shape, values)
+    return await _counted_page(connection, params, shape, values)
+
+
+async def _counted_page(
+    connection: AsyncConnection, params: ProductQuery, shape: Shape, values: dict[str, Any]
+) -> Listed:
+    listed = await _page_of(connection, params, shape, dict(values))
+    if not params.facets or params.cursor:
+        return listed
+    currency = get_settings().store_currency
+    total, capped, facets = await count_and_facets(connection, shape, values, currency)
+    return replace(listed, total=total, total_capped=capped, facets=facets)
 
 
 async def _page_of(
@@ -151,7 +232,7 @@ async def _relevance_page(
             rows = [(row, row["rank"]) for row in found]
     else:
         rank_after, id_after = None, None
-        found = await read("first", window=RELEVANCE_WINDOW)
+        found = await read("first", window=RELEVANCE_WINDOW, slice=RELEVANCE_SLICE)
         if not found:
             return Listed([], None)
         low, high = found[0]["low"], found[0]["high"]

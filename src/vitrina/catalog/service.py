@@ -8,9 +8,11 @@ starts pending (sync_version 1 > synced_version 0).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import partial
+from typing import Any
 
 import structlog
-from sqlalchemy import BigInteger, cast, exists, select, update
+from sqlalchemy import BigInteger, cast, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -28,9 +30,18 @@ from vitrina.catalog.schemas import (
 )
 from vitrina.catalog.search import list_products, search_products
 from vitrina.catalog.slugs import as_id, check_slug, slugify, unique_slug
+from vitrina.catalog.translations import (
+    TRANSLATION_FIELDS,
+    apply_translations,
+    normalised,
+    slug_columns,
+    slugs_of,
+    stored_texts,
+)
+from vitrina.catalog.words import record_words
 from vitrina.config import get_settings
 from vitrina.errors import Conflict, NotFound, Unprocessable
-from vitrina.orders.models import OrderItem
+from vitrina.kit.languages import LANGUAGES, Language
 from vitrina.payments.sync.tombstones import record_product_delete
 
 log = structlog.get_logger(__name__)
@@ -52,18 +63,24 @@ __all__ = [
 
 MAX_STOCK = 2_000_000_000
 SYNCED_FIELDS = frozenset({"name", "description", "price", "is_active"})
+SLUGS = slug_columns(Product.__table__)
+
+
+def _slug_is(key: int | str) -> Any:
+    return or_(*(column == key for column in SLUGS))
 
 
 async def get_product(
     session: AsyncSession, id_or_slug: int | str, *, staff: bool = False
 ) -> Product:
-    """A product by id or slug, with its images. Inactive products exist only for staff."""
+    """A product by id or slug (in any language), with its images. Inactive products exist
+    only for staff."""
     query = select(Product).options(selectinload(Product.images))
     product_id = as_id(id_or_slug)
     if product_id is not None:
         query = query.where(Product.id == product_id)
     else:
-        query = query.where(Product.slug == id_or_slug)
+        query = query.where(_slug_is(id_or_slug))
     product = await session.scalar(query)
     if product is None or (not product.is_active and not staff):
         raise NotFound(f"Product {id_or_slug!r} not found.")
@@ -154,11 +171,12 @@ async def _check_category(session: AsyncSession, category_id: int) -> None:
 async def _slug_for(
     session: AsyncSession, name: str, wanted: str | None, self_id: int | None
 ) -> str:
+    """`wanted` checked, or one made from `name`; unique among every language's slugs."""
     if wanted is None:
         base = slugify(name, fallback="product")
-        return await unique_slug(session, Product.slug, base, exclude_id=self_id)
+        return await unique_slug(session, SLUGS, base, exclude_id=self_id)
     slug = check_slug(wanted)
-    clash = exists().where(Product.slug == slug)
+    clash = exists().where(_slug_is(slug))
     if self_id is not None:
         clash = clash.where(Product.id != self_id)
     if await session.scalar(select(clash)):
@@ -185,13 +203,19 @@ async def _flush(session: AsyncSession) -> None:
         raise Conflict("Another product already uses this slug or SKU.") from exc
 
 
+def _names(product: Product) -> list[str | None]:
+    return [product.name, *(getattr(product, f"name_{language}") for language in LANGUAGES)]
+
+
 async def create_product(session: AsyncSession, data: ProductCreate) -> Product:
+    changes = normalised(data.model_dump(exclude_unset=True), get_settings().store_language)
+    name = changes.get("name") or data.name
     await _check_category(session, data.category_id)
     product = Product(
-        name=data.name,
-        slug=await _slug_for(session, data.name, data.slug, None),
+        name=name,
+        slug=await _slug_for(session, name, changes.get("slug"), None),
         sku=await _check_sku(session, data.sku, None),
-        description=data.description,
+        description=changes.get("description") or "",
         price=data.price,
         currency=get_settings().store_currency,
         stock=data.stock,
@@ -201,6 +225,9 @@ async def create_product(session: AsyncSession, data: ProductCreate) -> Product:
     product.images = []
     session.add(product)
     await _flush(session)
+    await apply_translations(product, changes, partial(_slug_for, session))
+    await _flush(session)
+    await record_words(session, _names(product))
     return product
 
 
@@ -223,7 +250,7 @@ async def update_product(session: AsyncSession, product: Product, data: ProductU
 
     The row is locked first, so a concurrent change is applied on top of this one, not lost.
     """
-    changes = data.model_dump(exclude_unset=True)
+    changes = normalised(data.model_dump(exclude_unset=True), get_settings().store_language)
     for required in ("name", "category_id", "price", "stock", "is_active", "description"):
         if required in changes and changes[required] is None:
             raise Unprocessable(f"{required} cannot be null.")
@@ -237,14 +264,18 @@ async def update_product(session: AsyncSession, product: Product, data: ProductU
         )
     if "sku" in changes:
         product.sku = await _check_sku(session, changes.pop("sku"), product.id)
+    translations = {key: changes.pop(key) for key in TRANSLATION_FIELDS if key in changes}
     needs_sync = False
     for field, value in changes.items():
         if getattr(product, field) != value:
             setattr(product, field, value)
             needs_sync = needs_sync or field in SYNCED_FIELDS
+    await apply_translations(product, translations, partial(_slug_for, session))
     if needs_sync:
         product.mark_for_sync()
     await _flush(session)
+    if "name" in changes or translations:
+        await record_words(session, _names(product))
     return product
 
 
@@ -255,20 +286,23 @@ async def set_active(session: AsyncSession, product: Product, active: bool) -> P
 async def delete_product(session: AsyncSession, product: Product) -> list[str]:
     """Delete a product never ordered; returns its image paths so the caller can remove files.
 
-    An ordered product is history (orders point at it): it is deactivated instead (409).
+    An ordered product is history (order lines point at it, ON DELETE RESTRICT, so the
+    database refuses): it is deactivated instead (409).
     If Stripe may hold the product, a tombstone written in this transaction carries the
     "archive it in Stripe" intent past the row (docs/stripe-sync.md).
     """
     await _lock_for_change(session, product, delete=True)
-    if await session.scalar(select(exists().where(OrderItem.product_id == product.id))):
+    paths = [image.path for image in await _images(session, product.id)]
+    try:
+        async with session.begin_nested():
+            await record_product_delete(session, product)
+            await session.delete(product)
+            await session.flush()
+    except IntegrityError as exc:  # order lines keep it (ON DELETE RESTRICT)
         raise Conflict(
             f"Product {product.slug!r} has been ordered and cannot be deleted; "
             "deactivate it instead."
-        )
-    paths = [image.path for image in await _images(session, product.id)]
-    await record_product_delete(session, product)
-    await session.delete(product)
-    await session.flush()
+        ) from exc
     return paths
 
 
@@ -282,29 +316,39 @@ async def _images(session: AsyncSession, product_id: int) -> Sequence[ProductIma
     ).all()
 
 
-async def product_out(session: AsyncSession, product: Product, *, staff: bool) -> ProductOut:
-    """The product page's data: images and the category breadcrumb (images must be loaded)."""
+async def product_out(
+    session: AsyncSession, product: Product, *, staff: bool, language: Language | None = None
+) -> ProductOut:
+    """The product page's data in `language` (default: the store's): images and the
+    category breadcrumb (images must be loaded)."""
+    store = get_settings().store_language
+    language = language or store
+    texts = stored_texts(product, store)
+    slugs = slugs_of(texts, product.slug)
     fields = {
         "id": product.id,
-        "name": product.name,
-        "slug": product.slug,
+        "name": texts[f"name_{language}"] or product.name,
+        "slug": slugs[language],
         "sku": product.sku,
-        "description": product.description,
+        "description": texts[f"description_{language}"] or product.description,
         "price": product.price,
         "currency": product.currency,
         "stock": product.stock,
         "in_stock": product.stock > 0,
         "is_active": product.is_active,
         "category_id": product.category_id,
-        "breadcrumb": await breadcrumb(session, product.category_id),
+        "breadcrumb": await breadcrumb(session, product.category_id, language),
         "images": [ImageOut.of(i) for i in product.images],
         "created_at": product.created_at,
         "updated_at": product.updated_at,
+        "language": language,
+        "slugs": slugs,
     }
     if not staff:
         return ProductOut(**fields)
     return StaffProductOut(
         **fields,
+        **texts,
         sync_state=product.sync_state,
         sync_error=product.sync_error,
         stripe_id=product.stripe_id,

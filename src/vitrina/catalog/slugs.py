@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from vitrina.errors import Unprocessable
 from vitrina.kit.bounds import MAX_INT
@@ -61,16 +62,22 @@ def escape_like(value: str) -> str:
 
 
 async def unique_slug(
-    session: AsyncSession, column: InstrumentedAttribute[str], base: str, *, exclude_id: int | None
+    session: AsyncSession,
+    columns: Sequence[ColumnElement[Any]],
+    base: str,
+    *,
+    exclude_id: int | None,
 ) -> str:
-    """`base`, or `base-2`, `base-3`, ... whichever is the first not taken in `column`."""
-    model = column.class_
-    query = select(column).where(
-        (column == base) | column.like(f"{escape_like(base)}-%", escape="\\")
-    )
-    if exclude_id is not None:
-        query = query.where(model.id != exclude_id)
-    taken = set((await session.scalars(query)).all())
+    """`base`, or `base-2`, `base-3`, ... whichever is the first not taken in any of
+    `columns` (a table's slug columns, every language's)."""
+    taken: set[str] = set()
+    for column in columns:
+        query = select(column).where(
+            (column == base) | column.like(f"{escape_like(base)}-%", escape="\\")
+        )
+        if exclude_id is not None:
+            query = query.where(column.table.c.id != exclude_id)
+        taken.update(value for value in (await session.scalars(query)).all() if value)
     if base not in taken:
         return base
     suffix = 2

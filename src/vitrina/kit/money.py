@@ -29,3 +29,8 @@ def percent_of(amount: int, percent: Decimal | float | str) -> int:
     """A percentage of a minor-unit amount, rounded half up as Stripe rounds discounts."""
     exact = Decimal(amount) * Decimal(str(percent)) / Decimal(100)
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def as_text(amount: int, currency: str) -> str:
+    """Plain text for mail and history notes: 50000 usd -> "500.00 USD"."""
+    return f"{to_decimal(amount, currency)} {currency.upper()}"

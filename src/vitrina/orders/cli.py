@@ -13,7 +13,7 @@ from rich.table import Table
 from vitrina.config import get_settings
 from vitrina.db import DataBaseHelper, db_helper
 from vitrina.orders.notifications import wait_for_outgoing_mail
-from vitrina.orders.reconcile import Difference, reconcile
+from vitrina.payments.reconcile import Difference, reconcile
 
 commands = typer.Typer()
 console = Console()

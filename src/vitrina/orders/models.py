@@ -62,6 +62,9 @@ class Order(TimestampMixin, Base):
     events: Mapped[list[OrderEvent]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="OrderEvent.id"
     )
+    refunds: Mapped[list[OrderRefund]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="OrderRefund.id"
+    )
 
 
 class OrderItem(Base):
@@ -70,8 +73,9 @@ class OrderItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int | None] = mapped_column(
-        ForeignKey("products.id", ondelete="SET NULL"), index=True
+        ForeignKey("products.id", ondelete="RESTRICT"), index=True
     )
+    """A sold product stays: the database refuses to delete it (the catalog deactivates it)."""
     name: Mapped[str] = mapped_column(String(300))
     unit_price: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
@@ -94,6 +98,63 @@ class OrderEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
     created_at: Mapped[datetime]
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OrderRefund(Base):
+    """One refund staff asked for: recorded before Stripe is called.
+
+    `token` is unique and names the request (the admin's form carries one, the API takes an
+    `Idempotency-Key`); the Stripe idempotency key is derived from it, so the same request
+    sent twice (a double click, a retry after a lost answer) is one refund in Stripe.
+    `amount` is what Stripe is asked for: the lines' share of what was paid plus any extra
+    amount (shipping, goodwill). `restock` puts the lines' quantities back in stock once
+    Stripe has accepted the refund.
+    """
+
+    __tablename__ = "order_refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(100), unique=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(30), default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+    restock: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[RefundStatus] = mapped_column(str_enum(RefundStatus))
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    mail_sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    lines: Mapped[list[OrderRefundLine]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="OrderRefundLine.id"
+    )
+
+
+class OrderRefundLine(Base):
+    """How many of one order line a refund covers, and the amount they account for."""
+
+    __tablename__ = "order_refund_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_id: Mapped[int] = mapped_column(
+        ForeignKey("order_refunds.id", ondelete="CASCADE"), index=True
+    )
+    order_item_id: Mapped[int] = mapped_column(
+        ForeignKey("order_items.id", ondelete="CASCADE"), index=True
+    )
+    quantity: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Integer)
 
 
 class WebhookEvent(Base):

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 
 from vitrina.accounts.dependencies import CurrentUser, StaffUser
 from vitrina.db import SessionDep
-from vitrina.errors import ERROR_RESPONSE
+from vitrina.errors import ERROR_RESPONSE, Conflict
 from vitrina.kit.bounds import NO_CONTROL_CHARACTERS, OffsetQuery, OptionalIdQuery, PathId
-from vitrina.orders import review, service, staff
-from vitrina.orders.models import OrderStatus
+from vitrina.orders import refunds, review, service, staff
+from vitrina.orders.models import OrderStatus, RefundStatus
 from vitrina.orders.schemas import (
     OrderOut,
     OrderPage,
+    RefundLineOut,
     RefundOut,
     RefundRequest,
     ReviewResolution,
@@ -23,6 +24,7 @@ from vitrina.orders.schemas import (
     StaffOrderPage,
     StatusChange,
 )
+from vitrina.payments import refunds as stripe_refunds
 
 router = APIRouter(tags=["orders"])
 
@@ -82,7 +84,7 @@ async def staff_orders(
     responses={403: ERROR_RESPONSE, 404: ERROR_RESPONSE},
 )
 async def staff_order(session: SessionDep, _staff: StaffUser, order_id: PathId) -> StaffOrderDetail:
-    order = await service.get_order(session, order_id, history=True)
+    order = await service.get_order(session, order_id, history=True, refunds=True)
     return StaffOrderDetail.model_validate(order)
 
 
@@ -96,7 +98,7 @@ async def change_order_status(
 ) -> StaffOrderDetail:
     """processing -> shipped -> delivered; cancel before shipping (stock back, paid: refund)."""
     await staff.change_status(session, order_id, change.status, actor, change.note)
-    order = await service.get_order(session, order_id, history=True)
+    order = await service.get_order(session, order_id, history=True, refunds=True)
     return StaffOrderDetail.model_validate(order)
 
 
@@ -110,7 +112,7 @@ async def resolve_order_review(
 ) -> StaffOrderDetail:
     """Clear the review flag; the reason, the note and the staff member stay in the history."""
     await review.resolve_review(session, order_id, actor, resolution.note)
-    order = await service.get_order(session, order_id, history=True)
+    order = await service.get_order(session, order_id, history=True, refunds=True)
     return StaffOrderDetail.model_validate(order)
 
 
@@ -118,17 +120,44 @@ async def resolve_order_review(
     "/staff/orders/{order_id}/refunds",
     response_model=RefundOut,
     status_code=201,
-    responses={403: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE, 503: ERROR_RESPONSE},
+    responses={
+        400: ERROR_RESPONSE,
+        403: ERROR_RESPONSE,
+        404: ERROR_RESPONSE,
+        409: ERROR_RESPONSE,
+        503: ERROR_RESPONSE,
+    },
 )
 async def refund_order(
-    session: SessionDep, actor: StaffUser, order_id: PathId, request: RefundRequest
+    session: SessionDep,
+    actor: StaffUser,
+    order_id: PathId,
+    request: RefundRequest,
+    idempotency_key: str | None = Header(
+        None, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", description="Names this refund."
+    ),
 ) -> RefundOut:
-    """Refund all that is left, or `amount`; the order follows Stripe's `charge.refunded`."""
-    result = await staff.request_refund(session, order_id, request.amount, actor)
+    """Refund lines and quantities and/or an amount (all that is left when neither is given);
+    the same request again (same `Idempotency-Key`, or with none the same body before Stripe
+    confirms) is the same refund. The order follows Stripe's `charge.refunded`."""
+    ask = refunds.RefundAsk(
+        lines=tuple(refunds.LineAsk(line.order_item_id, line.quantity) for line in request.lines),
+        amount=request.amount or 0,
+        reason=request.reason,
+        note=request.note,
+        restock=request.restock,
+        token=f"key:{idempotency_key}" if idempotency_key else None,
+    )
+    outcome = await refunds.request_refund(session, order_id, ask, actor)
+    refund = outcome.refund
+    if refund.status is RefundStatus.FAILED or refund.stripe_refund_id is None:
+        raise Conflict(refund.error or "Stripe did not accept this refund.")
     return RefundOut(
-        order_id=result.order_id,
-        refund_id=result.refund_id,
-        amount=result.amount,
-        status=result.status,
-        idempotency_key=result.idempotency_key,
+        order_id=refund.order_id,
+        refund_id=refund.stripe_refund_id,
+        amount=refund.amount,
+        status=refund.status,
+        idempotency_key=stripe_refunds.idempotency_key(refund.token),
+        lines=[RefundLineOut.model_validate(line) for line in refund.lines],
+        restocked=outcome.restocked,
     )

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from vitrina.orders.models import OrderStatus
+from vitrina.orders.models import OrderStatus, RefundStatus
 
 
 class OrderItemOut(BaseModel):
@@ -61,8 +61,33 @@ class StaffOrderOut(OrderOut):
     review_reason: str | None
 
 
+class RefundLineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    order_item_id: int
+    quantity: int
+    amount: int
+
+
+class OrderRefundOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    amount: int
+    status: RefundStatus
+    reason: str | None
+    note: str
+    restock: bool
+    stripe_refund_id: str | None
+    error: str | None
+    actor_id: int | None
+    created_at: datetime
+    lines: list[RefundLineOut]
+
+
 class StaffOrderDetail(StaffOrderOut):
     events: list[OrderEventOut]
+    refunds: list[OrderRefundOut]
 
 
 class OrderPage(BaseModel):
@@ -90,16 +115,34 @@ class ReviewResolution(BaseModel):
     ] = Field(description="What was found and done about the flag.")
 
 
+class RefundLineIn(BaseModel):
+    order_item_id: int = Field(gt=0, le=2**31 - 1)
+    quantity: int = Field(gt=0, le=1_000_000)
+
+
 class RefundRequest(BaseModel):
     amount: int | None = Field(
-        default=None, gt=0, description="Minor units; omit to refund everything not yet refunded."
+        default=None,
+        gt=0,
+        le=2**31 - 1,
+        description="Minor units, added to the lines' value; with no lines and no amount, "
+        "everything not yet refunded is refunded.",
     )
+    lines: list[RefundLineIn] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Order lines and quantities to refund, at what the customer paid for them.",
+    )
+    restock: bool = Field(default=False, description="Put the refunded lines back in stock.")
     reason: Literal["duplicate", "fraudulent", "requested_by_customer"] | None = None
+    note: str = Field(default="", max_length=2000)
 
 
 class RefundOut(BaseModel):
     order_id: int
     refund_id: str
     amount: int
-    status: str | None
+    status: RefundStatus
     idempotency_key: str
+    lines: list[RefundLineOut]
+    restocked: dict[int, int]

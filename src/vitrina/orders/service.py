@@ -19,8 +19,17 @@ from sqlalchemy.orm import selectinload
 from vitrina.accounts.models import User
 from vitrina.errors import Conflict, NotFound
 from vitrina.kit.clock import utcnow
+from vitrina.kit.money import as_text
 from vitrina.orders import inventory
-from vitrina.orders.models import Order, OrderEvent, OrderStatus
+from vitrina.orders.models import (
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderRefund,
+    OrderRefundLine,
+    OrderStatus,
+    RefundStatus,
+)
 
 STAFF_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.AWAITING_PAYMENT: frozenset({OrderStatus.CANCELLED}),
@@ -153,11 +162,32 @@ async def _lines_to_return(session: AsyncSession, order: Order) -> list[inventor
     return [inventory.StockLine(int(pid), int(qty)) for pid, qty in taken.items()]
 
 
+async def _restocked_by_refunds(session: AsyncSession, order: Order) -> dict[int, int]:
+    """Units per product that refunds of this order already put back in stock."""
+    rows = await session.execute(
+        select(OrderItem.product_id, func.sum(OrderRefundLine.quantity))
+        .join(OrderRefundLine, OrderRefundLine.order_item_id == OrderItem.id)
+        .join(OrderRefund, OrderRefund.id == OrderRefundLine.refund_id)
+        .where(
+            OrderItem.order_id == order.id,
+            OrderItem.product_id.is_not(None),
+            OrderRefund.restock.is_(True),
+            OrderRefund.status == RefundStatus.SENT,
+        )
+        .group_by(OrderItem.product_id)
+    )
+    return {pid: int(qty) for pid, qty in rows.all() if pid is not None}
+
+
 async def cancel_with_stock_back(
     session: AsyncSession, order: Order, *, actor_id: int | None, note: str
 ) -> None:
-    """Cancel an order whose goods are still here: what it took from stock comes back."""
-    lines = await _lines_to_return(session, order)
+    """Cancel an order whose goods are still here: what it took from stock comes back, less
+    what refunds have already restocked."""
+    left = {pid: -qty for pid, qty in (await _restocked_by_refunds(session, order)).items()}
+    for line in await _lines_to_return(session, order):
+        left[line.product_id] = left.get(line.product_id, 0) + line.quantity
+    lines = [inventory.StockLine(pid, qty) for pid, qty in sorted(left.items()) if qty > 0]
     await inventory.return_stock(session, lines)
     returned = {str(line.product_id): line.quantity for line in lines if line.quantity > 0}
     set_status(
@@ -185,7 +215,8 @@ async def apply_refunded_amount(session: AsyncSession, order: Order, amount_refu
         session,
         order,
         "refunded",
-        note=f"Stripe refunded {amount_refunded - before} (total {amount_refunded}).",
+        note=f"Stripe refunded {as_text(amount_refunded - before, order.currency)} "
+        f"(total {as_text(amount_refunded, order.currency)}).",
         data={"amount": amount_refunded - before, "amount_refunded": amount_refunded},
     )
     fully = order.amount_charged > 0 and amount_refunded >= order.amount_charged
@@ -201,10 +232,39 @@ class OrderFilters:
     created_to: datetime | None = None
     email: str | None = None
     flagged: bool | None = None
+    customer: str | None = None
+    """Part of the customer's email, any case."""
+    total_min: int | None = None
+    total_max: int | None = None
 
 
-def _filtered(filters: OrderFilters) -> Select[Order]:
+@dataclass(frozen=True)
+class OrderMoney:
+    """What the customer paid, what went back, and what the store keeps (minor units)."""
+
+    total: int
+    paid: int
+    refunded: int
+    net: int
+
+
+def order_money(order: Order) -> OrderMoney:
+    """`refunded` is Stripe's confirmed figure (`charge.refunded`)."""
+    paid = order.amount_charged if order.paid_at is not None else 0
+    return OrderMoney(order.total, paid, order.amount_refunded, paid - order.amount_refunded)
+
+
+def filtered_orders(filters: OrderFilters) -> Select[Order]:
+    """The orders matching `filters` (a statement to page and sort)."""
     query = select(Order)
+    if filters.customer:
+        query = query.where(
+            func.lower(Order.email).contains(filters.customer.strip().lower(), autoescape=True)
+        )
+    if filters.total_min is not None:
+        query = query.where(Order.total >= filters.total_min)
+    if filters.total_max is not None:
+        query = query.where(Order.total <= filters.total_max)
     if filters.user_id is not None:
         query = query.where(Order.user_id == filters.user_id)
     if filters.status is not None:
@@ -223,7 +283,7 @@ def _filtered(filters: OrderFilters) -> Select[Order]:
 async def list_orders(
     session: AsyncSession, filters: OrderFilters, *, limit: int, offset: int
 ) -> tuple[list[Order], int]:
-    query = _filtered(filters)
+    query = filtered_orders(filters)
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
     rows = await session.execute(
         query.options(selectinload(Order.items))
@@ -235,14 +295,22 @@ async def list_orders(
 
 
 async def get_order(
-    session: AsyncSession, order_id: int, *, user: User | None = None, history: bool = False
+    session: AsyncSession,
+    order_id: int,
+    *,
+    user: User | None = None,
+    history: bool = False,
+    refunds: bool = False,
 ) -> Order:
-    """One order; with `user`, only if it is theirs (someone else's is simply not found)."""
+    """One order; with `user`, only if it is theirs (someone else's is simply not found).
+    `history` loads its events, `refunds` its refund requests with their lines."""
     query = select(Order).where(Order.id == order_id).options(selectinload(Order.items))
     if user is not None:
         query = query.where(Order.user_id == user.id)
     if history:
         query = query.options(selectinload(Order.events))
+    if refunds:
+        query = query.options(selectinload(Order.refunds).selectinload(OrderRefund.lines))
     order = (await session.execute(query)).scalar_one_or_none()
     if order is None:
         raise NotFound("Order not found.")
@@ -281,8 +349,13 @@ async def order_by_payment_intent(session: AsyncSession, payment_intent_id: str)
     ).scalar_one_or_none()
 
 
+def allowed_transitions(order: Order) -> frozenset[OrderStatus]:
+    """The statuses staff may move this order to now."""
+    return STAFF_TRANSITIONS.get(order.status, frozenset())
+
+
 def check_transition(order: Order, target: OrderStatus) -> None:
-    allowed = STAFF_TRANSITIONS.get(order.status, frozenset())
+    allowed = allowed_transitions(order)
     if target not in allowed:
         shown = ", ".join(sorted(s.value for s in allowed)) or "none"
         raise Conflict(

@@ -108,6 +108,13 @@ def checkout_idempotency_key(basket_id: int, unique_code: str) -> str:
     return f"vitrina:checkout:{basket_id}:{unique_code}"
 
 
+def name_in(product: ProductLike, language: str | None) -> str:
+    """The product's name in `language` (its `name_<language>`, which the catalogue keeps
+    per language), else its main name (the one its synced Stripe Product carries)."""
+    translated = getattr(product, f"name_{language}", None) if language else None
+    return translated if isinstance(translated, str) and translated else product.name
+
+
 def lines_of(products: ProductsArg) -> list[tuple[ProductLike, int]]:
     """Normalise the seed's `products` argument to (product, quantity) pairs."""
     lines: list[tuple[ProductLike, int]] = []
@@ -159,8 +166,10 @@ class StripeSession:
         metadata: dict[str, str] | None = None,
         client: stripe.StripeClient | None = None,
         settings: Settings | None = None,
+        language: str | None = None,
     ) -> None:
         self.user = user
+        self.language = language  # the shopper's: Checkout's page and the products' names
         self.lines = lines_of(products)
         self.unique_code = unique_code
         self.promo = promo
@@ -195,11 +204,12 @@ class StripeSession:
                 "unit_amount": product.price,
             }
             synced = product.stripe_id and product.synced_version >= product.sync_version
-            if synced and product.stripe_id:
+            name = name_in(product, self.language)
+            if synced and product.stripe_id and name == product.name:
                 price_data["product"] = product.stripe_id
             else:
                 price_data["product_data"] = {
-                    "name": product.name,
+                    "name": name,
                     "metadata": {"vitrina_product_id": str(product.id)},
                 }
             items.append({"price_data": price_data, "quantity": quantity})
@@ -244,6 +254,8 @@ class StripeSession:
             params["customer"] = customer_id  # Stripe refuses it with customer_email
         else:
             params["customer_email"] = self.user.email
+        if self.language is not None:
+            params["locale"] = cast(Any, self.language)
         return params
 
     def options(self) -> stripe.RequestOptions:

@@ -32,11 +32,11 @@ from vitrina.basket.models import Basket, BasketItem, CheckoutSession, CheckoutS
 from vitrina.basket.reservations import release_reservations
 from vitrina.errors import Conflict, NotFound
 from vitrina.kit.clock import utcnow
-from vitrina.orders import gateway
 from vitrina.orders import service as orders
 from vitrina.orders.coupons import redeem_coupon
 from vitrina.orders.models import Order, OrderItem, OrderStatus
 from vitrina.orders.notifications import confirm_after_commit
+from vitrina.payments import gateway
 
 log = structlog.get_logger(__name__)
 

@@ -34,9 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vitrina.db import db_helper
 from vitrina.errors import BadRequest
 from vitrina.kit.clock import utcnow
-from vitrina.orders import gateway
 from vitrina.orders.models import WebhookEvent
-from vitrina.payments import failures, fulfilment
+from vitrina.payments import failures, fulfilment, gateway
 
 log = structlog.get_logger(__name__)
 

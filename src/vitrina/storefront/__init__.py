@@ -12,6 +12,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from vitrina.accounts.sessions import WEB_SESSION_SECONDS
 from vitrina.config import Settings
 from vitrina.storefront import i18n
 from vitrina.storefront.errors import install_page_errors
@@ -52,7 +53,7 @@ def install_storefront(app: FastAPI) -> None:
         middleware=SessionMiddleware,
         secret_key=session_secret(settings),
         session_cookie=SESSION_COOKIE,
-        max_age=14 * 24 * 3600,
+        max_age=WEB_SESSION_SECONDS,
         same_site="lax",
         https_only=cookie_is_secure(settings),
     )

@@ -10,7 +10,7 @@ from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
-from vitrina.accounts import service as accounts_service
+from vitrina.accounts import sessions
 from vitrina.accounts.models import User
 from vitrina.basket.service import basket_item_count
 from vitrina.db import SessionDep
@@ -29,25 +29,15 @@ class Viewer:
     basket_count: int = 0
 
 
-def _stamp(user: User) -> float:
-    return user.password_changed_at.timestamp() if user.password_changed_at else 0.0
-
-
-def remember(request: Request, user: User) -> None:
-    """Tie the session to the password in force, so a password change logs it out."""
-    request.session["pwd"] = _stamp(user)
-
-
 async def web_user(request: Request, session: SessionDep) -> User | None:
-    """The logged-in, active user of this browser session, or None."""
-    user_id = request.session.get("uid")
-    if not isinstance(user_id, int):
+    """The logged-in, active user of this browser session, or None (a session that was
+    ended by logging out or by a password change is dropped from the cookie)."""
+    if sessions.STOREFRONT_KEYS.user not in request.session:
         request.state.user = None
         return None
-    user = await accounts_service.get_user(session, user_id)
-    if user is None or not user.is_active or request.session.get("pwd") != _stamp(user):
+    user = await sessions.cookie_user(session, request.session, sessions.STOREFRONT_KEYS)
+    if user is None:
         logout_user(request)
-        user = None
     request.state.user = None
     if user is not None:
         count = await basket_item_count(session, user.id)

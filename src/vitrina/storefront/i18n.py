@@ -21,11 +21,12 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 from starlette.requests import Request
 
+from vitrina.config import get_settings
+from vitrina.kit.languages import negotiate
 from vitrina.kit.money import to_decimal
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGES = {"en": "English", "ru": "Русский"}
-DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE = "lang"
 
 
@@ -39,10 +40,11 @@ def _compile_in_memory(po_path: Path) -> GNUTranslations:
 
 
 @cache
-def translations(language: str) -> NullTranslations:
-    """The gettext translations for `language`, compiling the catalog if needed."""
+def translations(language: str, domain: str = "messages") -> NullTranslations:
+    """The gettext translations for `language` (the admin's are domain "admin"), compiling
+    the catalog if needed."""
     folder = LOCALE_DIR / language / "LC_MESSAGES"
-    po_path, mo_path = folder / "messages.po", folder / "messages.mo"
+    po_path, mo_path = folder / f"{domain}.po", folder / f"{domain}.mo"
     mo_is_fresh = mo_path.exists() and (
         not po_path.exists() or mo_path.stat().st_mtime >= po_path.stat().st_mtime
     )
@@ -61,25 +63,13 @@ def load_all() -> None:
 
 
 def choose_language(request: Request) -> str:
-    """The switcher's cookie if set, else the best match for Accept-Language."""
+    """The switcher's cookie if set, else the best match for Accept-Language, else the
+    store's language (STORE_LANGUAGE)."""
     chosen = request.cookies.get(LANGUAGE_COOKIE, "")
     if chosen in LANGUAGES:
         return chosen
     header = request.headers.get("accept-language", "")
-    preferred = []
-    for part in header.split(","):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        if tag:
-            preferred.append((quality, tag.strip()))
-    ordered = [tag for _quality, tag in sorted(preferred, key=lambda item: -item[0])]
-    match = Locale.negotiate(ordered, list(LANGUAGES), sep="-") if ordered else None
-    return str(match.language) if match is not None else DEFAULT_LANGUAGE
+    return negotiate(header, get_settings().store_language)
 
 
 def money(amount: int, currency: str, language: str) -> str:

@@ -36,6 +36,7 @@ class ListingForm:
     max_price: str = ""
     in_stock: bool = False
     page: int = 1
+    category: str = ""  # the search page's category filter (a facet's link)
     errors: dict[str, str] = field(default_factory=dict)
 
     def link(self, **changes: object) -> str:
@@ -46,6 +47,7 @@ class ListingForm:
             "min_price": self.min_price,
             "max_price": self.max_price,
             "in_stock": "1" if self.in_stock else "",
+            "category": self.category,
         }
         values.update(changes)
         kept = {key: value for key, value in values.items() if value not in ("", None)}
@@ -84,6 +86,7 @@ def build_query(
         max_price=max_price.strip()[:20],
         in_stock=in_stock in ("1", "on", "true"),
         page=max(1, min(page, 10_000)),
+        category=(category or "") if q else "",
     )
     bounds: dict[str, int | None] = {}
     for name in ("min_price", "max_price"):

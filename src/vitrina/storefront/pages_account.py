@@ -1,27 +1,50 @@
-"""Register, log in, log out, switch language; the favicon."""
+"""Register, log in, log out, switch language; the favicon.
+
+Every way into an account (the login form, registration) ends in `after_login`: the one place
+where work that follows a login belongs (such as bringing a guest's basket along).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Form
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from vitrina.accounts import service as accounts_service
+from vitrina.accounts import sessions
+from vitrina.accounts.models import User
+from vitrina.accounts.passwords import password_weakness
 from vitrina.accounts.rate_limit import get_login_limiter
-from vitrina.accounts.security import password_weakness
 from vitrina.db import SessionDep
 from vitrina.errors import Conflict, TooManyRequests, Unprocessable
 from vitrina.storefront import i18n
-from vitrina.storefront.deps import WebUser, remember
+from vitrina.storefront.account_messages import account_message, password_message
+from vitrina.storefront.deps import WebUser
 from vitrina.storefront.templating import N_, flash, render, translate
 from vitrina.storefront.web import login_user, logout_user, safe_next
 
 router = APIRouter()
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+async def after_login(
+    request: Request, session: AsyncSession, user: User, before: dict[str, Any]
+) -> None:
+    """Runs after every login and registration, once the new session is in the cookie.
+
+    `before` is what the cookie held while the visitor was a guest (the login replaced it with
+    a fresh session, so that no guest-chosen value survives into the account's session)."""
+
+
+async def start_session(request: Request, session: AsyncSession, user: User) -> None:
+    before = dict(request.session)
+    login_user(request, user)
+    await after_login(request, session, user, before)
 
 
 def _login_failed(request: Request, context: dict[str, str], message: str, status: int) -> Response:
@@ -58,13 +81,15 @@ async def login(
         await limiter.record_failure(email, address)
         message = translate(request, N_("Incorrect email or password."))
         return _login_failed(request, context, message, 400)
-    login_user(request, user.id)
-    remember(request, user)
+    await start_session(request, session, user)
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, session: SessionDep) -> Response:
+    """End this browser's session on the server too: a copy of the cookie no longer works."""
+    for keys in (sessions.STOREFRONT_KEYS, sessions.ADMIN_KEYS):
+        await sessions.end_in_cookie(session, request.session, keys)
     logout_user(request)
     flash(request, translate(request, N_("You have been logged out.")))
     return RedirectResponse("/", status_code=303)
@@ -92,30 +117,21 @@ async def register(
         email = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError:
         errors["email"] = translate(request, N_("Enter a valid email address."))
-    if password_weakness(password, email) is not None:
-        errors["password"] = translate(
-            request,
-            N_("Use at least 8 characters, mixing letters with digits or symbols."),
-        )
+    if (problem := password_weakness(password, email, [full_name])) is not None:
+        errors["password"] = password_message(request, problem)
     if not errors:
         try:
             user = await accounts_service.create_user(
                 session, email=email, password=password, full_name=full_name
             )
-        except Conflict:
-            errors["email"] = translate(
-                request, N_("An account with this email address already exists.")
-            )
-        except Unprocessable:
-            errors["password"] = translate(
-                request,
-                N_("Use at least 8 characters, mixing letters with digits or symbols."),
-            )
+        except Conflict as exc:
+            errors["email"] = account_message(request, exc.detail)
+        except Unprocessable as exc:
+            errors["password"] = password_message(request, exc.detail)
     if errors:
         context = {"next": target, "errors": errors, "email": email, "full_name": full_name}
         return render(request, "storefront/register.html", context, status_code=400)
-    login_user(request, user.id)
-    remember(request, user)
+    await start_session(request, session, user)
     flash(request, translate(request, N_("Welcome! Your account is ready.")))
     return RedirectResponse(target, status_code=303)
 

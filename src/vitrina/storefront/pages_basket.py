@@ -18,7 +18,7 @@ from vitrina.errors import Conflict, NotFound, VitrinaError
 from vitrina.payments.fulfilment import fulfil_for_customer
 from vitrina.storefront.deps import WebUser, login_url, refresh_basket_count, require_user
 from vitrina.storefront.messages import shown
-from vitrina.storefront.templating import N_, flash, render, translate
+from vitrina.storefront.templating import N_, flash, language_of, render, translate
 from vitrina.storefront.web import safe_next
 
 router = APIRouter()
@@ -146,7 +146,7 @@ async def checkout(
 ) -> Response:
     customer = require_user(request, user, next_path="/basket")
     try:
-        opened = await start_checkout(session, customer, settings)
+        opened = await start_checkout(session, customer, settings, language_of(request))
     except VitrinaError as error:
         if error.status_code >= 500:
             raise

@@ -9,10 +9,11 @@ from starlette.responses import Response
 from vitrina.catalog import categories as catalog_categories
 from vitrina.catalog import service as catalog_service
 from vitrina.catalog.schemas import ProductQuery, ProductSort
-from vitrina.config import SettingsDep
+from vitrina.config import SettingsDep, get_settings
 from vitrina.db import SessionDep
+from vitrina.kit.languages import Language, as_language
 from vitrina.storefront.listing import SORTS, build_query
-from vitrina.storefront.templating import N_, render, translate
+from vitrina.storefront.templating import N_, language_of, render, translate
 
 router = APIRouter()
 
@@ -33,11 +34,19 @@ def _sort_options(request: Request, with_relevance: bool) -> list[tuple[str, str
     return [(value, translate(request, SORT_LABELS[value])) for value in values]
 
 
+def _language(request: Request) -> Language:
+    """The page's language as the catalogue's (the storefront speaks the same ones)."""
+    return as_language(language_of(request)) or get_settings().store_language
+
+
 @router.get("/")
 async def home(request: Request, session: SessionDep) -> Response:
-    tree = await catalog_categories.category_tree(session)
+    language = _language(request)
+    tree = await catalog_categories.category_tree(session, language)
     featured = await catalog_service.search_products(
-        session, ProductQuery(in_stock=True, sort=ProductSort.NEWEST, limit=FEATURED_COUNT)
+        session,
+        ProductQuery(in_stock=True, sort=ProductSort.NEWEST, limit=FEATURED_COUNT),
+        language,
     )
     return render(request, "storefront/home.html", {"categories": tree, "featured": featured})
 
@@ -55,9 +64,10 @@ async def category_page(
     cursor: str = "",
     page: int = 1,
 ) -> Response:
+    language = _language(request)
     category = await catalog_categories.find_category(session, slug)
-    node = await catalog_categories.subtree(session, category)
-    trail = await catalog_categories.breadcrumb(session, category.id)
+    node = await catalog_categories.subtree(session, category, language)
+    trail = await catalog_categories.breadcrumb(session, category.id, language)
     query, form = build_query(
         currency=settings.store_currency,
         category=str(category.id),
@@ -69,7 +79,8 @@ async def category_page(
         page=page,
         invalid_price=translate(request, INVALID_PRICE),
     )
-    results = await catalog_service.search_products(session, query)
+    query = query.model_copy(update={"facets": True})
+    results = await catalog_service.search_products(session, query, language)
     context = {
         "category": node,
         "breadcrumb": trail,
@@ -92,10 +103,12 @@ async def search_page(
     in_stock: str = "",
     cursor: str = "",
     page: int = 1,
+    category: str = "",
 ) -> Response:
     query, form = build_query(
         currency=settings.store_currency,
         q=q,
+        category=category.strip()[:300] or None,
         sort=sort,
         min_price=min_price,
         max_price=max_price,
@@ -104,7 +117,9 @@ async def search_page(
         page=page,
         invalid_price=translate(request, INVALID_PRICE),
     )
-    results = await catalog_service.search_products(session, query) if form.q else None
+    query = query.model_copy(update={"facets": True})
+    language = _language(request)
+    results = await catalog_service.search_products(session, query, language) if form.q else None
     context = {
         "results": results,
         "form": form,
@@ -116,6 +131,9 @@ async def search_page(
 
 @router.get("/product/{slug}")
 async def product_page(request: Request, session: SessionDep, slug: str) -> Response:
+    """By its slug in any language; shown in the shopper's (`details.slug` is canonical)."""
     product = await catalog_service.get_product(session, slug)
-    details = await catalog_service.product_out(session, product, staff=False)
+    details = await catalog_service.product_out(
+        session, product, staff=False, language=_language(request)
+    )
     return render(request, "storefront/product.html", {"product": details})

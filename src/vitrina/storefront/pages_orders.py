@@ -39,4 +39,5 @@ async def order_page(
     customer = require_user(request, user)
     order = await orders_service.get_order(session, order_id, user=customer, history=True)
     history = orders_service.customer_history(order)
-    return render(request, "storefront/order.html", {"order": order, "history": history})
+    context = {"order": order, "history": history, "money": orders_service.order_money(order)}
+    return render(request, "storefront/order.html", context)

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from vitrina.storefront import pages_account, pages_basket, pages_catalog, pages_orders
+from vitrina.storefront import (
+    pages_account,
+    pages_addresses,
+    pages_basket,
+    pages_catalog,
+    pages_orders,
+    pages_password,
+    pages_settings,
+)
 from vitrina.storefront.deps import web_user
 from vitrina.storefront.web import verify_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf), Depends(web_user)])
-for pages in (pages_account, pages_catalog, pages_basket, pages_orders):
+ACCOUNT_PAGES = (pages_password, pages_settings, pages_addresses)
+for pages in (pages_account, pages_catalog, pages_basket, pages_orders, *ACCOUNT_PAGES):
     router.include_router(pages.router)

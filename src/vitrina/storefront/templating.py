@@ -7,11 +7,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from vitrina.config import get_settings
+from vitrina.kit.money import to_decimal
 from vitrina.storefront import i18n
 from vitrina.storefront.listing import highlight
 from vitrina.storefront.web import CSRF_FIELD, csrf_token
@@ -41,6 +43,8 @@ def environment(language: str) -> Environment:
     env.filters["moment"] = moment
     env.filters["country"] = lambda code: i18n.country(code, language)
     env.filters["highlight"] = highlight
+    env.filters["number"] = lambda value: format_decimal(value, locale=language)
+    env.filters["major"] = lambda amount: str(to_decimal(amount, settings.store_currency))
     env.globals["store_name"] = settings.store_name
     env.globals["languages"] = i18n.LANGUAGES
     env.globals["csrf_field_name"] = CSRF_FIELD

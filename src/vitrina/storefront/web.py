@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
+from vitrina.accounts import sessions
+from vitrina.accounts.models import User
 from vitrina.config import Settings
 from vitrina.errors import Forbidden
 
@@ -71,11 +73,11 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
-def login_user(request: Request, user_id: int) -> None:
-    """Start a fresh session for the user (a new CSRF token: no session fixation)."""
+def login_user(request: Request, user: User) -> None:
+    """Start a fresh session for the user (a new id and CSRF token: no session fixation)."""
     language = request.session.get("lang")
     request.session.clear()
-    request.session["uid"] = user_id
+    sessions.start_in_cookie(request.session, sessions.STOREFRONT_KEYS, user)
     request.session["csrf"] = secrets.token_urlsafe(32)
     if language:
         request.session["lang"] = language

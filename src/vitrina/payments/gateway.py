@@ -1,4 +1,5 @@
-"""The Stripe calls orders and fulfilment make, with Stripe's errors turned into ours.
+"""The Stripe calls that read payments (fulfilment, webhooks, reconciliation), with Stripe's
+errors turned into ours. Refunds are in `payments.refunds`; orders reach Stripe only here.
 
 Connection problems, timeouts, rate limits and Stripe's 5xx become `ServiceUnavailable` (503,
 try again); a request Stripe refuses becomes a 4xx carrying Stripe's message.
@@ -52,17 +53,6 @@ async def retrieve_charge(charge_id: str) -> stripe.Charge:
     client = make_stripe_client()
     with stripe_errors("retrieve charge"):
         return await client.v1.charges.retrieve_async(charge_id)
-
-
-async def create_refund(
-    payment_intent_id: str, amount: int, *, idempotency_key: str, metadata: dict[str, str]
-) -> stripe.Refund:
-    client = make_stripe_client()
-    with stripe_errors("create refund"):
-        return await client.v1.refunds.create_async(
-            {"payment_intent": payment_intent_id, "amount": amount, "metadata": metadata},
-            {"idempotency_key": idempotency_key},
-        )
 
 
 def _created(since: int | None, until: int | None) -> dict[str, int]:

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.errors import NotFound
 from vitrina.kit.clock import to_unix
-from vitrina.orders import gateway
 from vitrina.orders.models import Order, OrderStatus
 from vitrina.orders.service import SETTLED
+from vitrina.payments import gateway
 
 PAID_STATUSES = ("paid", "no_payment_required")
 CONFIRMED = SETTLED | {OrderStatus.REFUNDED}
