@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 
 from vitrina.accounts.profile_router import router as accounts_profile_router
 from vitrina.accounts.router import router as accounts_router
@@ -35,7 +34,6 @@ from vitrina.payments.sync.worker import run_worker
 from vitrina.payments.sync_router import router as stripe_sync_router
 from vitrina.payments.webhooks import run_webhook_retrier
 from vitrina.storefront import install_storefront
-from vitrina.storefront.templating import TEMPLATES_DIR
 
 API_PREFIX = "/api/v1"
 API_ROUTERS: tuple[APIRouter, ...] = (
@@ -111,20 +109,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media")
     install_storefront(app)
-    admin = install_admin(app)
-    _share_demo_banner(admin.templates.env, settings)
+    install_admin(app)
     if settings.builtin_emulator:
         mount_stripe_emulator(app, settings)
     app.add_middleware(PublicOriginMiddleware, base_url=lambda: get_settings().public_base_url)
     return app
-
-
-def _share_demo_banner(env: Environment, settings: Settings) -> None:
-    """`demo_mode` for the admin's templates, and the shared templates (the demo banner
-    partial `_demo_banner.html`) found after the admin's own."""
-    env.globals["demo_mode"] = settings.demo
-    if env.loader is not None:
-        env.loader = ChoiceLoader([env.loader, FileSystemLoader(TEMPLATES_DIR)])
 
 
 def mount_stripe_emulator(app: FastAPI, settings: Settings) -> None:

@@ -17,7 +17,6 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from vitrina.demo_folder import DemoFolderError, demo_folder, demo_secrets
-
 from vitrina.kit.languages import Language
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "placeholder", "xxx"})
