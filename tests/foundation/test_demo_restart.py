@@ -159,7 +159,8 @@ def test_a_demo_restarted_mid_purchase_loses_nothing(tmp_path: Path) -> None:
             assert checkout(http, third)["url"], "products still check out"
             banner = http.get("/", headers={"Accept-Language": "ru"})
             assert "data-demo-banner" in banner.text and "Демо-магазин" in banner.text
-            assert "data-demo-banner" in http.get("/admin/login").text
+            admin = http.get("/admin/login", headers={"Accept-Language": "ru"})
+            assert "data-demo-banner" in admin.text and "Демо-магазин" in admin.text
             assert http.post("/stripe-emulator/_emulator/reset").status_code == 404
 
             # Its Stripe's state lost: the store syncs its products there again.
