@@ -52,6 +52,7 @@ DEMO_WARNING = (
     "DEMO MODE: no real payments. Anyone can complete an order with the test card; the "
     "built-in Stripe emulator holds the payments. Never expose a demo store to the internet."
 )
+WORKER_STOP_SECONDS = 5.0
 log = structlog.get_logger(__name__)
 
 
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        workers = []
+        workers: list[asyncio.Task[None]] = []
         if _runs_embedded_worker(settings):
             workers = [
                 asyncio.create_task(_embedded_worker(app, stop), name="stripe-sync-worker"),
@@ -83,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             stop.set()
-            await asyncio.wait_for(asyncio.gather(*workers), timeout=10)
+            await _stop_embedded_workers(workers)
             await wait_for_outgoing_mail()
             await close_stripe_clients()
             emulator = getattr(app.state, "stripe_emulator", None)
@@ -147,6 +148,23 @@ async def _embedded_worker(app: FastAPI, stop: asyncio.Event) -> None:
         finally:
             app.state.resyncing_stripe = False
     await run_worker(stop)
+
+
+async def _stop_embedded_workers(workers: list[asyncio.Task[None]]) -> None:
+    """Let them finish what they are doing for up to WORKER_STOP_SECONDS, then cancel them,
+    so that shutdown always goes on to save the emulator's state and close the database (a
+    sync cut short leaves its row due; Stripe idempotency keys make the retry safe)."""
+    if not workers:
+        return
+    _done, pending = await asyncio.wait(workers, timeout=WORKER_STOP_SECONDS)
+    for task in pending:
+        task.cancel()
+    if pending:
+        log.warning("embedded_workers_cancelled", tasks=[task.get_name() for task in pending])
+    outcomes = await asyncio.gather(*workers, return_exceptions=True)
+    for task, outcome in zip(workers, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            log.error("embedded_worker_failed", task=task.get_name(), error=repr(outcome))
 
 
 def _runs_embedded_worker(settings: Settings) -> bool:

@@ -24,6 +24,7 @@ from vitrina.coupons.schemas import CouponCreate
 from vitrina.db import DataBaseHelper, db_helper
 from vitrina.kit.clock import utcnow
 from vitrina.payments.client import make_stripe_client
+from vitrina.payments.sync import leases
 from vitrina.payments.sync.drift import find_drift, load_stripe, repair
 
 DEMO_COUPON = "WELCOME10"
@@ -35,8 +36,9 @@ async def resync_builtin_emulator(settings: Settings) -> int:
     """Re-mark for sync whatever the store believes synced but the built-in Stripe lacks
     (its state file was lost, or is older than the database), and retire what only Stripe
     has: the same repair as `vitrina stripe-sync --fix`; forget the Customers it lacks (the
-    next checkout makes them again). Runs as the app starts, so it first waits for the
-    emulator (served by this very process) to answer. Returns rows re-marked."""
+    next checkout makes them again); take over the deliveries the previous run left leased.
+    Runs as the app starts, so it first waits for the emulator (served by this very process)
+    to answer. Returns rows re-marked."""
     client = make_stripe_client(settings)
     deadline = time.monotonic() + EMULATOR_WAIT_SECONDS
     while True:
@@ -48,6 +50,7 @@ async def resync_builtin_emulator(settings: Settings) -> int:
                 raise
             await asyncio.sleep(0.1)
     async with db_helper.session_factory() as session:
+        await leases.expire_all(session)  # the previous run's, cut short by its stop
         drift = await find_drift(session, view)
         marked = await repair(session, client, drift) if drift else 0
         forgotten = await _forget_lost_customers(session, client)
