@@ -83,6 +83,10 @@ async def main() -> None:
         database_url=url,
         jwt_secret=SecretStr(secrets.token_urlsafe(48)),
         log_level="WARNING",
+        # Catalog reads only: Stripe is never called, but the store starts only configured.
+        stripe_api_key=SecretStr("sk_test_catalog_bench"),
+        stripe_api_base="http://127.0.0.1:9",
+        stripe_webhook_secret=SecretStr("whsec_catalog_bench"),
     )
     app = create_app(settings)
     raw = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))

@@ -47,6 +47,7 @@ from vitrina.kit.clock import utcnow
 from vitrina.payments.checkout_session import StripeSession
 
 API_KEY = "sk_test_vitrina_bench"
+WEBHOOK_SECRET = "whsec_vitrina_checkout_bench"  # the store refuses to start without one
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -148,6 +149,7 @@ async def bench(args: argparse.Namespace, url: str) -> None:
         bcrypt_rounds=4,
         stripe_api_key=SecretStr(API_KEY),
         stripe_api_base=emulator_url,
+        stripe_webhook_secret=SecretStr(WEBHOOK_SECRET),
     )
     set_settings(settings)
     db_helper.configure(url)
@@ -157,6 +159,7 @@ async def bench(args: argparse.Namespace, url: str) -> None:
         "JWT_SECRET": jwt_secret,
         "STRIPE_API_KEY": API_KEY,
         "STRIPE_API_BASE": emulator_url,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STRIPE_MAX_NETWORK_RETRIES": "0",
         "LOG_LEVEL": "WARNING",
         "RUN_EMBEDDED_WORKER": "false",

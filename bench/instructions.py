@@ -121,6 +121,10 @@ def main() -> None:
         raise SystemExit(f"--requests must be a multiple of {CONCURRENCY}")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("JWT_SECRET", secrets.token_urlsafe(48))
+    # Catalog reads only: Stripe is never called, but the store starts only configured.
+    os.environ.setdefault("STRIPE_API_KEY", "sk_test_instructions")
+    os.environ.setdefault("STRIPE_API_BASE", "http://127.0.0.1:9")
+    os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_instructions")
     paths = list(dict.fromkeys(["/healthz", *args.paths]))
     if "DATABASE_URL" in os.environ:
         counts = {path: _count(path, args.requests) for path in paths}

@@ -295,6 +295,7 @@ async def bench(args: argparse.Namespace, url: str, dsn: str) -> None:
         jwt_secret=SecretStr(secrets.token_urlsafe(48)),
         stripe_api_key=SecretStr(API_KEY),
         stripe_api_base=emulator_url,
+        stripe_webhook_secret=SecretStr(WEBHOOK_SECRET),
         stripe_max_network_retries=0,
     )
     set_settings(settings)

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -17,12 +18,15 @@ from vitrina.catalog.router import ROUTERS as CATALOG_ROUTERS
 from vitrina.config import Settings, get_settings, set_settings
 from vitrina.coupons.router import router as coupons_router
 from vitrina.db import db_helper
+from vitrina.demo import resync_builtin_emulator
+from vitrina.demo_folder import EMULATOR_STATE_FILE
 from vitrina.errors import install_error_handlers
 from vitrina.kit.after_commit import wait_for_after_commit_jobs
 from vitrina.kit.compression import GzipWhenAsked
 from vitrina.observability.body_limit import BodyLimitMiddleware
 from vitrina.observability.logging import configure_logging
 from vitrina.observability.middleware import RequestContextMiddleware
+from vitrina.observability.public_origin import PublicOriginMiddleware
 from vitrina.observability.router import router as operations_router
 from vitrina.orders.notifications import wait_for_outgoing_mail
 from vitrina.orders.router import router as orders_router
@@ -46,6 +50,12 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 )
 """Each included into the app itself under API_PREFIX: FastAPI 0.165 walks every level of
 included routers twice per request, so a flat list is about a tenth of a catalog read."""
+DEMO_WARNING = (
+    "DEMO MODE: no real payments. Anyone can complete an order with the test card; the "
+    "built-in Stripe emulator holds the payments. Never expose a demo store to the internet."
+)
+WORKER_STOP_SECONDS = 5.0
+log = structlog.get_logger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.check()
     set_settings(settings)
     configure_logging(settings.log_level_number, settings.log_format)
+    if settings.demo:
+        log.warning(DEMO_WARNING, demo_folder=str(settings.demo_folder))
     db_helper.configure(
         settings.database_url,
         echo=settings.database_echo,
@@ -64,17 +76,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        workers = []
+        workers: list[asyncio.Task[None]] = []
         if _runs_embedded_worker(settings):
             workers = [
-                asyncio.create_task(run_worker(stop), name="stripe-sync-worker"),
+                asyncio.create_task(_embedded_worker(app, stop), name="stripe-sync-worker"),
                 asyncio.create_task(run_webhook_retrier(stop), name="webhook-retrier"),
             ]
         try:
             yield
         finally:
             stop.set()
-            await asyncio.wait_for(asyncio.gather(*workers), timeout=10)
+            await _stop_embedded_workers(workers)
             await wait_for_outgoing_mail()
             await wait_for_after_commit_jobs()
             await close_stripe_clients()
@@ -91,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs",
     )
     app.state.settings = settings
+    app.state.resyncing_stripe = settings.builtin_emulator and _runs_embedded_worker(settings)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
@@ -101,9 +114,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media")
     install_storefront(app)
     install_admin(app)
-    if settings.uses_stripe_emulator and not settings.stripe_api_base:
+    if settings.builtin_emulator:
         mount_stripe_emulator(app, settings)
     app.add_middleware(GzipWhenAsked, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=6)
+    app.add_middleware(PublicOriginMiddleware, base_url=lambda: get_settings().public_base_url)
     return app
 
 
@@ -114,7 +128,8 @@ balance: a 5.8 KB product list becomes 1.4 KB for about 0.13 ms of CPU; docs/ben
 
 
 def mount_stripe_emulator(app: FastAPI, settings: Settings) -> None:
-    """No Stripe key: serve the local Stripe emulator from this process (single-process demo).
+    """Demo mode without Stripe: serve the local Stripe emulator from this process, its
+    state kept in the demo folder, its test controls off (a visitor cannot reset it).
 
     Several app processes would each hold their own emulator state; run
     `vitrina stripe-emulator` apart and set STRIPE_API_BASE for that.
@@ -125,9 +140,41 @@ def mount_stripe_emulator(app: FastAPI, settings: Settings) -> None:
         public_url=settings.public_base_url + EMULATOR_MOUNT,
         webhook_url=settings.public_base_url + "/api/v1/stripe/webhook",
         webhook_secret=webhook_secret(settings),
+        controls=False,
+        state_file=settings.demo_folder / EMULATOR_STATE_FILE,
     )
     app.mount(EMULATOR_MOUNT, emulator)
     app.state.stripe_emulator = emulator.state.emulator
+
+
+async def _embedded_worker(app: FastAPI, stop: asyncio.Event) -> None:
+    """The demo's sync worker. With the built-in emulator it first re-syncs what that lacks,
+    and until then `/readyz` says the store is still starting."""
+    if app.state.resyncing_stripe:
+        try:
+            await resync_builtin_emulator(app.state.settings)
+        except Exception:
+            log.exception("demo_stripe_resync_failed")
+        finally:
+            app.state.resyncing_stripe = False
+    await run_worker(stop)
+
+
+async def _stop_embedded_workers(workers: list[asyncio.Task[None]]) -> None:
+    """Let them finish what they are doing for up to WORKER_STOP_SECONDS, then cancel them,
+    so that shutdown always goes on to save the emulator's state and close the database (a
+    sync cut short leaves its row due; Stripe idempotency keys make the retry safe)."""
+    if not workers:
+        return
+    _done, pending = await asyncio.wait(workers, timeout=WORKER_STOP_SECONDS)
+    for task in pending:
+        task.cancel()
+    if pending:
+        log.warning("embedded_workers_cancelled", tasks=[task.get_name() for task in pending])
+    outcomes = await asyncio.gather(*workers, return_exceptions=True)
+    for task, outcome in zip(workers, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            log.error("embedded_worker_failed", task=task.get_name(), error=repr(outcome))
 
 
 def _runs_embedded_worker(settings: Settings) -> bool:

@@ -15,9 +15,10 @@ from vitrina import schema
 from vitrina.accounts.cli import commands as accounts_commands
 from vitrina.basket.cli import commands as basket_commands
 from vitrina.catalog.cli import commands as catalog_commands
-from vitrina.config import ConfigError, Settings, get_settings
+from vitrina.config import Settings, get_settings
 from vitrina.orders.cli import commands as orders_commands
 from vitrina.payments.cli import commands as payments_commands
+from vitrina.startup import checked_settings, refusing
 
 app = typer.Typer(
     help="Vitrina: an online store a small team can own and run.", no_args_is_help=True
@@ -37,18 +38,15 @@ for feature in (
 @app.command()
 def migrate(revision: str = "head") -> None:
     """Bring the database schema up to date (or to REVISION)."""
-    settings = get_settings()
-    schema.upgrade(settings.database_url, revision)
+    with refusing():
+        settings = get_settings()
+        schema.upgrade(settings.database_url, revision)
     console.print(f"[green]Database migrated to {revision}.[/green]")
 
 
 def _check_ready(settings: Settings) -> None:
-    try:
-        settings.check()
+    with refusing():
         asyncio.run(schema.ensure_up_to_date(settings.database_url))
-    except (ConfigError, schema.SchemaOutOfDate) as exc:
-        console.print(f"[red]Cannot start:[/red] {exc}")
-        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -58,8 +56,9 @@ def serve(
     workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
     reload: bool = False,
 ) -> None:
-    """Serve the store (API, storefront, admin). The database must be migrated."""
-    settings = get_settings()
+    """Serve the store (API, storefront, admin). The database must be migrated, and Stripe
+    configured (STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET) unless DEMO=true."""
+    settings = checked_settings()
     _check_ready(settings)
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Each process counts for itself; /metrics sums the files they share here.
@@ -82,14 +81,19 @@ def demo(
     port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
     products: Annotated[int, typer.Option(help="Demo products to create.")] = 300,
 ) -> None:
-    """One command to try the store: SQLite, demo data, the built-in Stripe emulator."""
-    os.environ.setdefault("DEMO", "true")
+    """One command to try the store: SQLite, demo data, the built-in Stripe emulator.
+
+    Demo mode: no real payments (anyone may pay with the test card); secrets and the
+    emulator's state are kept in `.vitrina-demo/` beside the database, so a restart in the
+    same folder keeps sign-ins, payments and orders."""
+    os.environ["DEMO"] = "true"
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
-    settings = get_settings()
-    schema.upgrade(settings.database_url)
+    settings = checked_settings()
     from vitrina.demo import prepare_demo
 
-    asyncio.run(prepare_demo(settings, products=products))
+    with refusing():
+        schema.upgrade(settings.database_url)
+        asyncio.run(prepare_demo(settings, products=products))
     console.print(f"[bold green]Vitrina is running at {settings.public_base_url}/[/bold green]")
     console.print(
         f"API docs: {settings.public_base_url}/docs   Admin: {settings.public_base_url}/admin"

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Depends
 from limits import parse as parse_limit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
+from vitrina.demo_folder import DemoFolderError, demo_folder, demo_secrets
 from vitrina.kit.languages import Language
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "placeholder", "xxx"})
-DEMO_JWT_SECRET = "demo-only-secret-never-use-in-production-0123456789"  # noqa: S105
+LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
+STRIPE_DOMAIN = "stripe.com"
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+SUPPORTED_DATABASES = (
+    "sqlite+aiosqlite:///./vitrina.db or postgresql+asyncpg://user:password@host:5432/dbname"
+)
 
 
 class ConfigError(RuntimeError):
@@ -27,7 +41,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
-    demo: bool = Field(default=False, description="Demo mode: self-migrates, demo secrets.")
+    demo: bool = Field(
+        default=False,
+        description="Demo mode: the built-in Stripe emulator, secrets kept in the demo folder.",
+    )
     database_url: str = "sqlite+aiosqlite:///./vitrina.db"
     database_pool_size: int = 10
     database_max_overflow: int = 0
@@ -49,6 +66,7 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
+    metrics_token: SecretStr | None = None
 
     stripe_api_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
@@ -124,15 +142,30 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
     @property
-    def uses_stripe_emulator(self) -> bool:
-        """No real key configured: the store talks to the built-in emulator."""
-        return self.stripe_api_key is None or not self.stripe_api_key.get_secret_value()
+    def has_stripe_key(self) -> bool:
+        return self.stripe_api_key is not None and bool(self.stripe_api_key.get_secret_value())
+
+    @property
+    def builtin_emulator(self) -> bool:
+        """Demo mode with no Stripe configured: the app serves its own emulator."""
+        return self.demo and not self.has_stripe_key and not self.stripe_api_base
+
+    @property
+    def demo_folder(self) -> Path:
+        """Where demo mode keeps its secrets and the built-in emulator's state."""
+        return demo_folder(self.database_url)
+
+    def demo_secret(self, name: Literal["jwt_secret", "webhook_secret"]) -> str:
+        try:
+            return demo_secrets(self.demo_folder)[name]
+        except (DemoFolderError, OSError) as exc:
+            raise ConfigError(str(exc)) from exc
 
     def jwt_key(self) -> str:
         secret = self.jwt_secret.get_secret_value()
         if secret.strip().lower() in PLACEHOLDER_SECRETS:
             if self.demo:
-                return DEMO_JWT_SECRET
+                return self.demo_secret("jwt_secret")
             raise ConfigError(
                 "JWT_SECRET is missing or a placeholder. Set it to a long random value, e.g. "
                 "JWT_SECRET=$(python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
@@ -142,13 +175,107 @@ class Settings(BaseSettings):
             raise ConfigError("JWT_SECRET must be at least 32 characters long.")
         return secret
 
-    def check(self) -> None:
-        """Refuse to start on a configuration that would be unsafe outside demo mode."""
-        self.jwt_key()
+    def webhook_key(self) -> str:
+        """The secret Stripe's events are verified with."""
+        if self.stripe_webhook_secret is not None and self.stripe_webhook_secret.get_secret_value():
+            return self.stripe_webhook_secret.get_secret_value()
+        if self.builtin_emulator:
+            return self.demo_secret("webhook_secret")
+        raise ConfigError(
+            "STRIPE_WEBHOOK_SECRET is not set: Stripe's events could not be verified, so paid "
+            "orders would wait for the customer to come back. Set it to the whsec_... secret of "
+            "the store's webhook endpoint (Stripe dashboard, Developers, Webhooks)."
+        )
+
+    def check(self, *, serves_web: bool = True) -> None:
+        """Refuse a configuration that is unsafe: raise ConfigError saying how to fix it.
+
+        Outside demo mode Stripe must be configured (the built-in emulator lets anyone mark an
+        order paid), and a web server needs the JWT and webhook secrets. A worker
+        (`serves_web=False`) verifies no events and signs no tokens.
+        """
+        problem = database_url_problem(self.database_url)
+        if problem:
+            raise ConfigError(problem)
+        key = self.stripe_api_key.get_secret_value() if self.stripe_api_key else ""
+        live = key.startswith(LIVE_KEY_PREFIXES)
+        if live and self.stripe_api_base and not _is_stripe(self.stripe_api_base):
+            raise ConfigError(
+                f"STRIPE_API_KEY is a live key but STRIPE_API_BASE sends it to "
+                f"{self.stripe_api_base}, which is not Stripe. Unset STRIPE_API_BASE, or use "
+                "an sk_test_ key with an emulator."
+            )
+        if self.demo:
+            self._check_demo(live)
+        elif not self.has_stripe_key:
+            raise ConfigError(
+                "STRIPE_API_KEY is not set. Set STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET from "
+                "your Stripe account, or run a demo store with `vitrina demo` (or DEMO=true), "
+                "where payments are emulated and anyone can complete an order without paying."
+            )
+        if serves_web:
+            self.jwt_key()
+            self.webhook_key()
+
+    def _check_demo(self, live_key: bool) -> None:
+        if live_key:
+            raise ConfigError(
+                "Demo mode takes no real payments, but STRIPE_API_KEY is a live key. Use an "
+                "sk_test_ key (or none, for the built-in emulator), or turn demo mode off."
+            )
+        url = make_url(self.database_url)
+        host = url.host or ""
+        if url.get_backend_name() == "postgresql" and not _is_loopback(host):
+            raise ConfigError(
+                f"Demo mode is for trying the store on this machine, but DATABASE_URL names "
+                f"the PostgreSQL host {host}. Point it at 127.0.0.1 (or a SQLite file), or "
+                "turn demo mode off (DEMO=false) and configure Stripe."
+            )
 
     @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping().get(self.log_level.upper(), logging.INFO)
+
+
+def _is_stripe(base: str) -> bool:
+    """https on stripe.com or one of its subdomains (api.stripe.com, files.stripe.com)."""
+    parts = urlsplit(base)
+    host = (parts.hostname or "").lower()
+    return parts.scheme == "https" and (host == STRIPE_DOMAIN or host.endswith("." + STRIPE_DOMAIN))
+
+
+def _is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8, ::1, or a Unix socket (no host, or a socket directory)."""
+    if not host or host.startswith("/") or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def database_url_problem(database_url: str) -> str | None:
+    """What is wrong with DATABASE_URL before connecting (and how to fix it), or None."""
+    try:
+        url: URL = make_url(database_url)
+    except (ArgumentError, ValueError):
+        return f"DATABASE_URL is not a database URL. Write {SUPPORTED_DATABASES}."
+    shown = url.render_as_string(hide_password=True)
+    backend = url.drivername.partition("+")[0]
+    wanted = ASYNC_DRIVERS.get(backend)
+    if wanted and url.drivername != wanted:
+        fixed = url.set(drivername=wanted).render_as_string(hide_password=True)
+        return f"DATABASE_URL {shown} does not name the async driver: write {fixed} instead."
+    if not wanted:
+        return f"DATABASE_URL {shown}: Vitrina runs on {SUPPORTED_DATABASES}."
+    if backend == "sqlite" and url.database and url.database != ":memory:":
+        folder = Path(url.database).parent
+        if not folder.is_dir():
+            return (
+                f"the folder {folder} of the SQLite file in DATABASE_URL does not exist. "
+                "Create it, or fix DATABASE_URL."
+            )
+    return None
 
 
 _current: Settings | None = None

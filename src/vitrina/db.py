@@ -13,7 +13,9 @@ request's session.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -22,6 +24,7 @@ from fastapi import Depends
 from sqlalchemy import JSON, DateTime, Dialect, MetaData, TypeDecorator, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -32,6 +35,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from vitrina.config import ConfigError
 from vitrina.kit.clock import utcnow
 
 NAMING_CONVENTION = {
@@ -235,3 +239,67 @@ Executor = AsyncSession | AsyncConnection
 
 async def connection_of(executor: Executor) -> AsyncConnection:
     return executor if isinstance(executor, AsyncConnection) else await executor.connection()
+
+
+class DatabaseUnusable(ConfigError):
+    """The database cannot be reached or used at start; the message says how to fix it."""
+
+
+SQLSTATE_ADVICE = {
+    "3D000": "Create it (createdb), or fix the database name in DATABASE_URL",
+    "28000": "Create that role (createuser), or fix the user in DATABASE_URL",
+    "28P01": "Fix the password in DATABASE_URL",
+}
+"""PostgreSQL's refusals at connection time: no such database, no such role, bad password."""
+
+
+@contextmanager
+def start_errors_explained(database_url: str) -> Iterator[None]:
+    """Turn a failure to reach the database into DatabaseUnusable (see explain_start_error)."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except Exception as exc:
+        explained = explain_start_error(database_url, exc)
+        if explained is None:
+            raise
+        raise explained from exc
+
+
+def explain_start_error(database_url: str, error: BaseException) -> DatabaseUnusable | None:
+    """A failure to reach the database at start, as one sentence with the fix; None for
+    anything that is not about reaching it (a bug should keep its traceback)."""
+    url = make_url(database_url)
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    shown = url.render_as_string(hide_password=True)
+    cause: BaseException | None = error
+    while cause is not None:
+        sqlstate = getattr(cause, "sqlstate", None)
+        if sqlstate in SQLSTATE_ADVICE:
+            return DatabaseUnusable(f"{cause} (at {where}). {SQLSTATE_ADVICE[sqlstate]}.")
+        if isinstance(cause, socket.gaierror):
+            return DatabaseUnusable(
+                f"the database host {url.host!r} in DATABASE_URL is not known. Fix the host."
+            )
+        if isinstance(cause, ConnectionRefusedError):
+            return DatabaseUnusable(
+                f"nothing accepts connections at {where} (DATABASE_URL {shown}). Start "
+                "PostgreSQL there, or fix the host and port in DATABASE_URL."
+            )
+        if isinstance(cause, TimeoutError):
+            return DatabaseUnusable(
+                f"no answer from {where} (DATABASE_URL {shown}). Check the host, the port and "
+                "the firewall."
+            )
+        if url.get_backend_name() == "sqlite" and type(cause).__name__ == "OperationalError":
+            return DatabaseUnusable(
+                f"cannot open the SQLite database {url.database}: {cause}. Check that the "
+                "path in DATABASE_URL is writable."
+            )
+        cause = cause.__cause__
+    if isinstance(error, OSError):
+        return DatabaseUnusable(
+            f"cannot reach the database at {where}: {error}. Fix DATABASE_URL {shown}."
+        )
+    return None

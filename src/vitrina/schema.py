@@ -1,4 +1,8 @@
-"""Migrations from code: upgrade to head, and tell whether a database is up to date."""
+"""Migrations from code: upgrade to head, and tell whether a database is up to date.
+
+Both refuse a DATABASE_URL they cannot use with `DatabaseUnusable` (a `ConfigError`): one
+sentence with the fix, which the commands print as their one "Cannot start" line.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-from vitrina.db import make_engine
+from vitrina.config import ConfigError, database_url_problem
+from vitrina.db import DatabaseUnusable, make_engine, start_errors_explained
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -23,8 +28,17 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def usable_url(database_url: str) -> str:
+    """The URL, if it could name a database Vitrina runs on; else DatabaseUnusable."""
+    problem = database_url_problem(database_url)
+    if problem:
+        raise DatabaseUnusable(problem)
+    return database_url
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    with start_errors_explained(database_url):
+        command.upgrade(alembic_config(usable_url(database_url)), revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:
@@ -39,15 +53,16 @@ async def current_revision(database_url: str) -> str | None:
     def read(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
-    engine = make_engine(database_url)
+    engine = make_engine(usable_url(database_url))
     try:
-        async with engine.connect() as conn:
-            return await conn.run_sync(read)
+        with start_errors_explained(database_url):
+            async with engine.connect() as conn:
+                return await conn.run_sync(read)
     finally:
         await engine.dispose()
 
 
-class SchemaOutOfDate(RuntimeError):
+class SchemaOutOfDate(ConfigError):
     pass
 
 

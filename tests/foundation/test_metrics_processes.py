@@ -27,6 +27,7 @@ def test_metrics_sum_every_server_process(tmp_path: Path) -> None:
         JWT_SECRET="m" * 48,
         STRIPE_API_KEY="sk_test_unused",
         STRIPE_API_BASE="http://127.0.0.1:9",
+        STRIPE_WEBHOOK_SECRET="whsec_unused",
         LOG_LEVEL="WARNING",
     )
     subprocess.run([VITRINA, "migrate"], env=env, cwd=tmp_path, check=True, capture_output=True)

@@ -14,6 +14,10 @@ from vitrina.config import Settings, get_settings
 log = structlog.get_logger(__name__)
 
 SMTP_TIMEOUT_SECONDS = 10.0
+CONSOLE_NOTE = (
+    "MAIL_BACKEND=console is for development: this mail is printed here, not sent. "
+    "Set MAIL_BACKEND=smtp (and SMTP_HOST) to deliver mail."
+)
 
 
 class MailError(RuntimeError):
@@ -82,5 +86,7 @@ async def send_mail(to: str, subject: str, body: str, html: str | None = None) -
     elif settings.mail_backend == "smtp":
         await _send_smtp(message, settings)
     else:
-        log.info("mail", to=to, subject=subject, body=body, has_html=html is not None)
+        log.info(
+            "mail", note=CONSOLE_NOTE, to=to, subject=subject, body=body, has_html=html is not None
+        )
     log.debug("mail_sent", backend=settings.mail_backend, to=to, subject=subject)

@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 from vitrina import schema
-from vitrina.config import ConfigError, get_settings
 from vitrina.db import db_helper
 from vitrina.observability.logging import configure_logging
 from vitrina.payments.client import make_stripe_client
@@ -20,19 +19,17 @@ from vitrina.payments.sync.drift import Drift, find_drift, load_stripe, repair
 from vitrina.payments.sync.stripe_io import describe
 from vitrina.payments.sync.worker import WorkerConfig, run_worker, sync_due_once
 from vitrina.payments.webhooks import run_webhook_retrier
+from vitrina.startup import checked_settings, refusing
 
 commands = typer.Typer()
 console = Console()
 
 
 def _prepare() -> None:
-    settings = get_settings()
+    settings = checked_settings(serves_web=False)
     configure_logging(settings.log_level_number, settings.log_format)
-    try:
+    with refusing():
         asyncio.run(schema.ensure_up_to_date(settings.database_url))
-    except (ConfigError, schema.SchemaOutOfDate) as exc:
-        console.print(f"[red]Cannot start:[/red] {exc}")
-        raise typer.Exit(2) from exc
     db_helper.configure(settings.database_url, pool_size=settings.database_pool_size)
 
 

@@ -1,39 +1,43 @@
 """The one place a `stripe.StripeClient` is made, from the settings in force.
 
-With no STRIPE_API_KEY the store talks to the built-in emulator mounted at
+In demo mode with no STRIPE_API_KEY the store talks to the built-in emulator mounted at
 PUBLIC_BASE_URL/stripe-emulator; STRIPE_API_BASE points it at any other address (an emulator
-running apart, in tests); with a real key and no base, it talks to Stripe itself.
+running apart, in tests); with a real key and no base, it talks to Stripe itself. Outside
+demo mode a key is required (`Settings.check` refuses to start without one).
 """
 
 from __future__ import annotations
 
 import stripe
 
-from vitrina.config import Settings, get_settings
+from vitrina.config import ConfigError, Settings, get_settings
 
 EMULATOR_API_KEY = "sk_test_vitrina_emulator"
-EMULATOR_WEBHOOK_SECRET = "whsec_vitrina_emulator_demo"  # noqa: S105
+"""What the store sends to an emulator when it has no key (demo mode only). Not a secret: an
+emulator takes any `sk_test_` key."""
 EMULATOR_MOUNT = "/stripe-emulator"
 
 
 def stripe_api_key(settings: Settings) -> str:
     if settings.stripe_api_key is not None and settings.stripe_api_key.get_secret_value():
         return settings.stripe_api_key.get_secret_value()
+    if not settings.demo:
+        raise ConfigError("STRIPE_API_KEY is not set (outside demo mode Stripe needs a key).")
     return EMULATOR_API_KEY
 
 
 def stripe_api_base(settings: Settings) -> str | None:
     if settings.stripe_api_base:
         return settings.stripe_api_base.rstrip("/")
-    if settings.uses_stripe_emulator:
+    if settings.builtin_emulator:
         return settings.public_base_url + EMULATOR_MOUNT
     return None
 
 
 def webhook_secret(settings: Settings) -> str:
-    if settings.stripe_webhook_secret is not None:
-        return settings.stripe_webhook_secret.get_secret_value()
-    return EMULATOR_WEBHOOK_SECRET
+    """The secret events are verified with: STRIPE_WEBHOOK_SECRET, or in demo mode with the
+    built-in emulator, the demo folder's own."""
+    return settings.webhook_key()
 
 
 _ClientKey = tuple[str, str | None, int, float]

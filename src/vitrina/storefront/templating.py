@@ -91,6 +91,7 @@ def render(
         "csrf_token": csrf_token(request),
         "basket_count": getattr(request.state, "basket_count", 0),
         "notices": _notices(request),
+        "demo_mode": get_settings().demo,
         "path": request.url.path,
         "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "unpinned_path": _unpinned_path(request),

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -20,6 +21,7 @@ from vitrina.stripe_emulator.clock import Clock
 from vitrina.stripe_emulator.controls import CONTROL_ROUTES
 from vitrina.stripe_emulator.ids import request_id
 from vitrina.stripe_emulator.page import PAGE_ROUTES
+from vitrina.stripe_emulator.persistence import SaveAfterChanges, StateFile
 from vitrina.stripe_emulator.resources import sessions
 from vitrina.stripe_emulator.state import Ctx, EmulatorState
 from vitrina.stripe_emulator.webhooks import WebhookSender
@@ -35,8 +37,9 @@ class Emulator:
 
     sweep_interval = 1.0
 
-    def __init__(self, state: EmulatorState) -> None:
+    def __init__(self, state: EmulatorState, state_file: StateFile | None = None) -> None:
         self.state = state
+        self.state_file = state_file
         self._sweeper: asyncio.Task[None] | None = None
 
     def ensure_sweeper(self) -> None:
@@ -45,6 +48,8 @@ class Emulator:
         loop = asyncio.get_running_loop()
         if self._sweeper is None or self._sweeper.done() or self._sweeper.get_loop() is not loop:
             self._sweeper = loop.create_task(self._sweep())
+        if self.state_file is not None:
+            self.state_file.resume_deliveries()
 
     async def _sweep(self) -> None:
         while True:
@@ -68,6 +73,8 @@ class Emulator:
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
+        if self.state_file is not None:
+            self.state_file.save_now()
         await self.state.sender.aclose()
 
 
@@ -109,10 +116,12 @@ def create_emulator_app(
     clock: Clock | None = None,
     webhook_retry_base_delay: float = 1.0,
     webhook_max_attempts: int = 8,
+    state_file: Path | None = None,
 ) -> Starlette:
     """Build an emulator. `public_url` is where this app is reachable from a browser (it
     prefixes each session's `url`), e.g. `http://127.0.0.1:12111` or
-    `http://127.0.0.1:8000/stripe-emulator` when mounted at `/stripe-emulator`."""
+    `http://127.0.0.1:8000/stripe-emulator` when mounted at `/stripe-emulator`. With
+    `state_file` the state is loaded from that JSON file and kept in it (see persistence)."""
     state = EmulatorState(
         public_url=public_url.rstrip("/"),
         clock=clock or Clock(),
@@ -122,7 +131,10 @@ def create_emulator_app(
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
     )
-    emulator = Emulator(state)
+    persisted = StateFile(state_file, state) if state_file is not None else None
+    if persisted is not None:
+        persisted.load()
+    emulator = Emulator(state, persisted)
     routes: list[BaseRoute] = [
         Route("/v1/{path:path}", api.handle, methods=["GET", "POST", "DELETE"]),
         *PAGE_ROUTES,
@@ -140,7 +152,10 @@ def create_emulator_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={404: _not_found},
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            *([Middleware(SaveAfterChanges, state_file=persisted)] if persisted else []),
+        ],
     )
     app.state.emulator = emulator
     return app

@@ -76,3 +76,12 @@ async def release(session: AsyncSession, kind: LeaseKind, row_id: int, owner: st
         .where(SyncLease.kind == kind, SyncLease.row_id == row_id, SyncLease.owner == owner)
         .values(expires_at=utcnow())
     )
+
+
+async def expire_all(session: AsyncSession) -> None:
+    """End every live lease: for a process that knows it is the only worker (the demo on
+    restart takes over the deliveries its previous run was making when it stopped)."""
+    now = utcnow()
+    await session.execute(
+        update(SyncLease).where(SyncLease.expires_at > now).values(expires_at=now)
+    )
