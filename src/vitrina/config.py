@@ -94,10 +94,18 @@ class Settings(BaseSettings):
     login_rate_limit: str = "5/minute"
     login_rate_limit_address: str = "20/minute"
     login_rate_limit_email: str = "30/hour"
+    reset_rate_limit_email: str = "3/hour"
+    reset_rate_limit_address: str = "10/hour"
     run_embedded_worker: bool | None = None
     low_stock_threshold: int = Field(default=5, ge=0, description="Admin dashboard: low stock.")
 
-    @field_validator("login_rate_limit", "login_rate_limit_address", "login_rate_limit_email")
+    @field_validator(
+        "login_rate_limit",
+        "login_rate_limit_address",
+        "login_rate_limit_email",
+        "reset_rate_limit_email",
+        "reset_rate_limit_address",
+    )
     @classmethod
     def _rate_limit_parses(cls, value: str) -> str:
         parse_limit(value)  # ValueError names the bad value

@@ -17,14 +17,23 @@ log = structlog.get_logger(__name__)
 
 
 class VitrinaError(Exception):
-    """An error the client can act on. `detail` is shown to the client as is."""
+    """An error the client can act on. `detail` is shown to the client as is; `field` names
+    the input it is about, when it is about one (a slug or SKU taken), so that a form can
+    show it next to that input."""
 
     status_code: ClassVar[int] = 400
     default_detail: ClassVar[str] = "Bad request."
 
-    def __init__(self, detail: Any = None, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        detail: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        field: str | None = None,
+    ) -> None:
         self.detail = detail if detail is not None else self.default_detail
         self.headers = headers
+        self.field = field
         super().__init__(str(self.detail))
 
 

@@ -83,4 +83,4 @@ async def test_one_confirmation_over_smtp_despite_replays(
         )
     assert isinstance(body, bytes)
     text = body.decode()
-    assert "1 x Teapot @ 35.00 USD" in text and "Total: 35.00 USD" in text
+    assert "1 x Teapot at $35.00 = $35.00" in text and "Order total: $35.00" in text

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fixtures.accounts import DEFAULT_PASSWORD, MakeUser
 from storefront.browser_fixtures import DESKTOP, PHONE, shot
 from storefront.shop_data import stock_the_shop
-from storefront.test_browser_purchase import fill_shipping_and_card
 from vitrina.accounts.models import User
 from vitrina.mail import outbox
 
@@ -168,13 +167,25 @@ async def test_saved_address_then_checkout(
     await page.click("text=Checkout")
     await page.wait_for_selector("#cardNumber")
     assert await page.locator("#email").input_value() == "anna@example.com"
-    # Checkout prefills an address only from the Stripe Customer's `shipping`; whatever is
-    # prefilled must be the saved default. Where the Customer carries none, the shopper types
-    # it on Stripe's page, the same address.
-    assert await page.locator("#shippingLine1").input_value() in ("", "Nevsky prospekt 1")
-    await shot(page, "46-checkout-shipping")
-    await fill_shipping_and_card(page, "4242 4242 4242 4242")
+    # Stripe's page prefills the saved default address (from the account's Stripe Customer):
+    # the shopper types only the card.
+    prefilled = {
+        field: await page.locator(f"#{field}").input_value()
+        for field in ("shippingName", "shippingLine1", "shippingCity", "shippingPostalCode")
+    }
+    assert prefilled == {
+        "shippingName": "Anna Petrova",
+        "shippingLine1": "Nevsky prospekt 1",
+        "shippingCity": "Saint Petersburg",
+        "shippingPostalCode": "191186",
+    }
+    assert await page.locator("#shippingCountry").input_value() == "RU"
+    await shot(page, "46-checkout-shipping-prefilled")
+    await page.fill("#cardNumber", "4242 4242 4242 4242")
+    await page.click("#submit")
     await page.wait_for_url("**/checkout/success?**")
     number = (await page.locator("#order-number").inner_text()).lstrip("#")
     await page.goto(f"/account/orders/{number}")
-    assert "Nevsky prospekt 1" in await page.locator("address").inner_text()
+    shipped_to = await page.locator("address").inner_text()
+    assert "Anna Petrova" in shipped_to and "Nevsky prospekt 1" in shipped_to
+    assert "Saint Petersburg" in shipped_to and "191186" in shipped_to

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from urllib.parse import quote
 from xml.etree import ElementTree
 
 import httpx
@@ -124,6 +125,31 @@ async def test_the_sitemap_is_an_index_of_product_id_ranges(
     ]
     assert (await client.get("/sitemaps/products-9.xml")).status_code == 404
     assert (await client.get("/sitemaps/products-0.xml")).status_code == 404
+
+
+async def test_the_sitemap_names_each_language_by_its_own_slug(
+    client: httpx.AsyncClient, make_product: MakeProduct
+) -> None:
+    """A crawler reading the sitemap gets each product at the address its page calls
+    canonical in that language: the Russian slug for Russian, the main one for English."""
+    lamp = await make_product(name="Desk lamp", name_ru="Настольная лампа")
+    plain = await make_product(name="Plain lamp")  # no Russian text: the main slug for both
+    assert lamp.slug_ru == "настольная-лампа"
+    sitemap = ElementTree.fromstring((await client.get("/sitemaps/products-1.xml")).content)
+    listed = [loc.text or "" for loc in sitemap.iter(f"{SITEMAP}loc")]
+    russian = f"http://testserver/product/{quote('настольная-лампа')}?lang=ru"
+    assert listed == [
+        "http://testserver/product/desk-lamp?lang=en",
+        russian,
+        "http://testserver/product/plain-lamp?lang=en",
+        "http://testserver/product/plain-lamp?lang=ru",
+    ]
+    assert plain.slug == "plain-lamp"
+    for url in listed:  # the sitemap percent-encodes what the page's link writes as is
+        page = await client.get(url.removeprefix("http://testserver"))
+        assert page.status_code == 200, url
+        canonical = re.search(r'<link rel="canonical" href="([^"]+)">', page.text)
+        assert canonical is not None and quote(canonical.group(1), safe=":/?=") == url
 
 
 async def test_a_sitemap_file_is_one_primary_key_range_read(

@@ -46,7 +46,7 @@ async def pay_as_guest(
         data={"product_id": product_id[1], "quantity": 2, "next": "/", "csrf_token": token},
     )
     basket = await client.get("/basket")
-    assert "Pay as a guest" in basket.text
+    assert "/checkout/guest" in basket.text  # the "Pay as a guest" button, in any language
     opened = await client.post("/checkout/guest", data={"csrf_token": csrf_from(basket.text)})
     assert opened.status_code == 303, opened.text[:300]
     checkout = await session.scalar(select(CheckoutSession))
@@ -183,3 +183,21 @@ async def test_webhooks_and_the_success_link_at_once_make_one_order_and_one_acco
     assert [u.email for u in users] == ["twice@example.com"]
     choose = [m for m in outbox() if m.subject.startswith("Choose a password")]
     assert [m.to for m in choose] == ["twice@example.com"]
+
+
+async def test_a_russian_guests_mails_are_in_russian(
+    client: httpx.AsyncClient, make_product: MakeProduct, session: AsyncSession, settings: Settings
+) -> None:
+    vase = await make_product(name="Glass vase", name_ru="Стеклянная ваза", price=40_00, stock=5)
+    client.cookies.set("lang", "ru")
+    checkout, success = await pay_as_guest(
+        client, settings, session, vase.slug, email="nina@example.com", name="Нина Орлова"
+    )
+    assert success.status_code == 200, success.text[:500]
+    assert checkout.language == "ru"
+    mails = {mail.subject: mail for mail in outbox() if mail.to == "nina@example.com"}
+    choose = mails["Задайте пароль аккаунта в магазине Vitrina"]
+    assert "Мы создали аккаунт для nina@example.com" in choose.body
+    assert "/reset-password?token=" in choose.body
+    (confirmation,) = [mail for subject, mail in mails.items() if "подтверждён" in subject]
+    assert "2 × Стеклянная ваза" in confirmation.body

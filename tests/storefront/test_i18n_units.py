@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from vitrina.config import Settings
+from vitrina.kit import catalogs
 from vitrina.storefront import i18n
 from vitrina.storefront.listing import highlight, to_minor
 from vitrina.storefront.web import cookie_is_secure, safe_next
@@ -18,7 +19,7 @@ def test_catalogs_compile_in_memory_when_no_mo_file_is_there(tmp_path: Path, mon
     target = tmp_path / "ru" / "LC_MESSAGES"
     target.mkdir(parents=True)
     (target / "messages.po").write_bytes(source.read_bytes())
-    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(catalogs, "LOCALE_DIR", tmp_path)
     i18n.translations.cache_clear()
     try:
         russian = i18n.translations("ru")

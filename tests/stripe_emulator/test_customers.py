@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from html.parser import HTMLParser
+
+import httpx
 import pytest
 import stripe
 
@@ -159,3 +163,152 @@ async def test_customer_creation_always_makes_a_customer(
     complete = await sdk(sessions.list, {"status": "complete", "limit": 100})
     assert {s.id for s in complete.data} == {guest.id, session.id}
     wait_for(lambda: receiver.of_type("customer.created"))
+
+
+@pytest.fixture
+async def page_http() -> AsyncIterator[httpx.AsyncClient]:
+    """A browser's view of the hosted page: plain HTTP, no redirects followed."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        yield client
+
+
+class _FormReader(HTMLParser):
+    """What a browser would send for the page's payment form: its inputs' values, checked
+    boxes only, each select's selected option; buttons are left out (none was clicked)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self.readonly: set[str] = set()
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        name = found.get("name")
+        if tag == "input" and name:
+            if found.get("type") in ("checkbox", "radio") and "checked" not in found:
+                return
+            self.values[name] = found.get("value") or ""
+            if "readonly" in found:
+                self.readonly.add(name)
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in found:
+            self.values[self._select] = found.get("value") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+
+
+def _payment_form(html: str) -> _FormReader:
+    reader = _FormReader()
+    reader.feed(html)
+    return reader
+
+
+async def test_page_prefills_the_customers_shipping_and_email(
+    sdk: SDK, emulator: EmulatorServer, page_http: httpx.AsyncClient
+) -> None:
+    """Stripe's page prefills the shipping address from the session Customer's `shipping`
+    and the email from the Customer; what the shopper then submits is what the session
+    records (`customer_details`, `collected_information`)."""
+    shipping = {"name": "Ann Lee", "address": {**ADDRESS, "state": "Riga"}}
+    customer = await sdk(
+        sdk.client.v1.customers.create,
+        {"email": "ann@example.com", "name": "Ann Lee", "shipping": shipping},
+    )
+    price = make_price(emulator.client(), 1500)
+    collect = {"allowed_countries": ["EE", "LV"]}
+    session = await sdk(
+        sdk.client.v1.checkout.sessions.create,
+        session_params(price.id, customer=customer.id, shipping_address_collection=collect),
+    )
+    form = _payment_form((await page_http.get(session.url)).text)
+    prefilled = {key: form.values[key] for key in form.values if key.startswith("shipping_")}
+    assert prefilled == {
+        "shipping_name": "Ann Lee",
+        "shipping_line1": "1 Main St",
+        "shipping_line2": "",
+        "shipping_city": "Riga",
+        "shipping_postal_code": "LV-1010",
+        "shipping_state": "Riga",
+        "shipping_country": "LV",
+    }
+    assert form.values["email"] == "ann@example.com" and "email" in form.readonly
+
+    # The shopper adds a flat number to the prefilled address and pays.
+    sent = {**form.values, "shipping_line2": "Flat 4", "card_number": "4242 4242 4242 4242"}
+    paid = await page_http.post(session.url, data=sent)
+    assert paid.status_code == 303, paid.text
+    done = await sdk(sdk.client.v1.checkout.sessions.retrieve, session.id)
+    details = done.customer_details
+    assert details is not None and details.address is not None
+    assert (details.email, details.name, details.address.line2) == (
+        "ann@example.com",
+        "Ann Lee",
+        "Flat 4",
+    )
+    collected = done.collected_information
+    assert collected is not None and collected.shipping_details is not None
+    assert collected.shipping_details.address.to_dict() == {
+        **ADDRESS,
+        "line1": "1 Main St",
+        "line2": "Flat 4",
+        "state": "Riga",
+    }
+    unchanged = await sdk(sdk.client.v1.customers.retrieve, customer.id)
+    assert unchanged.shipping is not None and unchanged.shipping.address.line2 is None
+
+
+async def test_nothing_to_prefill_leaves_the_fields_empty(
+    sdk: SDK, emulator: EmulatorServer, page_http: httpx.AsyncClient
+) -> None:
+    """No saved shipping, or a saved address in a country the session does not ship to:
+    the shopper types the address (and the test control falls back to its own)."""
+    price = make_price(emulator.client(), 1500)
+    customers = sdk.client.v1.customers
+    plain = await sdk(customers.create, {"email": "bob@example.com"})
+    abroad = await sdk(
+        customers.create,
+        {"email": "eve@example.com", "shipping": {"name": "Eve", "address": ADDRESS}},
+    )
+    for customer in (plain, abroad):
+        session = await sdk(
+            sdk.client.v1.checkout.sessions.create,
+            session_params(
+                price.id,
+                customer=customer.id,
+                shipping_address_collection={"allowed_countries": ["EE"]},
+            ),
+        )
+        form = _payment_form((await page_http.get(session.url)).text)
+        assert form.values["email"] == customer.email
+        assert form.values["shipping_line1"] == "" and form.values["shipping_name"] == ""
+
+
+async def test_completing_by_control_takes_the_saved_shipping(
+    sdk: SDK, emulator: EmulatorServer
+) -> None:
+    """The test control pays as a shopper who accepts what the page prefilled."""
+    customer = await sdk(
+        sdk.client.v1.customers.create,
+        {"email": "ann@example.com", "shipping": {"name": "Ann Lee", "address": ADDRESS}},
+    )
+    price = make_price(emulator.client(), 1500)
+    session = await sdk(
+        sdk.client.v1.checkout.sessions.create,
+        session_params(
+            price.id,
+            customer=customer.id,
+            shipping_address_collection={"allowed_countries": ["LV"]},
+        ),
+    )
+    emulator.complete_session(session.id, "paid")
+    done = await sdk(sdk.client.v1.checkout.sessions.retrieve, session.id)
+    shipped = done.collected_information.shipping_details
+    assert (shipped.name, shipped.address.line1, shipped.address.country) == (
+        "Ann Lee",
+        "1 Main St",
+        "LV",
+    )

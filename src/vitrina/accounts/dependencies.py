@@ -1,4 +1,5 @@
-"""Who is calling: `CurrentUser`, `StaffUser`, `AdminUser`, `OptionalUser` for routers.
+"""Who is calling: `CurrentUser`, `StaffUser`, `AdminUser`, `OptionalUser` for routers (and
+`AskedLanguage`, the language they read).
 
 The user is loaded from the database on every request, so deactivating or deleting an account,
 or changing its password, takes effect at once for access tokens already handed out.
@@ -8,15 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from vitrina.accounts import security, service
 from vitrina.accounts.models import Role, User
 from vitrina.audit.hooks import audit_changes_by
+from vitrina.config import get_settings
 from vitrina.db import ReaderDep, SessionDep, db_helper
 from vitrina.errors import Forbidden, Unauthorized
+from vitrina.kit.languages import Language, negotiate
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -71,3 +74,12 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 StaffUser = Annotated[User, Depends(get_staff_user)]
 AdminUser = Annotated[User, Depends(get_admin_user)]
+
+
+def asked_language(request: Request) -> Language:
+    """The language the caller's Accept-Language asks for, else the store's (for mails)."""
+    header = request.headers.get("accept-language", "")
+    return negotiate(header, get_settings().store_language)
+
+
+AskedLanguage = Annotated[Language, Depends(asked_language)]

@@ -36,6 +36,8 @@ class User(TimestampMixin, Base):
     """Every web session and access token carries the version it was issued under; bumping
     it (password change or reset, "log out everywhere") ends them all at once."""
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    stripe_customer_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    """What the Customer was last given (`payments.customers.CustomerProfile.digest`)."""
 
     @property
     def is_staff(self) -> bool:

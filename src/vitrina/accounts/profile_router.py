@@ -9,7 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 from pydantic import EmailStr
 
 from vitrina.accounts import addresses, email_change, emails
-from vitrina.accounts.dependencies import CurrentUser
+from vitrina.accounts.dependencies import AskedLanguage, CurrentUser
 from vitrina.accounts.models import ShippingAddress, User
 from vitrina.accounts.router import errors
 from vitrina.accounts.schemas import AddressIn, AddressOut, Body, OpaqueToken, Password, UserOut
@@ -79,21 +79,28 @@ async def delete_address(address_id: PathId, user: CurrentUser, session: Session
     "/users/me/email", status_code=status.HTTP_202_ACCEPTED, responses=errors(400, 401, 409)
 )
 async def request_email_change(
-    body: EmailChangeIn, user: CurrentUser, session: SessionDep, background: BackgroundTasks
+    body: EmailChangeIn,
+    user: CurrentUser,
+    session: SessionDep,
+    background: BackgroundTasks,
+    language: AskedLanguage,
 ) -> dict[str, str]:
     """Mail a confirmation link to the new address; the account keeps the old one until the
-    link is used (`POST /auth/email/confirm`)."""
+    link is used (`POST /auth/email/confirm`). Mails are in the account's language, else
+    the one Accept-Language asks for."""
     address, token = await email_change.request_email_change(
         session, user, str(body.new_email), body.password
     )
-    background.add_task(emails.send_email_change_confirmation, address, token)
+    mail_in = user.locale or language
+    background.add_task(emails.send_email_change_confirmation, address, token, mail_in)
     return {"detail": f"A confirmation link is on its way to {address}."}
 
 
 @router.post("/auth/email/confirm", response_model=UserOut, responses=errors(400, 409))
 async def confirm_email_change(
-    body: EmailConfirmIn, session: SessionDep, background: BackgroundTasks
+    body: EmailConfirmIn, session: SessionDep, background: BackgroundTasks, language: AskedLanguage
 ) -> User:
     user, previous = await email_change.confirm_email_change(session, body.token)
-    background.add_task(emails.send_email_changed_notice, previous, user.email)
+    mail_in = user.locale or language
+    background.add_task(emails.send_email_changed_notice, previous, user.email, mail_in)
     return user

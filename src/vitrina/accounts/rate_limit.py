@@ -64,13 +64,10 @@ class LoginLimits:
 Counter = tuple[RateLimitItem, tuple[str, ...]]
 
 
-class LoginRateLimiter:
-    def __init__(
-        self, limits: LoginLimits, storage_uri: str, *, key_prefix: str = KEY_PREFIX
-    ) -> None:
-        self.pair = parse(limits.per_email_and_address)
-        self.address = parse(limits.per_address)
-        self.email = parse(limits.per_email)
+class Counters:
+    """Moving-window counters in `storage_uri` ("async+memory://", "async+redis://...")."""
+
+    def __init__(self, storage_uri: str, *, key_prefix: str) -> None:
         options: dict[str, Any] = {"wrap_exceptions": True}
         self._pool: redis.asyncio.ConnectionPool | None = None
         if storage_uri.startswith("async+redis"):
@@ -88,35 +85,10 @@ class LoginRateLimiter:
         self.storage = storage
         self.strategy = MovingWindowRateLimiter(self.storage)
 
-    def _counters(self, email: str, address: str | None) -> list[Counter]:
-        email, address = normalize_email(email), address or "-"
-        return [
-            (self.pair, ("email+address", email, address)),
-            (self.address, ("address", address)),
-            (self.email, ("email", email)),
-        ]
-
-    async def check(self, email: str, address: str | None) -> None:
-        """Raise 429 if a counter this attempt falls under has used up its failures."""
-        try:
-            for limit, key in self._counters(email, address):
-                if not await self.strategy.test(limit, *key):
-                    stats = await self.strategy.get_window_stats(limit, *key)
-                    retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-                    log.warning("login_rate_limited", by=key[0], retry_after=retry_after)
-                    raise TooManyRequests(
-                        f"Too many failed login attempts. Try again in {retry_after} seconds.",
-                        headers={"Retry-After": str(retry_after)},
-                    )
-        except StorageError as exc:
-            log.error("login_rate_limit_unavailable", error=str(exc))
-
-    async def record_failure(self, email: str, address: str | None) -> None:
-        try:
-            for limit, key in self._counters(email, address):
-                await self.strategy.hit(limit, *key)
-        except StorageError as exc:
-            log.error("login_rate_limit_unavailable", error=str(exc))
+    async def retry_after(self, limit: RateLimitItem, key: tuple[str, ...]) -> int:
+        """Seconds until the moving window of a full counter frees a slot."""
+        stats = await self.strategy.get_window_stats(limit, *key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
 
     async def reset(self) -> None:
         # The memory storage sweeps expired entries in a task of its own; clearing the storage
@@ -132,11 +104,51 @@ class LoginRateLimiter:
             await self._pool.disconnect()
 
 
+class LoginRateLimiter(Counters):
+    def __init__(
+        self, limits: LoginLimits, storage_uri: str, *, key_prefix: str = KEY_PREFIX
+    ) -> None:
+        super().__init__(storage_uri, key_prefix=key_prefix)
+        self.pair = parse(limits.per_email_and_address)
+        self.address = parse(limits.per_address)
+        self.email = parse(limits.per_email)
+
+    def _counters(self, email: str, address: str | None) -> list[Counter]:
+        email, address = normalize_email(email), address or "-"
+        return [
+            (self.pair, ("email+address", email, address)),
+            (self.address, ("address", address)),
+            (self.email, ("email", email)),
+        ]
+
+    async def check(self, email: str, address: str | None) -> None:
+        """Raise 429 if a counter this attempt falls under has used up its failures."""
+        try:
+            for limit, key in self._counters(email, address):
+                if not await self.strategy.test(limit, *key):
+                    retry_after = await self.retry_after(limit, key)
+                    log.warning("login_rate_limited", by=key[0], retry_after=retry_after)
+                    raise TooManyRequests(
+                        f"Too many failed login attempts. Try again in {retry_after} seconds.",
+                        headers={"Retry-After": str(retry_after)},
+                    )
+        except StorageError as exc:
+            log.error("login_rate_limit_unavailable", error=str(exc))
+
+    async def record_failure(self, email: str, address: str | None) -> None:
+        try:
+            for limit, key in self._counters(email, address):
+                await self.strategy.hit(limit, *key)
+        except StorageError as exc:
+            log.error("login_rate_limit_unavailable", error=str(exc))
+
+
 _from_settings: tuple[tuple[LoginLimits, str], LoginRateLimiter] | None = None
 _installed: LoginRateLimiter | None = None
 
 
-def _storage_uri() -> str:
+def storage_uri() -> str:
+    """Redis when REDIS_URL is set (every process shares the counters), else this process."""
     redis_url = get_settings().redis_url
     if redis_url:
         return redis_url if redis_url.startswith("async+") else "async+" + redis_url
@@ -148,7 +160,7 @@ def get_login_limiter() -> LoginRateLimiter:
     global _from_settings
     if _installed is not None:
         return _installed
-    config = (LoginLimits.from_settings(get_settings()), _storage_uri())
+    config = (LoginLimits.from_settings(get_settings()), storage_uri())
     if _from_settings is None or _from_settings[0] != config:
         _from_settings = (config, LoginRateLimiter(*config))
     return _from_settings[1]

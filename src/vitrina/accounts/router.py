@@ -9,9 +9,10 @@ from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from vitrina.accounts import emails, service, sessions, tokens
-from vitrina.accounts.dependencies import AdminUser, CurrentUser, StaffUser
+from vitrina.accounts.dependencies import AdminUser, AskedLanguage, CurrentUser, StaffUser
 from vitrina.accounts.models import Role, User
 from vitrina.accounts.rate_limit import get_login_limiter
+from vitrina.accounts.reset_rate_limit import get_reset_limiter
 from vitrina.accounts.schemas import (
     AdminUserUpdate,
     PasswordChangeIn,
@@ -105,15 +106,23 @@ async def logout_everywhere(user: CurrentUser, session: SessionDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/auth/password-reset", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/auth/password-reset", status_code=status.HTTP_202_ACCEPTED, responses=errors(429))
 async def request_password_reset(
-    body: PasswordResetIn, session: SessionDep, background: BackgroundTasks
+    body: PasswordResetIn,
+    request: Request,
+    session: SessionDep,
+    background: BackgroundTasks,
+    language: AskedLanguage,
 ) -> dict[str, str]:
-    """Always 202, whether or not the email has an account; the link is mailed afterwards."""
+    """202 whether or not the email has an account; the link is mailed afterwards, in the
+    account's language, else the one Accept-Language asks for. 429 (for any email alike)
+    once the email or the caller's address has asked too often."""
+    await get_reset_limiter().count(body.email, request.client.host if request.client else None)
     issued = await service.request_password_reset(session, body.email)
     if issued is not None:
         user, token = issued
-        background.add_task(emails.send_password_reset, user.email, token)
+        mail_in = user.locale or language
+        background.add_task(emails.send_password_reset, user.email, token, mail_in)
     return {"detail": "If an account exists for this email, a reset link is on its way."}
 
 
@@ -172,7 +181,7 @@ async def list_users(
 @router.patch(
     "/users/{user_id}",
     response_model=UserOut,
-    responses=errors(401, 403, 404, 409),
+    responses=errors(401, 403, 404, 409, 422),
 )
 async def admin_update_user(
     user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
@@ -180,6 +189,9 @@ async def admin_update_user(
     admin: AdminUser,
     session: SessionDep,
 ) -> User:
-    return await service.admin_update_user(
+    user = await service.admin_update_user(
         session, admin, user_id, role=body.role, is_active=body.is_active
     )
+    if body.email is not None:
+        await service.admin_change_email(session, user, str(body.email))
+    return user

@@ -108,6 +108,9 @@ class PasswordResetConfirmIn(Body):
 class AdminUserUpdate(Body):
     role: Role | None = None
     is_active: bool | None = None
+    email: EmailStr | None = Field(
+        default=None, description="A new email; the previous address is told of the change."
+    )
 
 
 Line = Annotated[str, Field(max_length=200)]

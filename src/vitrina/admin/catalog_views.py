@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from wtforms import FileField, Form, StringField, validators
 
 from vitrina.admin.base import StaffView, audited, back_to, done, report, selected_pks
-from vitrina.admin.forms import CONTROL, money_field, schema_form, select_field
+from vitrina.admin.forms import CONTROL, money_field, not_saved, schema_form, select_field
 from vitrina.admin.i18n import gettext as _
 from vitrina.admin.i18n import lazy, money
 from vitrina.admin.labels import N_, SYNC_LABELS
@@ -50,6 +50,12 @@ PRODUCT_LABELS = {
     "description_ru": N_("Description in Russian"),
     "description_en": N_("Description in English"),
 }
+PRODUCT_TAKEN = {
+    "slug": N_("Another product already uses this web address."),
+    "sku": N_("Another product already uses this SKU."),
+}
+CATEGORY_TAKEN = {"slug": N_("Another category already uses this web address.")}
+"""What the form says next to a field whose value another row already has."""
 CATEGORY_LABELS = {
     "name": N_("Name"),
     "slug": N_("Web address (empty: made from the name)"),
@@ -200,7 +206,7 @@ class ProductAdmin(ProductPages, StaffView, model=Product):
                 product = await catalog_service.create_product(session, ProductCreate(**fields))
                 await self._attach_image(session, product, data)
         except VitrinaError as error:
-            raise ValueError(_("Not saved: %(reason)s") % {"reason": error.detail}) from error
+            raise not_saved(error, PRODUCT_TAKEN) from error
         return product
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Any:
@@ -211,7 +217,7 @@ class ProductAdmin(ProductPages, StaffView, model=Product):
                 await catalog_service.update_product(session, product, ProductUpdate(**fields))
                 await self._attach_image(session, product, data)
         except VitrinaError as error:
-            raise ValueError(_("Not saved: %(reason)s") % {"reason": error.detail}) from error
+            raise not_saved(error, PRODUCT_TAKEN) from error
         return product
 
     async def delete_model(self, request: Request, pk: Any) -> None:
@@ -329,7 +335,7 @@ class CategoryAdmin(StaffView, model=Category):
                 fields = schema_fields(CategoryCreate, data)
                 return await catalog_categories.create_category(session, CategoryCreate(**fields))
         except VitrinaError as error:
-            raise ValueError(_("Not saved: %(reason)s") % {"reason": error.detail}) from error
+            raise not_saved(error, CATEGORY_TAKEN) from error
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Any:
         try:
@@ -340,7 +346,7 @@ class CategoryAdmin(StaffView, model=Category):
                     session, category, CategoryUpdate(**fields)
                 )
         except VitrinaError as error:
-            raise ValueError(_("Not saved: %(reason)s") % {"reason": error.detail}) from error
+            raise not_saved(error, CATEGORY_TAKEN) from error
 
     async def delete_model(self, request: Request, pk: Any) -> None:
         try:

@@ -1,5 +1,6 @@
 """Admin forms: money in major units, messages in the admin's language, the CSRF token, and
-the service's schema checked as part of the form, so its complaints land next to the field.
+the service's schema checked as part of the form, so its complaints land next to the field;
+a service's refusal that names a field (a slug taken) lands there too (`not_saved`).
 
 Forms are built from a service's pydantic schema (`schema_form`): a field added to the
 schema (a translated name, say) appears in the admin form without a change here.
@@ -8,6 +9,7 @@ schema (a translated name, say) appears in the admin form without a change here.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import wtforms.i18n
@@ -28,6 +30,7 @@ from vitrina.admin import csrf, i18n
 from vitrina.admin.i18n import gettext as _
 from vitrina.admin.labels import N_
 from vitrina.config import get_settings
+from vitrina.errors import VitrinaError
 
 CONTROL = {"class": "form-control"}
 SELECT = {"class": "form-select"}
@@ -55,12 +58,20 @@ class AdminMeta(wtforms.meta.DefaultMeta):  # type: ignore[misc]
         return wtforms.i18n.get_translations([i18n.language()])
 
 
+_shown: ContextVar[AdminForm | None] = ContextVar("vitrina_admin_form", default=None)
+"""The form this request is showing (sqladmin makes it; the views' writes reach it here)."""
+
+
 class AdminForm(Form):  # type: ignore[misc]
     """Carries the CSRF token; `schema` (a pydantic model) is checked after the fields."""
 
     Meta = AdminMeta
     schema: ClassVar[type[BaseModel] | None] = None
     csrf_token = csrf.token_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _shown.set(self)
 
     def schema_data(self) -> dict[str, Any]:
         return {
@@ -87,6 +98,46 @@ class AdminForm(Form):  # type: ignore[misc]
                     field.errors = [schema_message(problem)]
             return False
         return valid
+
+
+def not_saved(error: VitrinaError, taken: Mapping[str, str] | None = None) -> ValueError:
+    """What sqladmin shows for a service's refusal of a create or edit. A refusal that names
+    a field the form has (a slug or SKU taken, FastAPI-shaped field errors) goes next to
+    that field, in the admin's language (`taken`: the views' words for "already used", by
+    field or by the service's message), and the alert at the top stays empty; any other
+    refusal is the alert."""
+    form = _shown.get()
+    placed = False
+    for name, message in _field_messages(error, taken or {}):
+        field = form._fields.get(name) if form is not None else None
+        if field is not None:
+            field.errors = [*field.errors, message]
+            placed = True
+    if placed:
+        return ValueError("")
+    return ValueError(_("Not saved: %(reason)s") % {"reason": detail_text(error)})
+
+
+def _field_messages(error: VitrinaError, taken: Mapping[str, str]) -> list[tuple[str, str]]:
+    if error.field is not None:
+        kind = "slug" if error.field.startswith("slug") else error.field
+        known = taken.get(kind) or taken.get(detail_text(error))
+        return [(error.field, _(known) if known else _(detail_text(error)))]
+    if isinstance(error.detail, list):  # 422s shaped like FastAPI's: [{"loc", "msg"}]
+        return [
+            (str(item["loc"][-1]), _(str(item.get("msg", ""))))
+            for item in error.detail
+            if isinstance(item, dict) and item.get("loc")
+        ]
+    return []
+
+
+def detail_text(error: VitrinaError) -> str:
+    """A service error's detail as one line of text."""
+    detail = error.detail
+    if isinstance(detail, list):
+        return "; ".join(str(item.get("msg", item)) for item in detail if isinstance(item, dict))
+    return str(detail)
 
 
 def schema_message(problem: Mapping[str, Any]) -> str:

@@ -32,12 +32,24 @@ from vitrina.admin.base import (
     report,
     selected_pks,
 )
-from vitrina.admin.forms import CHECK, CONTROL, SELECT, AdminForm
+from vitrina.admin.forms import CHECK, CONTROL, SELECT, AdminForm, detail_text, not_saved
 from vitrina.admin.i18n import gettext as _
 from vitrina.admin.i18n import lazy, moment
-from vitrina.admin.labels import ACTION_LABELS, ENTITY_LABELS, ROLE_LABELS
+from vitrina.admin.labels import ACTION_LABELS, ENTITY_LABELS, N_, ROLE_LABELS
 from vitrina.audit.models import AuditEntry
 from vitrina.errors import Forbidden, VitrinaError
+
+EMAIL_TAKEN = {
+    accounts_service.DUPLICATE_EMAIL: N_("An account with this email address already exists."),
+    accounts_service.LOOK_ALIKE_EMAIL: N_(
+        "An account with an email address that looks the same already exists."
+    ),
+}
+"""The accounts service's refusals of an email, as the form says them next to the field."""
+EMAIL_CHANGE_NOTE = N_(
+    "Changed here, it takes effect at once, without a confirmation link; the previous "
+    "address is told of the change."
+)
 
 
 def _role(model: User, _attribute: Any) -> str:
@@ -90,10 +102,13 @@ class UserAdmin(StaffView, model=User):
         class UserForm(AdminForm):
             email = EmailField(
                 lazy("Email"),
-                [validators.InputRequired(), validators.Email(), validators.Length(max=320)]
-                if creating
-                else [validators.Optional()],
-                render_kw={**CONTROL, **({} if creating else {"readonly": True})},
+                [
+                    validators.InputRequired() if creating else validators.Optional(),
+                    validators.Email(),
+                    validators.Length(max=320),
+                ],
+                description=None if creating else lazy(EMAIL_CHANGE_NOTE),
+                render_kw=CONTROL,
             )
             full_name = StringField(
                 lazy("Full name"), [validators.Length(max=200)], render_kw=CONTROL
@@ -124,7 +139,7 @@ class UserAdmin(StaffView, model=User):
                         session, actor, user.id, is_active=False
                     )
         except VitrinaError as error:
-            raise ValueError(_("Not saved: %(reason)s") % {"reason": _detail(error)}) from error
+            raise not_saved(error, EMAIL_TAKEN) from error
         return user
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Any:
@@ -145,10 +160,12 @@ class UserAdmin(StaffView, model=User):
                     locale=None,
                     fields={"full_name"},
                 )
+                if data.get("email"):  # empty: unchanged
+                    await accounts_service.admin_change_email(session, user, str(data["email"]))
                 if data.get("password"):
                     await accounts_service.set_password(session, user, str(data["password"]))
         except VitrinaError as error:
-            raise ValueError(_("Not saved: %(reason)s") % {"reason": _detail(error)}) from error
+            raise not_saved(error, EMAIL_TAKEN) from error
         return user
 
     async def delete_model(self, request: Request, pk: Any) -> None:
@@ -157,7 +174,9 @@ class UserAdmin(StaffView, model=User):
             async with audited() as session:
                 await removal.delete_user(session, actor, int(pk))
         except VitrinaError as error:
-            raise ValueError(_("Not deleted: %(reason)s") % {"reason": _detail(error)}) from error
+            raise ValueError(
+                _("Not deleted: %(reason)s") % {"reason": detail_text(error)}
+            ) from error
 
     async def _update(self, request: Request, label: str, **change: Any) -> Response:
         pks = selected_pks(request)
@@ -192,13 +211,6 @@ class UserAdmin(StaffView, model=User):
     @action(name="activate", label=lazy("Activate"))
     async def activate(self, request: Request) -> Response:
         return await self._update(request, "activate", is_active=True)
-
-
-def _detail(error: VitrinaError) -> str:
-    detail = error.detail
-    if isinstance(detail, list):  # a 422 shaped like FastAPI's: [{"loc", "msg"}]
-        return "; ".join(str(item.get("msg", item)) for item in detail if isinstance(item, dict))
-    return str(detail)
 
 
 def _actor(model: AuditEntry, _attribute: Any) -> Markup:

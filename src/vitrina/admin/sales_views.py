@@ -18,15 +18,17 @@ from wtforms import (
 )
 
 from vitrina.admin.base import StaffView, audited
-from vitrina.admin.forms import CHECK, CONTROL, AdminForm
+from vitrina.admin.forms import CHECK, CONTROL, AdminForm, not_saved
 from vitrina.admin.i18n import gettext as _
 from vitrina.admin.i18n import lazy, moment
+from vitrina.admin.labels import N_
 from vitrina.config import get_settings
 from vitrina.coupons import service as coupons_service
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.coupons.schemas import CouponCreate, CouponUpdate
 from vitrina.errors import VitrinaError
 
+COUPON_TAKEN = {"number": N_("Another coupon already uses this code (codes ignore case).")}
 COUPON_FIELDS = (
     "number",
     "discount",
@@ -135,7 +137,7 @@ class CouponAdmin(StaffView, model=DiscountCoupon):
             async with audited() as session:
                 return await coupons_service.create_coupon(session, CouponCreate(**fields))
         except VitrinaError as error:
-            raise ValueError(_("Not saved: %(reason)s") % {"reason": error.detail}) from error
+            raise not_saved(error, COUPON_TAKEN) from error
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Any:
         fields = {key: data.get(key) for key in COUPON_FIELDS}
@@ -143,7 +145,7 @@ class CouponAdmin(StaffView, model=DiscountCoupon):
             async with audited() as session:
                 return await coupons_service.update_coupon(session, int(pk), CouponUpdate(**fields))
         except VitrinaError as error:
-            raise ValueError(_("Not saved: %(reason)s") % {"reason": error.detail}) from error
+            raise not_saved(error, COUPON_TAKEN) from error
 
     async def delete_model(self, request: Request, pk: Any) -> None:
         try:

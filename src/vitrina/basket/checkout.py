@@ -30,12 +30,14 @@ gets the same session back. When Stripe replays a stored failure for the key or 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import stripe
 import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vitrina.accounts import addresses
 from vitrina.accounts.models import User
 from vitrina.basket.codes import new_unique_code
 from vitrina.basket.models import (
@@ -105,7 +107,7 @@ async def start_checkout(
     if not items:
         raise Unprocessable("Your basket is empty.")
     coupon = await basket_coupon(session, basket)
-    reusable = await _reusable_checkout(session, basket, items, coupon, settings)
+    reusable = await _reusable_checkout(session, basket, items, coupon, settings, language)
     if reusable is not None:
         return reusable
     await close_checkout(session, basket)
@@ -113,6 +115,8 @@ async def start_checkout(
     if coupon is not None:
         await coupons.validate_coupon_for(session, coupon, user)
         stripe_coupon_id = await sync.ensure_coupon_in_stripe(session, coupon)
+    # The address the account's Stripe Customer carries, read before the products are locked.
+    shipping = await addresses.default_shipping(session, user.id) if user is not None else None
     products = await _lock_and_check_stock(session, items, settings)
     if coupon is not None:
         coupon = await _lock_coupon(session, coupon.id)
@@ -124,13 +128,13 @@ async def start_checkout(
         coupon,
         currency=settings.store_currency,
         shipping_amount=settings.shipping_rate_amount,
+        language=language,
     )
-    too_small = priced.below_minimum_charge()
-    if too_small:
-        raise Unprocessable(too_small)
+    if problem := priced.charge_problem():
+        raise Unprocessable(problem)
     expires_at = session_expiry(settings)
     created = await _create_in_stripe(
-        basket, user, lines, stripe_coupon_id, expires_at, settings, language
+        basket, user, lines, stripe_coupon_id, expires_at, settings, language, shipping
     )
     if created.amount_total != priced.total:
         log.error(
@@ -144,7 +148,9 @@ async def start_checkout(
             "The payment provider computed a different total for your basket, so checkout was "
             "stopped before any payment. Please try again; we have been notified."
         )
-    return await _record(session, basket, user, created.id, created.url, priced, expires_at)
+    return await _record(
+        session, basket, user, created.id, created.url, priced, expires_at, language
+    )
 
 
 async def _reusable_checkout(
@@ -153,6 +159,7 @@ async def _reusable_checkout(
     items: list[BasketItem],
     coupon: DiscountCoupon | None,
     settings: Settings,
+    language: str | None,
 ) -> CheckoutSession | None:
     if basket.session_id is None:
         return None
@@ -166,6 +173,7 @@ async def _reusable_checkout(
         coupon,
         currency=settings.store_currency,
         shipping_amount=settings.shipping_rate_amount,
+        language=language,
     )
     return checkout if _unchanged(checkout, priced) else None
 
@@ -243,6 +251,7 @@ async def _create_in_stripe(
     expires_at: datetime,
     settings: Settings,
     language: str | None = None,
+    shipping: dict[str, Any] | None = None,
 ) -> stripe.checkout.Session:
     client = make_stripe_client(settings)
     for attempt in (1, 2):
@@ -257,6 +266,7 @@ async def _create_in_stripe(
             client=client,
             settings=settings,
             language=language,
+            shipping=shipping,
         )
         try:
             created = await request.get_session_payments_async()
@@ -285,6 +295,7 @@ async def _record(
     url: str | None,
     priced: Quote,
     expires_at: datetime,
+    language: str | None = None,
 ) -> CheckoutSession:
     assert basket.unique_code is not None
     checkout = CheckoutSession(
@@ -303,6 +314,7 @@ async def _record(
         coupon_number=priced.coupon_number,
         items=priced.items_snapshot(),
         expires_at=expires_at,
+        language=language,
     )
     session.add(checkout)
     await session.flush()

@@ -96,6 +96,8 @@ class CheckoutSession(TimestampMixin, Base):
         ForeignKey("discount_coupons.id", ondelete="SET NULL"), default=None
     )
     coupon_number: Mapped[str | None] = mapped_column(String(64), default=None)
+    language: Mapped[str | None] = mapped_column(String(10), default=None)
+    """The shopper's language at checkout (Stripe's page, the names sold, the order's mails)."""
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     expires_at: Mapped[datetime]
 

@@ -15,6 +15,7 @@ from typing import Any
 from vitrina.catalog.models import Product
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.kit.money import percent_of, to_decimal
+from vitrina.payments.checkout_session import name_in
 
 MINIMUM_CHARGE = {
     "usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50,
@@ -24,6 +25,9 @@ MINIMUM_CHARGE = {
 }  # fmt: skip
 """Stripe's minimum charge per currency (minor units): it refuses a payment between zero and
 this; a zero total (a 100 % coupon) is fine."""
+MAXIMUM_CHARGE = 99_999_999
+"""Stripe's ceiling on one charge, in minor units of any currency (an amount has at most 8
+digits: 999,999.99 in a two-decimal currency); it refuses a Checkout Session above it."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,21 @@ class Quote:
             f"this basket comes to {to_decimal(self.total, self.currency)} {code}."
         )
 
+    def above_maximum_charge(self) -> str | None:
+        """A message for a total Stripe would refuse as too large, else None."""
+        if self.total <= MAXIMUM_CHARGE:
+            return None
+        code = self.currency.upper()
+        return (
+            f"An order can come to at most {to_decimal(MAXIMUM_CHARGE, self.currency)} {code}; "
+            f"this basket comes to {to_decimal(self.total, self.currency)} {code}. "
+            "Split it into smaller orders."
+        )
+
+    def charge_problem(self) -> str | None:
+        """Why Stripe would refuse to charge this total (too small or too large), else None."""
+        return self.below_minimum_charge() or self.above_maximum_charge()
+
     def items_snapshot(self) -> list[dict[str, Any]]:
         return [line.snapshot() for line in self.lines]
 
@@ -89,10 +108,15 @@ def quote(
     *,
     currency: str,
     shipping_amount: int,
+    language: str | None = None,
 ) -> Quote:
+    """The basket's price; each line named as the shopper in `language` sees the product
+    (on Stripe's page too), which is the name it is sold under."""
     return Quote(
         currency=currency,
-        lines=tuple(QuoteLine(p.id, p.name, p.price, quantity) for p, quantity in lines),
+        lines=tuple(
+            QuoteLine(p.id, name_in(p, language), p.price, quantity) for p, quantity in lines
+        ),
         shipping=shipping_amount if lines else 0,
         coupon_id=coupon.id if coupon else None,
         coupon_number=coupon.number if coupon else None,

@@ -108,9 +108,8 @@ async def basket_view(
         currency=settings.store_currency,
         shipping_amount=settings.shipping_rate_amount,
     )
-    too_small = priced.below_minimum_charge()
-    if too_small:
-        warnings.append(StockWarning(product_id=None, message=too_small))
+    if problem := priced.charge_problem():
+        warnings.append(StockWarning(product_id=None, message=problem))
     checkout = await current_checkout(session, basket)
     is_open = (
         checkout is not None

@@ -197,7 +197,7 @@ async def _slug_for(
     if self_id is not None:
         clash = clash.where(Category.id != self_id)
     if await session.scalar(select(clash)):
-        raise Conflict(f"Another category already uses the slug {slug!r}.")
+        raise Conflict(f"Another category already uses the slug {slug!r}.", field="slug")
     return slug
 
 

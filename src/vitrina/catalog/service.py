@@ -180,7 +180,7 @@ async def _slug_for(
     if self_id is not None:
         clash = clash.where(Product.id != self_id)
     if await session.scalar(select(clash)):
-        raise Conflict(f"Another product already uses the slug {slug!r}.")
+        raise Conflict(f"Another product already uses the slug {slug!r}.", field="slug")
     return slug
 
 
@@ -192,7 +192,7 @@ async def _check_sku(session: AsyncSession, sku: str | None, self_id: int | None
     if self_id is not None:
         clash = clash.where(Product.id != self_id)
     if await session.scalar(select(clash)):
-        raise Conflict(f"Another product already uses the SKU {sku!r}.")
+        raise Conflict(f"Another product already uses the SKU {sku!r}.", field="sku")
     return sku
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, FromClause, func
 
 from vitrina.config import get_settings
+from vitrina.errors import VitrinaError
 from vitrina.kit.languages import LANGUAGES, Language, negotiate
 from vitrina.reads import Row
 
@@ -94,7 +95,12 @@ async def apply_translations(entity: Any, changes: Mapping[str, Any], slug_for: 
                 setattr(entity, key, changes[key])
         key, name = f"slug_{language}", getattr(entity, f"name_{language}")
         if changes.get(key) is not None:
-            setattr(entity, key, await slug_for(name or entity.name, changes[key], entity.id))
+            try:
+                slug = await slug_for(name or entity.name, changes[key], entity.id)
+            except VitrinaError as exc:
+                exc.field = key  # the language's own slug was refused, not the main one
+                raise
+            setattr(entity, key, slug)
         elif key in changes or (name and getattr(entity, key) is None):
             setattr(entity, key, await slug_for(name, None, entity.id) if name else None)
         elif not name:

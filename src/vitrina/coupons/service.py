@@ -67,7 +67,9 @@ async def _number_taken(session: AsyncSession, number: str, *, except_id: int | 
 
 
 def _duplicate(number: str) -> Conflict:
-    return Conflict(f"A coupon with the code {number!r} already exists (codes ignore case).")
+    return Conflict(
+        f"A coupon with the code {number!r} already exists (codes ignore case).", field="number"
+    )
 
 
 async def _flush_unique(session: AsyncSession, number: str) -> None:

@@ -55,6 +55,8 @@ class Order(TimestampMixin, Base):
     review_reason: Mapped[str | None] = mapped_column(Text, default=None)
     paid_at: Mapped[datetime | None] = mapped_column(default=None)
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    language: Mapped[str | None] = mapped_column(String(10), default=None)
+    """The language the customer bought in: their mails about the order are in it."""
 
     items: Mapped[list[OrderItem]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="OrderItem.id"

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, SessionTransaction, selectinload
 from vitrina.config import get_settings
 from vitrina.db import db_helper
 from vitrina.kit.clock import utcnow
-from vitrina.kit.money import as_text
+from vitrina.mail.language import N_, MailText, mail_language
 from vitrina.orders.models import Order, OrderItem, OrderRefund
 
 log = structlog.get_logger(__name__)
@@ -69,25 +69,60 @@ async def wait_for_outgoing_mail() -> None:
         await asyncio.wait(list(_tasks))
 
 
+STATUS_NAMES = {
+    "awaiting_payment": N_("Awaiting payment"),
+    "paid": N_("Paid"),
+    "processing": N_("Processing"),
+    "shipped": N_("Shipped"),
+    "delivered": N_("Delivered"),
+    "cancelled": N_("Cancelled"),
+    "refunded": N_("Refunded"),
+}
+
+
+def _row(text: MailText, label: str, value: str) -> str:
+    return text(N_("%(label)s: %(value)s"), label=label, value=value)
+
+
 def render_confirmation(order: Order, store_name: str) -> tuple[str, str]:
+    """The confirmation in the language the customer bought in; the lines keep the names
+    the products were sold under."""
+    text = MailText(mail_language(order.language))
     lines = [
-        f"Thank you for your order #{order.id} at {store_name}.",
+        text(
+            N_("Thank you for your order #%(number)s at %(store)s."),
+            number=order.id,
+            store=store_name,
+        ),
         "",
         *(
-            f"  {item.quantity} x {item.name} @ {as_text(item.unit_price, order.currency)}"
-            f" = {as_text(item.line_total, order.currency)}"
+            "  "
+            + text(
+                N_("%(quantity)s x %(name)s at %(price)s = %(total)s"),
+                quantity=item.quantity,
+                name=item.name,
+                price=text.money(item.unit_price, order.currency),
+                total=text.money(item.line_total, order.currency),
+            )
             for item in order.items
         ),
         "",
-        f"Subtotal: {as_text(order.subtotal, order.currency)}",
+        _row(text, text(N_("Subtotal")), text.money(order.subtotal, order.currency)),
     ]
     if order.discount:
-        code = f" ({order.coupon_code})" if order.coupon_code else ""
-        lines.append(f"Discount{code}: -{as_text(order.discount, order.currency)}")
+        label = text(N_("Discount"))
+        if order.coupon_code:
+            label += f" ({order.coupon_code})"
+        lines.append(_row(text, label, "-" + text.money(order.discount, order.currency)))
     if order.shipping:
-        lines.append(f"Shipping: {as_text(order.shipping, order.currency)}")
-    lines += [f"Total: {as_text(order.total, order.currency)}", f"Status: {order.status.value}"]
-    return f"{store_name}: order #{order.id} confirmed", "\n".join(lines) + "\n"
+        lines.append(_row(text, text(N_("Shipping")), text.money(order.shipping, order.currency)))
+    status = STATUS_NAMES.get(order.status.value, order.status.value)
+    lines += [
+        _row(text, text(N_("Order total")), text.money(order.total, order.currency)),
+        _row(text, text(N_("Status")), text(status)),
+    ]
+    subject = text(N_("%(store)s: order #%(number)s confirmed"), store=store_name, number=order.id)
+    return subject, "\n".join(lines) + "\n"
 
 
 Composer = Callable[[AsyncSession, int], Coroutine[Any, Any, tuple[str, str, str]]]
@@ -135,20 +170,41 @@ async def send_confirmation(order_id: int) -> bool:
 
 
 def render_refund(order: Order, refund: OrderRefund, store_name: str) -> tuple[str, str]:
+    text = MailText(mail_language(order.language))
     items = {item.id: item for item in order.items}
-    money = as_text(refund.amount, order.currency)
-    lines = [f"We have refunded {money} of your order #{order.id} at {store_name}.", ""]
+    money = text.money(refund.amount, order.currency)
+    lines = [
+        text(
+            N_("We have refunded %(amount)s of your order #%(number)s at %(store)s."),
+            amount=money,
+            number=order.id,
+            store=store_name,
+        ),
+        "",
+    ]
     for line in refund.lines:
         item: OrderItem = items[line.order_item_id]
-        lines.append(f"  {line.quantity} x {item.name}: {as_text(line.amount, order.currency)}")
+        amount = text.money(line.amount, order.currency)
+        lines.append(f"  {line.quantity} x {item.name}: {amount}")
     if refund.lines:
         lines.append("")
     if refund.note:
-        lines += [f"Note: {refund.note}", ""]
+        lines += [text(N_("Note: %(note)s"), note=refund.note), ""]
     lines.append(
-        "The money goes back to the card you paid with; your bank may take a few days to show it."
+        text(
+            N_(
+                "The money goes back to the card you paid with; your bank may take a few days "
+                "to show it."
+            )
+        )
     )
-    return f"{store_name}: refund of {money} for order #{order.id}", "\n".join(lines) + "\n"
+    subject = text(
+        N_("%(store)s: refund of %(amount)s for order #%(number)s"),
+        store=store_name,
+        amount=money,
+        number=order.id,
+    )
+    return subject, "\n".join(lines) + "\n"
 
 
 async def send_refund_mail(refund_id: int) -> bool:

@@ -17,7 +17,7 @@ for it), a coupon object (its `stripe_id`), or a Stripe coupon id string.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast, runtime_checkable
 
@@ -150,7 +150,9 @@ def was_replayed(exc: stripe.StripeError) -> bool:
 
 class StripeSession:
     """A Stripe Checkout Session for a user's products, tied to a basket by `unique_code`.
-    `user=None` is a guest: Stripe's page then asks for the email."""
+    `user=None` is a guest: Stripe's page then asks for the email. `shipping` (the account's
+    default address, as a Customer's `shipping`) goes on the account's Customer, from which
+    Checkout prefills the shipping address."""
 
     def __init__(
         self,
@@ -168,8 +170,10 @@ class StripeSession:
         client: stripe.StripeClient | None = None,
         settings: Settings | None = None,
         language: str | None = None,
+        shipping: Mapping[str, Any] | None = None,
     ) -> None:
         self.user = user
+        self.shipping = shipping  # the account's default address: its Customer carries it
         self.language = language  # the shopper's: Checkout's page and the products' names
         self.lines = lines_of(products)
         self.unique_code = unique_code
@@ -273,7 +277,7 @@ class StripeSession:
         coupon_id = self._resolve_promo()
         customer_id = None  # a guest: Stripe's page asks for the email
         if self.user is not None:
-            customer_id = customers.ensure_customer(self.client, self.user)
+            customer_id = customers.ensure_customer(self.client, self.user, self.shipping)
         return self.client.v1.checkout.sessions.create(
             self.params(coupon_id, customer_id), self.options()
         )
@@ -282,7 +286,9 @@ class StripeSession:
         coupon_id = await self._resolve_promo_async()
         customer_id = None  # a guest: Stripe's page asks for the email
         if self.user is not None:
-            customer_id = await customers.ensure_customer_async(self.client, self.user)
+            customer_id = await customers.ensure_customer_async(
+                self.client, self.user, self.shipping
+            )
         return await self.client.v1.checkout.sessions.create_async(
             self.params(coupon_id, customer_id), self.options()
         )

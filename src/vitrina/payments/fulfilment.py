@@ -201,6 +201,7 @@ async def _insert_order(
         amount_charged=(remote.amount_total or 0) if paid else 0,
         amount_refunded=0,
         coupon_code=checkout.coupon_number,
+        language=checkout.language,
         shipping_address=_shipping_address(remote),
         stripe_session_id=checkout.id,
         stripe_payment_intent_id=_payment_intent_id(remote),

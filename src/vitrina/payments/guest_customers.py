@@ -22,6 +22,7 @@ from vitrina.config import get_settings
 from vitrina.errors import Conflict
 from vitrina.kit.after_commit import after_commit
 from vitrina.mail import MailError, send_mail
+from vitrina.mail.language import N_, MailText, mail_language
 
 log = structlog.get_logger(__name__)
 
@@ -55,22 +56,38 @@ async def customer_for_guest_checkout(
         assert made is not None
         return made
     token = await tokens.create_password_reset(session, user)
-    address = user.email
-    after_commit(session, lambda: send_choose_password(address, token))
+    address, language = user.email, remote.locale  # the language the guest bought in
+    after_commit(session, lambda: send_choose_password(address, token, language))
     log.info("guest_account_created", user_id=user.id, stripe_session_id=remote.id)
     return user
 
 
-async def send_choose_password(email: str, token: str) -> None:
+async def send_choose_password(email: str, token: str, language: str | None = None) -> None:
     settings = get_settings()
-    body = (
-        f"Thank you for your order at {settings.store_name}.\n\n"
-        f"We have made an account for {email}, so you can follow your order and pay faster "
-        f"next time. Choose its password within {settings.password_reset_minutes} minutes:\n"
-        f"{reset_link(token)}\n\n"
-        "The link works once. Later, “Forgot password” on the login page sends a new one.\n"
+    text = MailText(mail_language(language))
+    store = settings.store_name
+    body = "\n\n".join(
+        [
+            text(N_("Thank you for your order at %(store)s."), store=store),
+            text(
+                N_(
+                    "We have made an account for %(email)s, so you can follow your order and "
+                    "pay faster next time. Choose its password within %(minutes)s minutes:"
+                ),
+                email=email,
+                minutes=settings.password_reset_minutes,
+            )
+            + f"\n{reset_link(token)}",
+            text(
+                N_(
+                    "The link works once. Later, “Forgot password” on the login page sends a "
+                    "new one."
+                )
+            ),
+        ]
     )
+    subject = text(N_("Choose a password for your %(store)s account"), store=store)
     try:
-        await send_mail(email, f"Choose a password for your {settings.store_name} account", body)
+        await send_mail(email, subject, body + "\n")
     except MailError as exc:
         log.error("choose_password_mail_failed", error=str(exc))

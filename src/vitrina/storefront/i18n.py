@@ -1,59 +1,27 @@
 """Languages of the storefront: which one a request gets, its translations, its formats.
 
-Catalogs live in `vitrina/locale/<lang>/LC_MESSAGES/messages.po`. Compiled `.mo` files are
-built by the build (`pybabel compile`); when one is missing or older than its `.po` (an
-editable install, `vitrina demo` from a checkout) the catalog is compiled in memory at startup.
+Catalogs live in `vitrina/locale/<lang>/LC_MESSAGES/messages.po`, loaded (and compiled in
+memory if needed) by `kit.catalogs`.
 """
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
-from functools import cache
-from gettext import GNUTranslations, NullTranslations
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from starlette.requests import Request
 
 from vitrina.config import get_settings
+from vitrina.kit.catalogs import LOCALE_DIR as LOCALE_DIR
+from vitrina.kit.catalogs import translations as translations
 from vitrina.kit.languages import negotiate
 from vitrina.kit.money import to_decimal
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGES = {"en": "English", "ru": "Русский"}
 LANGUAGE_COOKIE = "lang"
-
-
-def _compile_in_memory(po_path: Path) -> GNUTranslations:
-    with po_path.open("rb") as po_file:
-        catalog = read_po(po_file)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return GNUTranslations(buffer)
-
-
-@cache
-def translations(language: str, domain: str = "messages") -> NullTranslations:
-    """The gettext translations for `language` (the admin's are domain "admin"), compiling
-    the catalog if needed."""
-    folder = LOCALE_DIR / language / "LC_MESSAGES"
-    po_path, mo_path = folder / f"{domain}.po", folder / f"{domain}.mo"
-    mo_is_fresh = mo_path.exists() and (
-        not po_path.exists() or mo_path.stat().st_mtime >= po_path.stat().st_mtime
-    )
-    if mo_is_fresh:
-        with mo_path.open("rb") as mo_file:
-            return GNUTranslations(mo_file)
-    if po_path.exists():
-        return _compile_in_memory(po_path)
-    return NullTranslations()
 
 
 def load_all() -> None:

@@ -88,6 +88,14 @@ PATTERNS = (
         N_("The minimum order is %(minimum)s; this basket comes to %(total)s."),
     ),
     (
+        r"An order can come to at most (?P<maximum>\S+ \S+); this basket comes to "
+        r"(?P<total>\S+ \S+)\. Split it into smaller orders\.",
+        N_(
+            "An order can come to at most %(maximum)s; this basket comes to %(total)s. "
+            "Split it into smaller orders."
+        ),
+    ),
+    (
         r"The payment provider refused to update your basket: (?P<reason>.+)",
         N_("The payment provider refused to update your basket: %(reason)s"),
     ),

@@ -12,11 +12,12 @@ from starlette.responses import RedirectResponse, Response
 from vitrina.accounts import emails
 from vitrina.accounts import service as accounts_service
 from vitrina.accounts.passwords import password_weakness
+from vitrina.accounts.reset_rate_limit import TooManyResets, get_reset_limiter
 from vitrina.accounts.security import text_problem
 from vitrina.db import SessionDep
 from vitrina.errors import BadRequest, Unprocessable
 from vitrina.storefront.account_messages import account_message, password_message
-from vitrina.storefront.templating import N_, flash, render, translate
+from vitrina.storefront.templating import N_, flash, language_of, render, translate
 
 router = APIRouter()
 
@@ -36,17 +37,31 @@ async def forgot_password(
     background: BackgroundTasks,
     email: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
-    """The same answer whether or not the address has an account (no account discovery)."""
+    """The same answer whether or not the address has an account (no account discovery),
+    counted per email and per address (`accounts.reset_rate_limit`) so it cannot flood an
+    inbox. The mail is in the account's language, else the page's."""
     try:
         email = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError:
         message = translate(request, N_("Enter a valid email address."))
         context = {"email": email, "errors": {"email": message}, "sent": False}
         return render(request, "storefront/forgot_password.html", context, status_code=400)
+    try:
+        await get_reset_limiter().count(email, request.client.host if request.client else None)
+    except TooManyResets as exc:
+        message = translate(
+            request, N_("Too many password reset requests. Try again in %(minutes)s minutes.")
+        )
+        errors = {"email": message % {"minutes": exc.minutes}}
+        context = {"email": email, "errors": errors, "sent": False}
+        page = render(request, "storefront/forgot_password.html", context, status_code=429)
+        page.headers.update(exc.headers or {})
+        return page
     issued = await accounts_service.request_password_reset(session, email)
     if issued is not None:
         user, token = issued
-        background.add_task(emails.send_password_reset, user.email, token)
+        language = user.locale or language_of(request)
+        background.add_task(emails.send_password_reset, user.email, token, language)
     context = {"email": email, "errors": {}, "sent": True}
     return render(request, "storefront/forgot_password.html", context)
 

@@ -74,7 +74,7 @@ async def pages_sitemap(reader: ReaderDep, settings: SettingsDep) -> Response:
     pages += [
         (f"/category/{c.slug}", c.updated_at) for c in await sitemap_reads.all_categories(reader)
     ]
-    return _urlset(settings.public_base_url, pages)
+    return _urlset(settings.public_base_url, ((_everywhere(path), at) for path, at in pages))
 
 
 @router.get("/sitemaps/products-{number}.xml")
@@ -88,20 +88,29 @@ async def products_sitemap(number: int, reader: ReaderDep, settings: SettingsDep
     ):
         raise NotFound()
     return _urlset(
-        settings.public_base_url, ((f"/product/{p.slug}", p.updated_at) for p in products)
+        settings.public_base_url,
+        (
+            ({language: f"/product/{slug}" for language, slug in p.slugs.items()}, p.updated_at)
+            for p in products
+        ),
     )
 
 
-def _urlset(base_url: str, pages: Iterable[tuple[str, datetime | None]]) -> Response:
-    """Each page once per language, at the address that pins the language."""
+def _everywhere(path: str) -> dict[str, str]:
+    return dict.fromkeys(i18n.LANGUAGES, path)
+
+
+def _urlset(base_url: str, pages: Iterable[tuple[dict[str, str], datetime | None]]) -> Response:
+    """Each page once per language, at its address in that language (a product's slug in
+    the language, as its page's hreflang links name it) pinned to the language."""
     base = base_url.rstrip("/")
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
     ]
-    for path, changed in pages:
+    for paths, changed in pages:
         lastmod = f"<lastmod>{changed.date().isoformat()}</lastmod>" if changed else ""
-        for language in i18n.LANGUAGES:
+        for language, path in paths.items():
             url = escape(f"{base}{quote(path)}?{LANGUAGE_PARAM}={language}")
             parts.append(f"<url><loc>{url}</loc>{lastmod}</url>")
     parts.append("</urlset>\n")

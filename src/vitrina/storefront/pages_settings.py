@@ -22,7 +22,7 @@ from vitrina.db import SessionDep
 from vitrina.errors import BadRequest, Conflict, Unprocessable
 from vitrina.storefront.account_messages import account_message, password_message
 from vitrina.storefront.deps import WebUser, require_user
-from vitrina.storefront.templating import N_, flash, render, translate
+from vitrina.storefront.templating import N_, flash, language_of, render, translate
 from vitrina.storefront.web import login_user
 
 router = APIRouter()
@@ -103,7 +103,8 @@ async def change_email(
         detail = exc.detail[0]["msg"] if isinstance(exc.detail, list) else exc.detail
         errors = {"new_email": account_message(request, detail)}
         return await _refused(request, session, customer, errors, new_email=new_email)
-    background.add_task(emails.send_email_change_confirmation, address, token)
+    language = language_of(request)
+    background.add_task(emails.send_email_change_confirmation, address, token, language)
     message = translate(
         request, N_("We sent a confirmation link to %(email)s. Open it to use the new address.")
     )
@@ -176,7 +177,8 @@ async def confirm_email(
         await session.rollback()
         context = {"token": "", "new_email": None, "error": account_message(request, exc.detail)}
         return render(request, "storefront/email_confirm.html", context, status_code=400)
-    background.add_task(emails.send_email_changed_notice, previous, user.email)
+    language = user.locale or language_of(request)
+    background.add_task(emails.send_email_changed_notice, previous, user.email, language)
     message = translate(request, N_("Your email address is now %(email)s."))
     flash(request, message % {"email": user.email})
     return RedirectResponse(SETTINGS if request.state.user else "/login", status_code=303)

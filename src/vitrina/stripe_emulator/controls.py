@@ -54,7 +54,7 @@ async def complete_session(request: Request) -> Response:
         outcome = body.get("outcome", "paid")
         if outcome not in paying.OUTCOMES:
             raise invalid(f"outcome must be one of {', '.join(paying.OUTCOMES)}", param="outcome")
-        shipping = body.get("shipping")
+        shipping = body.get("shipping") or paying.saved_shipping(ctx, session)
         if shipping is None and session["shipping_address_collection"]:
             countries = session["shipping_address_collection"]["allowed_countries"]
             shipping = {"name": "Test Customer", "line1": "1 Test Street", "city": "Testville",

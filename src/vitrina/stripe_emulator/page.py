@@ -108,10 +108,7 @@ def _success(session: StripeObject) -> RedirectResponse:
 def _buyer(session: StripeObject, form: dict[str, str]) -> paying.Buyer:
     shipping = None
     if session["shipping_address_collection"]:
-        shipping = {
-            key: form.get(f"shipping_{key}")
-            for key in ("name", "line1", "line2", "city", "postal_code", "state", "country")
-        }
+        shipping = {key: form.get(f"shipping_{key}") for key in paying.SHIPPING_FIELDS}
     billing = None
     if form.get("billing_country"):
         billing = {"country": form["billing_country"], "state": form.get("billing_state")}
@@ -138,10 +135,13 @@ def _reprice(state: EmulatorState, session: StripeObject, form: dict[str, str]) 
 
 
 async def show(request: Request) -> Response:
+    """The page, its shipping address prefilled from the session Customer's `shipping` and
+    its email from the Customer (read-only), as Stripe's page does."""
     state, session = _session(request)
     if session is None:
         return _not_found(request)
-    return _render(request, state, session)
+    saved = paying.saved_shipping(Ctx(state), session) or {}
+    return _render(request, state, session, form={f"shipping_{k}": v for k, v in saved.items()})
 
 
 async def pay(request: Request) -> Response:

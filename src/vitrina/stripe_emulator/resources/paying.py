@@ -128,6 +128,26 @@ def complete(
         authenticate(ctx, session, approve=authentication != "fail")
 
 
+SHIPPING_FIELDS = ("name", "line1", "line2", "city", "postal_code", "state", "country")
+
+
+def saved_shipping(ctx: Ctx, session: StripeObject) -> dict[str, str] | None:
+    """What Stripe's page prefills in its shipping address fields: the `shipping` of the
+    session's Customer, when the session collects an address to a country it allows."""
+    collection = session["shipping_address_collection"]
+    if not collection or session["customer"] is None:
+        return None
+    customer = ctx.state.customers.find(session["customer"]) or {}
+    shipping = customer.get("shipping")
+    if not shipping:
+        return None
+    address = shipping.get("address") or {}
+    if address.get("country") not in collection["allowed_countries"]:
+        return None
+    fields = {key: str(address.get(key) or "") for key in SHIPPING_FIELDS if key != "name"}
+    return {"name": str(shipping.get("name") or ""), **fields}
+
+
 def apply_choices(ctx: Ctx, session: StripeObject, buyer: Buyer, details: StripeObject) -> None:
     """Price the session with the buyer's shipping option and address (tax location: the
     shipping address, else the billing address)."""
