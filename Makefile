@@ -3,7 +3,8 @@ PYTHON ?= .venv/bin/python
 PYTEST ?= .venv/bin/pytest
 BENCH_ARGS ?=
 
-.PHONY: bench bench-full bench-faults bench-docs bench-instructions proof bench-tools
+.PHONY: bench bench-full bench-faults bench-docs bench-instructions bench-flash \
+	bench-profile proof bench-tools
 
 ## wrk (the load generator) comes from Debian; installed once, on first use.
 bench-tools:
@@ -27,6 +28,15 @@ bench-faults: bench-tools
 bench-docs: bench-tools
 	$(PYTHON) -m bench.run --products 100000 --seconds 10 --soak-seconds 120 --faults \
 		--scaling 10000,100000,1000000 --write-docs $(BENCH_ARGS)
+
+## A flash sale: 1,000 customers race for 100 units (basket -> checkout -> pay -> webhook),
+## two store processes and two workers; orders/s, time to sell out, p99 per step, invariants.
+bench-flash:
+	$(PYTHON) -m bench.flash $(BENCH_ARGS)
+
+## Where each write request (basket, checkout, webhook) spends its CPU: py-spy on one process.
+bench-profile: bench-tools
+	$(PYTHON) -m bench.profile_writes $(BENCH_ARGS)
 
 ## Instructions per request (callgrind), steady where req/s is not; uses `make bench`'s catalog.
 bench-instructions:

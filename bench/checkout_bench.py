@@ -41,6 +41,7 @@ from vitrina.accounts.service import create_user
 from vitrina.basket.codes import new_unique_code
 from vitrina.basket.models import Basket, BasketItem
 from vitrina.catalog.models import Category, Product
+from vitrina.catalog.variants import variant_ids_of
 from vitrina.config import Settings, set_settings
 from vitrina.db import db_helper
 from vitrina.kit.clock import utcnow
@@ -106,10 +107,15 @@ async def seed(customers: int, hot: bool, products: list[Product]) -> list[dict[
             session.add(basket)
             await session.flush()
             chosen = [products[0]] if hot else [products[i % 40], products[(i + 7) % 40]]
+            variant_of = await variant_ids_of(session, [p.id for p in chosen])
             for product in chosen:
                 session.add(
                     BasketItem(
-                        basket_id=basket.id, product_id=product.id, quantity=1, added_at=utcnow()
+                        basket_id=basket.id,
+                        product_id=product.id,
+                        variant_id=variant_of[product.id],
+                        quantity=1,
+                        added_at=utcnow(),
                     )
                 )
             headers.append({"Authorization": f"Bearer {create_access_token(user)}"})

@@ -53,6 +53,8 @@ def write_benchmarks_md(report: rep.Report, path: Path, command: str) -> None:
         parts += ["", _render(rep.scaling_table(report)).rstrip()]
     if report.faults:
         parts += ["", _render(rep.faults_table(report.faults)).rstrip()]
+    if report.verdicts:
+        parts += ["", _render(rep.verdicts_table(report)).rstrip()]
     parts.append("```")
     if report.notes:
         parts += ["", *[f"- {note}" for note in report.notes]]

@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 
+from bench import write_floor
 from vitrina.db import OLTP_SETTINGS  # the store's session settings, for the same plans
 
 Scope = dict[str, Any]
@@ -59,6 +60,30 @@ async def _replay(name: str) -> bytes:
     return json.dumps(result, default=str).encode()
 
 
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _write(scope: Scope, receive: Receive) -> bytes:
+    """The write floors (bench/write_floor.py): `/w/basket/<user>/<product>`,
+    `/w/checkout/<user>`, `/w/webhook`."""
+    assert _pool is not None
+    parts = scope["path"].split("/")[2:]
+    body = await _body(receive)
+    if parts[0] == "basket":
+        quantity = int(json.loads(body)["quantity"])
+        return await write_floor.basket_update(_pool, int(parts[1]), int(parts[2]), quantity)
+    if parts[0] == "checkout":
+        return await write_floor.checkout(_pool, int(parts[1]))
+    headers = dict(scope["headers"])
+    return await write_floor.webhook(_pool, body, headers[b"stripe-signature"].decode())
+
+
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] == "lifespan":
         while True:
@@ -74,6 +99,11 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     path: str = scope["path"]
     if path == "/const":
         await _respond(send, 200, CONSTANT)
+    elif path.startswith("/w/"):
+        try:
+            await _respond(send, 200, await _write(scope, receive))
+        except write_floor.Refused as exc:
+            await _respond(send, 409, json.dumps({"detail": str(exc)}).encode())
     elif path.startswith("/sql/") and path[5:] in _queries:
         await _respond(send, 200, await _replay(path[5:]))
     else:

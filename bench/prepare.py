@@ -24,7 +24,7 @@ import asyncpg
 import bcrypt
 import httpx
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bench.stack import ROOT, vitrina_command
 from vitrina.accounts.models import Role, User
@@ -32,7 +32,8 @@ from vitrina.accounts.security import create_access_token
 from vitrina.app import create_app
 from vitrina.basket.codes import new_unique_code
 from vitrina.basket.models import Basket, BasketItem
-from vitrina.catalog.models import Product
+from vitrina.catalog.models import Product, ProductVariant
+from vitrina.catalog.variants import add_missing_default_variants, variant_ids_of
 from vitrina.config import Settings, set_settings
 from vitrina.db import db_helper
 from vitrina.kit.clock import utcnow
@@ -154,6 +155,10 @@ class Workload:
     checkout_file: Path
     soak_file: Path
     checkout_users: int
+    floor_basket_file: Path
+    floor_checkout_file: Path
+    options_path: str
+    """The page of the product sold in the most variants (the demo's 24)."""
 
 
 def _line(method: str, path: str, header: tuple[str, str] | None, body: str | None) -> str:
@@ -162,14 +167,44 @@ def _line(method: str, path: str, header: tuple[str, str] | None, body: str | No
 
 
 async def _stocked_products(limit: int) -> list[int]:
+    """Products sold in one variant (a basket line of one needs no variant chosen)."""
+    one_variant = (
+        select(ProductVariant.product_id)
+        .group_by(ProductVariant.product_id)
+        .having(func.count() == 1)
+    )
     async with db_helper.session_factory() as session:
+        # The bulk demo generator of a `make bench` catalog writes products only: give them
+        # their default variants (one INSERT ... SELECT; nothing to do the second time).
+        await add_missing_default_variants(session)
+        await session.commit()
         ids = await session.scalars(
             select(Product.id)
-            .where(Product.is_active, Product.stock >= 100)
+            .where(
+                Product.is_active,
+                Product.stock >= 100,
+                Product.has_options.is_(False),
+                Product.id.in_(one_variant),
+            )
             .order_by(Product.id)
             .limit(limit)
         )
         return list(ids)
+
+
+async def _most_variants() -> int:
+    async with db_helper.session_factory() as session:
+        found = await session.scalar(
+            select(ProductVariant.product_id)
+            .join(Product, Product.id == ProductVariant.product_id)
+            .where(Product.is_active, Product.has_options)
+            .group_by(ProductVariant.product_id)
+            .order_by(func.count().desc(), ProductVariant.product_id)
+            .limit(1)
+        )
+    if found is None:
+        raise RuntimeError("the catalog has no product sold in variants to benchmark")
+    return int(found)
 
 
 async def _customers(count: int, prefix: str, password_hash: str) -> list[User]:
@@ -194,12 +229,14 @@ async def _fill_baskets(users: list[User], products: list[int], rng: random.Rand
         baskets = [Basket(user_id=u.id, unique_code=new_unique_code()) for u in users]
         session.add_all(baskets)
         await session.flush()
+        variant_of = await variant_ids_of(session, products)
         for basket in baskets:
             for product_id in rng.sample(products, 2):
                 session.add(
                     BasketItem(
                         basket_id=basket.id,
                         product_id=product_id,
+                        variant_id=variant_of[product_id],
                         quantity=rng.randint(1, 2),
                         added_at=now,
                     )
@@ -222,34 +259,54 @@ async def prepare_workload(
         editors = await _customers(basket_users, "editor", password_hash)
         buyers = await _customers(checkout_users, "buyer", password_hash)
         await _fill_baskets(buyers, products, rng)
+        # The write floors' own customers: same numbers, same baskets (same seed).
+        floor_editors = await _customers(basket_users, "floor-editor", password_hash)
+        floor_buyers = await _customers(checkout_users, "floor-buyer", password_hash)
+        await _fill_baskets(floor_buyers, products, random.Random(11))
         first = await _stocked_products(1)
+        most_variants = await _most_variants()
     finally:
         await db_helper.dispose()
-    basket_lines = []
+    basket_lines, floor_basket_lines = [], []
     for _round in range(10):
-        for user in editors:
+        for user, twin in zip(editors, floor_editors, strict=True):
             token = ("Authorization", f"Bearer {create_access_token(user)}")
             body = json.dumps({"quantity": rng.randint(1, 3)})
-            path = f"/api/v1/basket/items/{rng.choice(products)}"
-            basket_lines.append(_line("PUT", path, token, body))
+            product = rng.choice(products)
+            basket_lines.append(_line("PUT", f"/api/v1/basket/items/{product}", token, body))
+            floor_basket_lines.append(_line("PUT", f"/w/basket/{twin.id}/{product}", None, body))
     checkout_lines = [
         _line(
             "POST", "/api/v1/checkout", ("Authorization", f"Bearer {create_access_token(u)}"), None
         )
         for u in buyers
     ]
+    floor_checkout_lines = [_line("POST", f"/w/checkout/{u.id}", None, None) for u in floor_buyers]
     detail_path = f"/api/v1/products/{first[0]}"
-    reads = ["/api/v1/products", detail_path, f"/api/v1/products?q={SEARCH_PARAM}"]
+    options_path = f"/api/v1/products/{most_variants}"
+    reads = ["/api/v1/products", detail_path, options_path, f"/api/v1/products?q={SEARCH_PARAM}"]
     soak_lines = [_line("GET", path, None, None) for path in reads]
     await asyncio.to_thread(work_dir.mkdir, parents=True, exist_ok=True)
-    files = {name: work_dir / f"{name}.tsv" for name in ("basket", "checkout", "soak")}
-    for name, lines in (
-        ("basket", basket_lines),
-        ("checkout", checkout_lines),
-        ("soak", soak_lines),
-    ):
+    written = {
+        "basket": basket_lines,
+        "checkout": checkout_lines,
+        "soak": soak_lines,
+        "floor-basket": floor_basket_lines,
+        "floor-checkout": floor_checkout_lines,
+    }
+    files = {name: work_dir / f"{name}.tsv" for name in written}
+    for name, lines in written.items():
         await asyncio.to_thread(files[name].write_text, "\n".join(lines) + "\n")
-    return Workload(detail_path, files["basket"], files["checkout"], files["soak"], len(buyers))
+    return Workload(
+        detail_path,
+        files["basket"],
+        files["checkout"],
+        files["soak"],
+        len(buyers),
+        files["floor-basket"],
+        files["floor-checkout"],
+        options_path,
+    )
 
 
 async def capture_sql(settings: Settings, paths: dict[str, str], out: Path) -> dict[str, int]:
@@ -279,7 +336,12 @@ def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
 
 
 async def complete_and_sign(
-    emulator_url: str, api_key: str, session_ids: list[str], secret: str, out: Path
+    emulator_url: str,
+    api_key: str,
+    session_ids: list[str],
+    secret: str,
+    out: Path,
+    path: str = "/api/v1/stripe/webhook",
 ) -> int:
     """Pay each open Checkout Session in the emulator; write its signed completion event."""
     gate = asyncio.Semaphore(16)
@@ -306,16 +368,64 @@ async def complete_and_sign(
     for completed in events:
         payload = json.dumps(completed, separators=(",", ":"))
         header = ("Stripe-Signature", sign(payload, secret))
-        lines.append(_line("POST", "/api/v1/stripe/webhook", header, payload))
+        lines.append(_line("POST", path, header, payload))
     await asyncio.to_thread(out.write_text, "\n".join(lines) + "\n")
     return len(lines)
 
 
-async def open_sessions(url: str) -> list[str]:
+async def deliver_all(base_url: str, events_file: Path, concurrency: int = 8) -> int:
+    """POST every signed event of `events_file` once more (replays are no-ops), so that every
+    paid session has reached the store before the books are compared; returns the non-2xx."""
+    lines = (await asyncio.to_thread(events_file.read_text)).splitlines()
+    gate = asyncio.Semaphore(concurrency)
+    failed = 0
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+
+        async def deliver(line: str) -> None:
+            nonlocal failed
+            _method, path, name, value, body = line.split("\t", 4)
+            headers = {name: value, "Content-Type": "application/json"}
+            async with gate:
+                answer = await http.post(path, content=body, headers=headers)
+            failed += 0 if answer.is_success else 1
+
+        await asyncio.gather(*(deliver(line) for line in lines if line))
+    return failed
+
+
+async def open_sessions(url: str, email_prefix: str | None = None) -> list[str]:
+    """Open Checkout Sessions, of customers whose email starts with `email_prefix` if given."""
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        rows = await conn.fetch("SELECT id FROM checkout_sessions WHERE status = 'open'")
+        rows = await conn.fetch(
+            "SELECT c.id FROM checkout_sessions c JOIN users u ON u.id = c.user_id "
+            "WHERE c.status = 'open' AND ($1::text IS NULL OR u.email LIKE $1 || '%')",
+            email_prefix,
+        )
         return [r["id"] for r in rows]
+    finally:
+        await conn.close()
+
+
+async def order_problems(url: str) -> list[str]:
+    """One order per payment: no Checkout Session with two orders, none paid twice."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        problems = []
+        doubled = await conn.fetchval(
+            "SELECT count(*) FROM (SELECT stripe_session_id FROM orders "
+            "GROUP BY stripe_session_id HAVING count(*) > 1) x"
+        )
+        if doubled:
+            problems.append(f"{doubled} Checkout Sessions with more than one order")
+        twice = await conn.fetchval(
+            "SELECT count(*) FROM (SELECT stripe_payment_intent_id FROM orders "
+            "WHERE stripe_payment_intent_id IS NOT NULL "
+            "GROUP BY stripe_payment_intent_id HAVING count(*) > 1) x"
+        )
+        if twice:
+            problems.append(f"{twice} payments with more than one order")
+        return problems
     finally:
         await conn.close()
 

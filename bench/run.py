@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import secrets
+import subprocess
 import threading
 import time
 from contextlib import ExitStack
@@ -174,46 +175,141 @@ class Bench:
         reads = {
             "product list": ("/api/v1/products", "list"),
             "product detail": (workload.detail_path, "detail"),
+            "product detail, options": (workload.options_path, "options"),
             "search": (f"/api/v1/products?q={prepare.SEARCH_PARAM}", "search"),
         }
+        light = report.LIGHT_CONNECTIONS
         for label, (path, sql) in reads.items():
             console.print(f"[bold]{label}[/bold]")
             bare = self.wrk(f"{f}/sql/{sql}")
             rows.append(report.Row(f"floor: {label}, same SQL via asyncpg", bare))
             row = report.Row(f"GET {path} ({label})", self.wrk(f"{a}{path}"))
             row.floor, row.floor_result = f"same SQL via asyncpg ({sql})", bare
-            if sql in ("list", "detail"):
-                report.judge_read(row)
+            report.judge_read(row, report.READ_SHARE.get(label, report.THROUGHPUT_SHARE))
             rows.append(row)
-        console.print("[bold]basket update[/bold]")
-        basket = self.wrk(f"{a}/", requests_file=workload.basket_file)
-        rows.append(report.Row("PUT /api/v1/basket/items/{id}", basket, note="200 customers"))
-        self.checkout_and_webhook(store, workload)
+            calm = self.wrk(f"{a}{path}", connections=light)
+            rows.append(report.Row(f"GET {path} ({label})", calm, note=f"{light} connections"))
+            self.report.verdicts.append(report.peak_verdict(label, row, self.args.connections))
+            self.report.verdicts.append(report.light_verdict(label, calm, self.args.products))
+        self.checkout_and_webhook(store, floor, workload)
 
-    def checkout_and_webhook(self, store: Service, workload: prepare.Workload) -> None:
+    def write_row(
+        self,
+        name: str,
+        result: wrk.WrkResult,
+        bare: wrk.WrkResult,
+        floor_label: str,
+        note: str,
+        p99_ms: float | None = None,
+    ) -> None:
+        """A write request against its floor: >= 50% of the floor's rate (and a p99 bound)."""
+        rows = self.report.rows
+        rows.append(report.Row(f"floor: {floor_label}", bare))
+        row = report.Row(name, result, note=note)
+        row.floor, row.floor_result = floor_label, bare
+        report.judge_write(row, p99_ms)
+        rows.append(row)
+        self.report.verdicts.append(report.write_verdict(name, row, p99_ms))
+
+    def check_invariants(self, after: str) -> None:
+        from bench.faults import invariants
+
         url = prepare.database_url("vitrina_bench")
+        problems = asyncio.run(invariants(url)) + asyncio.run(prepare.order_problems(url))
+        verdict = report.Verdict(
+            target=f"invariants after {after}: no oversell, 0 negative stock, "
+            "one order per payment",
+            measured="; ".join(problems) or "all hold",
+            passed=not problems,
+        )
+        self.report.verdicts.append(verdict)
+
+    def reconcile(self) -> None:
+        done = subprocess.run(
+            vitrina("reconcile"), env=self.env, cwd=ROOT, capture_output=True, text=True
+        )
+        (self.out / "reconcile.txt").write_text(done.stdout + done.stderr)
+        differences = done.stdout.count("│ ") // 5 if done.returncode else 0
+        self.report.verdicts.append(
+            report.Verdict(
+                target="reconcile clean after the write runs (`vitrina reconcile`)",
+                measured="the store and Stripe agree"
+                if done.returncode == 0
+                else f"differences (about {differences}), see {self.out / 'reconcile.txt'}",
+                passed=done.returncode == 0,
+            )
+        )
+
+    def checkout_and_webhook(
+        self, store: Service, floor: Service, workload: prepare.Workload
+    ) -> None:
+        url = prepare.database_url("vitrina_bench")
+        console.print("[bold]basket update[/bold]")
+        bare = self.wrk(f"{floor.url}/", requests_file=workload.floor_basket_file)
+        basket = self.wrk(f"{store.url}/", requests_file=workload.basket_file)
+        self.write_row(
+            "PUT /api/v1/basket/items/{id}",
+            basket,
+            bare,
+            "basket update, same SQL via asyncpg",
+            f"200 customers, {self.args.connections} conn.",
+            p99_ms=report.P99_BASKET_MS,
+        )
+        self.check_invariants("basket updates")
         console.print("[bold]checkout[/bold]")
         before = asyncio.run(prepare.count_rows(url, "checkout_sessions"))
+        bare = self.wrk(f"{floor.url}/", requests_file=workload.floor_checkout_file, connections=16)
+        made_by_floor = asyncio.run(prepare.count_rows(url, "checkout_sessions")) - before
         result = self.wrk(f"{store.url}/", requests_file=workload.checkout_file, connections=16)
-        created = asyncio.run(prepare.count_rows(url, "checkout_sessions")) - before
-        note = f"16 conn.; {created} sessions created, the rest reused"
-        self.report.rows.append(report.Row("POST /api/v1/checkout", result, note=note))
-        sessions = asyncio.run(prepare.open_sessions(url))
+        created = asyncio.run(prepare.count_rows(url, "checkout_sessions")) - before - made_by_floor
+        self.write_row(
+            "POST /api/v1/checkout",
+            result,
+            bare,
+            "checkout, same SQL + Stripe calls",
+            f"16 conn.; {created} sessions created (floor {made_by_floor}), the rest reused",
+        )
+        self.check_invariants("checkouts")
+        sessions = asyncio.run(prepare.open_sessions(url, "buyer-"))
+        floor_sessions = asyncio.run(prepare.open_sessions(url, "floor-buyer-"))
         events_file = self.out / "webhook.tsv"
+        floor_events = self.out / "floor-webhook.tsv"
         signed = asyncio.run(
             prepare.complete_and_sign(
                 self.emulator_url, API_KEY, sessions, WEBHOOK_SECRET, events_file
             )
         )
-        if not signed:
+        floor_signed = asyncio.run(
+            prepare.complete_and_sign(
+                self.emulator_url, API_KEY, floor_sessions, WEBHOOK_SECRET, floor_events,
+                path="/w/webhook",
+            )
+        )  # fmt: skip
+        if not signed or not floor_signed:
             self.report.notes.append("webhook: no completed session to deliver; not measured")
             return
-        console.print(f"[bold]webhook ({signed} signed events)[/bold]")
+        console.print(f"[bold]webhook ({signed} signed events, floor {floor_signed})[/bold]")
         orders_before = asyncio.run(prepare.count_rows(url, "orders"))
+        bare = self.wrk(f"{floor.url}/", requests_file=floor_events, connections=16)
+        floor_orders = asyncio.run(prepare.count_rows(url, "orders")) - orders_before
         result = self.wrk(f"{store.url}/", requests_file=events_file, connections=16)
-        orders = asyncio.run(prepare.count_rows(url, "orders")) - orders_before
-        note = f"16 conn.; {orders} orders from {signed} events, then replays"
-        self.report.rows.append(report.Row("POST /api/v1/stripe/webhook", result, note=note))
+        orders = asyncio.run(prepare.count_rows(url, "orders")) - orders_before - floor_orders
+        self.write_row(
+            "POST /api/v1/stripe/webhook",
+            result,
+            bare,
+            "webhook -> order, same SQL + Stripe retrieve",
+            f"16 conn.; {orders} orders from {signed} events (floor {floor_orders} from "
+            f"{floor_signed}), then replays",
+        )
+        # Every paid session reaches its server (the timed runs may stop before the last
+        # event), then the books are compared.
+        undelivered = asyncio.run(prepare.deliver_all(store.url, events_file))
+        undelivered += asyncio.run(prepare.deliver_all(floor.url, floor_events))
+        if undelivered:
+            self.report.notes.append(f"webhook: {undelivered} events refused when delivered again")
+        self.check_invariants("webhooks")
+        self.reconcile()
 
     def soak(self, store: Service, workload: prepare.Workload) -> None:
         """Hold ~70% of the read mix's own peak (measured first, unpaced) and watch RSS."""
@@ -278,19 +374,14 @@ class Bench:
                         "light_p50_ms": light.p50_ms,
                         "light_p99_ms": light.p99_ms,
                     }
-                    if endpoint == "search" and size >= 1_000_000:
-                        # The target names no concurrency: it is judged on the search's own
-                        # latency, a light load; at 64 connections the p99 is the CPU queue.
-                        step["target"] = (
-                            f"p99 < {report.P99_SEARCH_1M_MS:.0f} ms at "
-                            f"{report.LIGHT_CONNECTIONS} conn."
-                        )
-                        step["verdict"] = (
-                            light.p99_ms < report.P99_SEARCH_1M_MS and step["errors"] == 0
-                        )
-                    elif endpoint == "list":
-                        step["target"] = f"p99 < {report.P99_LIST_MS:.0f} ms at 64 conn."
-                        step["verdict"] = r.p99_ms < report.P99_LIST_MS and step["errors"] == 0
+                    # The restated target (issue 20) at every size: the p99 at 8 connections
+                    # (at 64 it is the CPU queue, judged against the floor in the peak table).
+                    label = "product list" if endpoint == "list" else "search"
+                    limit = report.P99_LIGHT_MS[label]
+                    step["target"] = f"p99 ≤ {limit:.0f} ms at {report.LIGHT_CONNECTIONS} conn."
+                    step["verdict"] = light.p99_ms <= limit and step["errors"] == 0
+                    if size >= 1_000_000 or size == max(sizes):
+                        self.report.verdicts.append(report.light_verdict(label, light, size))
                     self.report.scaling.append(step)
             finally:
                 self.stack.stop(store)
@@ -322,6 +413,7 @@ class Bench:
                 {
                     "list": "/api/v1/products",
                     "detail": workload.detail_path,
+                    "options": workload.options_path,
                     "search": f"/api/v1/products?q={prepare.SEARCH_PARAM}",
                 },
                 sql_file,

@@ -46,6 +46,7 @@ from vitrina import schema
 from vitrina.accounts.models import Role, User
 from vitrina.basket.models import Basket, BasketItem, CheckoutSession, StockReservation
 from vitrina.catalog.models import Category, Product
+from vitrina.catalog.variants import variant_ids_of
 from vitrina.config import Settings, set_settings
 from vitrina.db import db_helper
 from vitrina.kit.clock import utcnow
@@ -122,11 +123,12 @@ async def arrange(
                 Arranged(checkout_id, basket_id, user.id, user.email, code, product.id,
                          product.name, product.price, 1 + i % 3)
             )  # fmt: skip
+        variant_of = await variant_ids_of(session, [a.product_id for a in rows])
         await session.execute(
             insert(BasketItem),
             [
-                {"basket_id": a.basket_id, "product_id": a.product_id, "quantity": a.quantity,
-                 "added_at": now}
+                {"basket_id": a.basket_id, "product_id": a.product_id,
+                 "variant_id": variant_of[a.product_id], "quantity": a.quantity, "added_at": now}
                 for a in rows
             ],
         )  # fmt: skip
@@ -138,6 +140,7 @@ async def record_checkouts(rows: list[Arranged]) -> None:
     now = utcnow()
     expires = now + timedelta(hours=23)
     async with db_helper.session_factory() as session:
+        variant_of = await variant_ids_of(session, [a.product_id for a in rows])
         await session.execute(
             insert(CheckoutSession),
             [
@@ -146,7 +149,8 @@ async def record_checkouts(rows: list[Arranged]) -> None:
                     "unique_code": a.code, "currency": "usd", "status": "open",
                     "amount_subtotal": a.price * a.quantity, "amount_discount": 0,
                     "amount_shipping": 0, "amount_total": a.price * a.quantity,
-                    "items": [{"product_id": a.product_id, "name": a.name,
+                    "items": [{"product_id": a.product_id,
+                               "variant_id": variant_of[a.product_id], "name": a.name,
                                "unit_price": a.price, "quantity": a.quantity,
                                "line_total": a.price * a.quantity}],
                     "expires_at": expires, "created_at": now, "updated_at": now,
@@ -157,7 +161,8 @@ async def record_checkouts(rows: list[Arranged]) -> None:
         await session.execute(
             insert(StockReservation),
             [
-                {"product_id": a.product_id, "checkout_session_id": a.checkout_id,
+                {"product_id": a.product_id, "variant_id": variant_of[a.product_id],
+                 "checkout_session_id": a.checkout_id,
                  "quantity": a.quantity, "expires_at": expires, "created_at": now}
                 for a in rows
             ],

@@ -17,6 +17,7 @@ from vitrina.basket.router import router as basket_router
 from vitrina.catalog.router import ROUTERS as CATALOG_ROUTERS
 from vitrina.config import Settings, get_settings, set_settings
 from vitrina.coupons.router import router as coupons_router
+from vitrina.currencies.router import router as currencies_router
 from vitrina.db import db_helper
 from vitrina.demo import resync_builtin_emulator
 from vitrina.demo_folder import EMULATOR_STATE_FILE
@@ -35,7 +36,9 @@ from vitrina.payments.router import router as payments_router
 from vitrina.payments.sync.worker import run_worker
 from vitrina.payments.sync_router import router as stripe_sync_router
 from vitrina.payments.webhooks import run_webhook_retrier
+from vitrina.shipping.router import router as shipping_router
 from vitrina.storefront import install_storefront
+from vitrina.taxes.router import router as taxes_router
 
 API_PREFIX = "/api/v1"
 API_ROUTERS: tuple[APIRouter, ...] = (
@@ -47,6 +50,9 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     orders_router,
     payments_router,
     stripe_sync_router,
+    shipping_router,
+    taxes_router,
+    currencies_router,
 )
 """Each included into the app itself under API_PREFIX: FastAPI 0.165 walks every level of
 included routers twice per request, so a flat list is about a tenth of a catalog read."""
@@ -71,7 +77,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pre_ping=settings.database_pre_ping,
+        pool_timeout=settings.database_pool_timeout,
     )
+    if settings.database_replica_url:
+        db_helper.configure_replica(
+            settings.database_replica_url,
+            max_lag_seconds=settings.database_replica_max_lag_seconds,
+            pool_size=settings.database_pool_size,
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -48,8 +48,19 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./vitrina.db"
     database_pool_size: int = 10
     database_max_overflow: int = 0
+    database_pool_timeout: float = Field(default=5.0, gt=0)
     database_echo: bool = False
     database_pre_ping: bool = False
+    database_replica_url: str | None = Field(
+        default=None,
+        description="A PostgreSQL streaming replica for anonymous catalogue reads "
+        "(vitrina.replica); the primary serves them whenever the replica is down or behind.",
+    )
+    database_replica_max_lag_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="The replica serves reads only while it is less than this far behind.",
+    )
     redis_url: str | None = None
 
     jwt_secret: SecretStr = SecretStr("")
@@ -77,6 +88,15 @@ class Settings(BaseSettings):
     shipping_rate_amount: int = 0
     shipping_rate_name: str = "Standard shipping"
     shipping_countries: str = "US,GB,DE,FR,RU,KZ,NL,ES,IT,PL"
+    tax_mode: Literal["off", "manual", "automatic"] = Field(
+        default="off",
+        description="off: no tax; manual: the admin's tax rates as Stripe Tax Rates on each "
+        "line; automatic: Stripe Tax (automatic_tax).",
+    )
+    prices_include_tax: bool = Field(
+        default=False,
+        description="Prices are entered with tax included (tax_behavior=inclusive on Stripe).",
+    )
 
     mail_backend: Literal["console", "smtp", "memory"] = "console"
     mail_from: str = "Vitrina <shop@example.com>"
@@ -197,6 +217,8 @@ class Settings(BaseSettings):
         problem = database_url_problem(self.database_url)
         if problem:
             raise ConfigError(problem)
+        if self.database_replica_url:
+            self._check_replica(self.database_replica_url)
         key = self.stripe_api_key.get_secret_value() if self.stripe_api_key else ""
         live = key.startswith(LIVE_KEY_PREFIXES)
         if live and self.stripe_api_base and not _is_stripe(self.stripe_api_base):
@@ -216,6 +238,11 @@ class Settings(BaseSettings):
         if serves_web:
             self.jwt_key()
             self.webhook_key()
+
+    def _check_replica(self, replica_url: str) -> None:
+        problem = _replica_problem(replica_url, self.database_url)
+        if problem:
+            raise ConfigError(problem)
 
     def _check_demo(self, live_key: bool) -> None:
         if live_key:
@@ -252,6 +279,18 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _replica_problem(replica_url: str, database_url: str) -> str | None:
+    problem = database_url_problem(replica_url)
+    if problem:
+        return problem.replace("DATABASE_URL", "DATABASE_REPLICA_URL")
+    if not (replica_url.startswith("postgresql") and database_url.startswith("postgresql")):
+        return (
+            "DATABASE_REPLICA_URL needs PostgreSQL for both the primary (DATABASE_URL) and the "
+            "replica (a streaming standby of it). Unset DATABASE_REPLICA_URL."
+        )
+    return None
 
 
 def database_url_problem(database_url: str) -> str | None:

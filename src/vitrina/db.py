@@ -9,19 +9,22 @@ autocommit mode (no BEGIN, COMMIT or reset round trips) for Core statements (the
 list and product page, the busiest requests); `session_over` gives it a session that refuses
 to flush a change, for the occasional entity. `Executor` is either that connection or a
 request's session.
+
+On SQLite a transaction takes the database's one write lock (`BEGIN IMMEDIATE`) at its first
+write or `FOR UPDATE`, where PostgreSQL takes row locks: `kit/sqlite_writes.py`.
 """
 
 from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import JSON, DateTime, Dialect, MetaData, TypeDecorator, event
+from sqlalchemy import JSON, DateTime, Dialect, MetaData, TypeDecorator
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
@@ -33,10 +36,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-from sqlalchemy.pool import ConnectionPoolEntry
 
 from vitrina.config import ConfigError
+from vitrina.kit import sqlite_writes
 from vitrina.kit.clock import utcnow
+from vitrina.replica import Replica
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -93,20 +97,6 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-def _unicode_lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    # SQLite's lower() folds ASCII only; the catalog's search needs "Наушники" -> "наушники".
-    dbapi_connection.create_function("vitrina_lower", 1, _unicode_lower, deterministic=True)
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
-
-
 OLTP_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0"}
 """Every request is a few small queries: compiling a query with LLVM (JIT) or starting
 parallel workers costs more than the bounded work they would speed up (a text search over a
@@ -120,6 +110,7 @@ def make_engine(
     pool_size: int = 10,
     max_overflow: int = 0,
     pre_ping: bool = False,
+    pool_timeout: float = 5.0,
 ) -> AsyncEngine:
     """The async engine. No ping before each checkout by default: it cost a round trip on every
     request (~30% of a catalog read's CPU); a connection that died with the server raises a
@@ -127,10 +118,11 @@ def make_engine(
     is answered 503. `pool_recycle` retires connections before server-side idle timeouts.
     PostgreSQL sessions get OLTP_SETTINGS. No overflow by default: under steady load an
     overflow connection is opened and closed again and again (a PostgreSQL backend started
-    each time, milliseconds of CPU on both sides), so requests wait for a pooled one instead."""
+    each time, milliseconds of CPU on both sides), so requests wait for a pooled one instead,
+    up to `pool_timeout` seconds, after which the request is answered 503 with Retry-After."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        sqlite_writes.serialise_writers(engine.sync_engine)
         return engine
     return create_async_engine(
         url,
@@ -139,7 +131,7 @@ def make_engine(
         max_overflow=max_overflow,
         pool_pre_ping=pre_ping,
         pool_recycle=1800,
-        pool_timeout=5,
+        pool_timeout=pool_timeout,
         connect_args={"timeout": 5, "command_timeout": 30, "server_settings": OLTP_SETTINGS},
     )
 
@@ -161,6 +153,7 @@ class DataBaseHelper:
         self._engine: AsyncEngine | None = None
         self._factory: async_sessionmaker[AsyncSession] | None = None
         self._reader_engine: AsyncEngine | None = None
+        self._replica: Replica | None = None
         if url is not None:
             self.configure(url, echo=echo, pool_size=pool_size)
 
@@ -172,12 +165,47 @@ class DataBaseHelper:
         pool_size: int = 10,
         max_overflow: int = 0,
         pre_ping: bool = False,
+        pool_timeout: float = 5.0,
     ) -> None:
         self._engine = make_engine(
-            url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pre_ping=pre_ping
+            url,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pre_ping=pre_ping,
+            pool_timeout=pool_timeout,
         )
         self._factory = async_sessionmaker(self._engine, expire_on_commit=False)
         self._reader_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._replica = None
+
+    def configure_replica(
+        self,
+        url: str,
+        *,
+        max_lag_seconds: float,
+        check_seconds: float = 5.0,
+        pool_size: int = 10,
+    ) -> Replica:
+        """Anonymous catalogue reads (`reading(replica=True)`) go to this streaming replica
+        while it answers and lags less than `max_lag_seconds` (vitrina.replica)."""
+        engine = make_engine(url, pool_size=pool_size).execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
+        self._replica = Replica(
+            engine, max_lag_seconds=max_lag_seconds, check_seconds=check_seconds
+        )
+        return self._replica
+
+    @property
+    def replica(self) -> Replica | None:
+        return self._replica
+
+    async def drop_replica(self) -> None:
+        """Read from the primary only again (and close the replica's connections)."""
+        replica, self._replica = self._replica, None
+        if replica is not None:
+            await replica.dispose()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -207,16 +235,26 @@ class DataBaseHelper:
 
     session_getter = session_geter
 
-    def reading(self) -> AsyncConnection:
+    def reading(self, *, replica: bool = False) -> AbstractAsyncContextManager[AsyncConnection]:
         """An autocommit connection for Core reads (no session, no transaction), to use as
-        `async with db_helper.reading() as reader:`."""
+        `async with db_helper.reading() as reader:`. `replica=True` for public catalogue
+        reads that may come from the read replica (DATABASE_REPLICA_URL) when there is one
+        and it is good (vitrina.replica); otherwise, and always else, the primary."""
         if self._reader_engine is None:
             raise RuntimeError("DataBaseHelper is not configured; create_app() configures it")
+        if replica and self._replica is not None:
+            return self._replica.connection(self._reader_engine)
         return self._reader_engine.connect()
 
     async def read_connection_geter(self) -> AsyncIterator[AsyncConnection]:
         """`reading()` for the current request, as a dependency (`ReaderDep`)."""
         async with self.reading() as connection:
+            yield connection
+
+    async def public_read_connection_geter(self) -> AsyncIterator[AsyncConnection]:
+        """`reading(replica=True)` as a dependency (`PublicReaderDep`): anonymous catalogue
+        reads, which may come from the read replica."""
+        async with self.reading(replica=True) as connection:
             yield connection
 
     def session_over(self, connection: AsyncConnection) -> AsyncSession:
@@ -226,6 +264,8 @@ class DataBaseHelper:
     async def dispose(self) -> None:
         if self._engine is not None:
             await self._engine.dispose()
+        if self._replica is not None:
+            await self._replica.dispose()
 
 
 db_helper = DataBaseHelper()
@@ -233,6 +273,10 @@ db_helper = DataBaseHelper()
 
 SessionDep = Annotated[AsyncSession, Depends(db_helper.session_geter, scope="function")]
 ReaderDep = Annotated[AsyncConnection, Depends(db_helper.read_connection_geter, scope="function")]
+PublicReaderDep = Annotated[
+    AsyncConnection, Depends(db_helper.public_read_connection_geter, scope="function")
+]
+"""A reader for anonymous catalogue reads: the read replica when there is a good one."""
 Executor = AsyncSession | AsyncConnection
 """Runs Core statements: a request's session or a reader connection."""
 

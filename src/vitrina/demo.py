@@ -21,6 +21,7 @@ from vitrina.catalog.demo import generate_demo_catalog
 from vitrina.config import Settings
 from vitrina.coupons import service as coupons
 from vitrina.coupons.schemas import CouponCreate
+from vitrina.currencies import service as currencies
 from vitrina.db import DataBaseHelper, db_helper
 from vitrina.kit.clock import utcnow
 from vitrina.payments.client import make_stripe_client
@@ -93,6 +94,7 @@ async def prepare_demo(settings: Settings, *, products: int) -> None:
                         end_at=utcnow() + timedelta(days=365),
                     ),
                 )
+            await currencies.ensure_demo_currencies(session, settings)
             await session.commit()
     finally:
         await db.dispose()

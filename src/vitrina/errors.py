@@ -13,6 +13,8 @@ from sqlalchemy import exc as sa_exc
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from vitrina.kit import sqlite_writes
+
 log = structlog.get_logger(__name__)
 
 
@@ -109,12 +111,13 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    log.warning("database_unavailable", path=request.url.path, error_type=type(exc).__name__)
-    return JSONResponse(
-        {"detail": "The store's database is unavailable. Try again in a few seconds."},
-        status_code=503,
-        headers={"Retry-After": "5"},
-    )
+    if sqlite_writes.is_busy(exc):
+        log.warning("database_busy", path=request.url.path)
+        detail = "The store is busy writing other orders. Try again in a few seconds."
+    else:
+        log.warning("database_unavailable", path=request.url.path, error_type=type(exc).__name__)
+        detail = "The store's database is unavailable. Try again in a few seconds."
+    return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "5"})
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
@@ -147,12 +150,13 @@ async def _overflow(request: Request, exc: Exception) -> JSONResponse:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """Sort a driver error by its SQLSTATE class: 22 bad data (422), 08/53/57 lost connection,
     server out of resources (too many clients) or shutdown (503), 23 constraint (409);
-    anything else is ours (500)."""
+    SQLite's write lock still taken after its busy timeout (503); anything else is ours (500)."""
     assert isinstance(exc, sa_exc.DBAPIError)
     sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
     if sqlstate.startswith("22"):
         return await _unstorable_value(request, exc)
-    if exc.connection_invalidated or sqlstate[:2] in ("08", "53", "57"):
+    lost = exc.connection_invalidated or sqlstate[:2] in ("08", "53", "57")
+    if lost or sqlite_writes.is_busy(exc):
         return await _database_unavailable(request, exc)
     if sqlstate.startswith("23"):
         return await _integrity_error(request, exc)
@@ -162,6 +166,16 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     return JSONResponse({"detail": "Internal server error."}, status_code=500)
+
+
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+"""The database down, unreachable or (SQLite) busy past its timeout: 503 with Retry-After."""
 
 
 def install_data_error_handlers(app: Starlette) -> None:
@@ -179,12 +193,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     install_data_error_handlers(app)
-    for unavailable in (
-        sa_exc.OperationalError,
-        sa_exc.InterfaceError,
-        sa_exc.TimeoutError,
-        ConnectionError,
-        TimeoutError,
-    ):
+    for unavailable in DATABASE_UNAVAILABLE:
         app.add_exception_handler(unavailable, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)

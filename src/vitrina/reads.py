@@ -13,7 +13,14 @@ What runs directly gets no SQLAlchemy type processing, so such statements select
 columns: numbers, text, booleans and `timestamptz` (which asyncpg returns timezone-aware, as
 `UTCDateTime` would). Bound values are passed as they are; a statement whose parameters
 SQLAlchemy would render at execution time (an expanding IN) is refused when compiled: use
-`= ANY(array)` on PostgreSQL instead.
+`= ANY(array)` on PostgreSQL instead; so is a write that leaves a column with a Python-side
+default (`updated_at`'s `onupdate`) for SQLAlchemy to fill in: set it.
+
+`run` does the same for the hot writes (the basket line, fulfilment) inside a request's
+session: once SQLAlchemy has begun the transaction on the connection, a prebuilt statement is
+sent to asyncpg in that same transaction. Such statements are for rows the session has not
+loaded as objects (or whose objects the caller brings up to date), since the ORM cannot see
+them; before the first statement of a transaction, and on SQLite, they go through SQLAlchemy.
 
 `recorded_statements()` sees both kinds: tests count a request's statements, the benchmark
 replays them against its floor.
@@ -28,7 +35,8 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import Dialect, event, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable
 
 from vitrina.db import Executor, db_helper
@@ -56,6 +64,8 @@ def _compiled(statement: Executable, dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     if compiled.post_compile_params or compiled.literal_execute_params:
         raise ValueError("a prebuilt read cannot have parameters rendered at execution time")
+    if compiled.insert_prefetch or compiled.update_prefetch:  # e.g. `onupdate=utcnow`
+        raise ValueError("a prebuilt statement must set the columns that have Python defaults")
     constants = {  # values written into the statement itself, such as a subquery's LIMIT 1
         compiled.bind_names[bind]: bind.value
         for bind in compiled.binds.values()
@@ -113,6 +123,61 @@ async def fetch(
         # which raises it as the app's handlers expect (bad data 422, a lost connection 503)
         # and, for a lost connection, invalidates the pool so the next request gets a live one.
         return await _through_sqlalchemy(executor, statement, values)
+    return rows
+
+
+async def _driver_in_transaction(session: AsyncSession) -> tuple[AsyncConnection, Any | None]:
+    """The session's connection, and its asyncpg connection when a transaction is open on
+    it (SQLAlchemy begins one lazily, at the first statement it executes)."""
+    connection = await session.connection()
+    if connection.dialect.driver != "asyncpg":
+        return connection, None
+    driver = (await connection.get_raw_connection()).driver_connection
+    return connection, driver if driver is not None and driver.is_in_transaction() else None
+
+
+def _translated(
+    connection: AsyncConnection, sql: str, arguments: Sequence[Any], error: Exception
+) -> Exception:
+    """A driver error as SQLAlchemy would have raised it (a constraint 409, a lost
+    connection 503: the app's handlers sort `DBAPIError`s by SQLSTATE)."""
+    adapted = (
+        connection.sync_connection.connection.dbapi_connection
+        if connection.sync_connection
+        else None
+    )
+    handle = getattr(adapted, "_handle_exception", None)
+    if handle is None:
+        return error
+    try:
+        handle(error)
+    except Exception as dbapi_error:  # the adapter raises the translated error
+        dialect = connection.dialect
+        return sa_exc.DBAPIError.instance(
+            sql, arguments, dbapi_error, dialect.loaded_dbapi.Error, dialect=dialect
+        )
+    return error
+
+
+async def run(
+    session: AsyncSession, statement: Executable, values: Mapping[str, Any]
+) -> Sequence[Row]:
+    """Run a prebuilt statement in the session's transaction; its rows (none for a DML
+    statement without RETURNING). Pending ORM changes are flushed first, as SQLAlchemy's
+    autoflush would. See the module's notes."""
+    if session.new or session.deleted or session.dirty:
+        await session.flush()
+    connection, driver = await _driver_in_transaction(session)
+    if driver is None:
+        result = await session.execute(statement, dict(values))
+        return list(result.mappings()) if getattr(result, "returns_rows", True) else []
+    compiled = _compiled(statement, connection.dialect)
+    arguments = compiled.arguments(values)
+    _observe(compiled.sql, arguments)
+    try:
+        rows: Sequence[Row] = await driver.fetch(compiled.sql, *arguments)
+    except Exception as error:
+        raise _translated(connection, compiled.sql, arguments, error) from error
     return rows
 
 

@@ -114,7 +114,6 @@ async def test_reset_clears_the_counters(login: Login, customer: User) -> None:
 REDIS = "async+redis://127.0.0.1:6379"
 
 
-@pytest.mark.postgres_only
 async def test_redis_counters_are_shared_between_processes() -> None:
     """Two limiters on one Redis stand for two app processes: a failure on one counts on both;
     the owner, from another address, is still let in."""
@@ -138,7 +137,6 @@ async def test_redis_counters_are_shared_between_processes() -> None:
         await second.aclose()
 
 
-@pytest.mark.postgres_only
 async def test_redis_url_setting_selects_redis_storage(
     app: FastAPI, customer: User, settings: Settings
 ) -> None:

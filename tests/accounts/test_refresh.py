@@ -4,7 +4,6 @@ import asyncio
 from datetime import timedelta
 
 import httpx
-import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -107,7 +106,6 @@ async def test_logout_revokes_the_refresh_token(
     assert again.status_code == 204
 
 
-@pytest.mark.postgres_only
 async def test_two_concurrent_refreshes_with_one_token_cannot_both_win(
     client: httpx.AsyncClient, login: Login, customer: User, session: AsyncSession
 ) -> None:

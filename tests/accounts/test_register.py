@@ -78,7 +78,6 @@ async def test_malformed_json_is_422_not_500(client: httpx.AsyncClient) -> None:
     assert response.status_code == 422
 
 
-@pytest.mark.postgres_only
 async def test_concurrent_registrations_of_one_email_create_one_user(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:

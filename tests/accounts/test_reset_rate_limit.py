@@ -84,7 +84,6 @@ async def test_the_page_says_so_in_the_shoppers_language(app: FastAPI, customer:
     assert mails[0].subject == "Сброс пароля в магазине Vitrina"
 
 
-@pytest.mark.postgres_only
 async def test_counters_live_in_redis_when_it_is_configured(settings: Settings) -> None:
     """REDIS_URL set: the limiter counts in Redis, so every app process shares the count."""
     previous = get_settings()

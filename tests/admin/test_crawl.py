@@ -15,6 +15,8 @@ from admin.helpers import admin_login, csrf
 from admin.test_admin_orders import paid_order
 from storefront.shop_data import product_picture
 from vitrina.accounts.models import User
+from vitrina.catalog.variant_schemas import OptionIn, OptionValueIn
+from vitrina.catalog.variant_service import add_option, generate_variants
 
 SKIP = ("/admin/logout", "/admin/statics/")
 NONSENSE = ("-1", "x" * 3000, "99999999999999999999", "\x00")
@@ -53,6 +55,7 @@ async def _send(client: httpx.AsyncClient, form: PageForm, data: dict[str, str])
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # several hundred requests; the shared machine is loaded
 async def test_no_admin_link_or_form_gives_a_server_error(
     client: httpx.AsyncClient,
     admin: User,
@@ -63,6 +66,12 @@ async def test_no_admin_link_or_form_gives_a_server_error(
 ) -> None:
     category = await make_category(name="Kitchen")
     product = await make_product(name="Whisk", category=category, price=990, stock=3)
+    for name, values in (("Size", ("S", "M")), ("Colour", ("red", "blue"))):
+        await add_option(
+            session, product, OptionIn(name=name, values=[OptionValueIn(value=v) for v in values])
+        )
+    await generate_variants(session, product, stock=2)
+    await session.commit()
     await paid_order(session, customer)
     await admin_login(client, admin)
     await client.post(
@@ -73,7 +82,7 @@ async def test_no_admin_link_or_form_gives_a_server_error(
     token = await csrf(client)
 
     seen: set[str] = set()
-    queue: deque[str] = deque(["/admin/"])
+    queue: deque[str] = deque(["/admin/", f"/admin/product/variants/{product.id}"])
     forms: dict[tuple[str, str], PageForm] = {}
     actions: set[str] = set()
     while queue and len(seen) < MAX_PAGES:
@@ -96,6 +105,8 @@ async def test_no_admin_link_or_form_gives_a_server_error(
             forms.setdefault((form.action, ",".join(sorted(f.name for f in form.fields))), form)
     assert len(seen) > 25, sorted(seen)
     assert any("/order/details/" in url for url in seen)
+    assert f"/admin/product/variants/{product.id}" in seen
+    assert any(form.action.startswith("/admin/product/variants/") for form in forms.values())
 
     for form in forms.values():
         if "/delete" in form.action:

@@ -46,6 +46,13 @@ class Emulator:
         found = await self.control("GET", f"calls?path={path}&method={method}")
         return list(found["data"] if isinstance(found, dict) else found)
 
+    async def complete(self, session_id: str, **body: Any) -> Any:
+        """Pay (or otherwise end) a session as Stripe's page would: `outcome` "paid" unless
+        given, and any other field of the control (e.g. `shipping_rate`)."""
+        return await self.control(
+            "POST", f"checkout/sessions/{session_id}/complete", {"outcome": "paid", **body}
+        )
+
     async def session(self, session_id: str) -> stripe.checkout.Session:
         return await self.stripe.v1.checkout.sessions.retrieve_async(session_id)
 

@@ -90,12 +90,24 @@ async def test_checkout_creates_the_session_the_store_computed(
     assert row.items == [
         {
             "product_id": mug.id,
+            "variant_id": mug.id,  # a product made before variants: its variant has its id
+            "sku": None,
+            "options": "",
             "name": "Mug",
             "unit_price": 1999,
             "quantity": 2,
             "line_total": 3998,
         },
-        {"product_id": tea.id, "name": "Tea", "unit_price": 550, "quantity": 3, "line_total": 1650},
+        {
+            "product_id": tea.id,
+            "variant_id": tea.id,
+            "sku": None,
+            "options": "",
+            "name": "Tea",
+            "unit_price": 550,
+            "quantity": 3,
+            "line_total": 1650,
+        },
     ]
     assert await _reservations(session, row.id) == sorted([(mug.id, 2), (tea.id, 3)])
     held_until = set(

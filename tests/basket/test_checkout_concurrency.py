@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-import pytest
 from sqlalchemy import func, select
 
 from vitrina.basket.models import StockReservation
 from vitrina.basket.reservations import reserved_quantities
+from vitrina.catalog.models import Product
+from vitrina.coupons.models import CouponRedemption
 from vitrina.db import db_helper
-
-pytestmark = pytest.mark.postgres_only
+from vitrina.orders.models import Order
 
 
 async def _shoppers_with(client, shopper, product, count: int, code: str | None = None):
@@ -131,3 +131,65 @@ async def test_concurrent_edit_and_checkout_leave_one_consistent_state(
     else:
         assert held == [(view["checkout"]["session_id"], view["items"][0]["quantity"])]
         assert (await emulator.session(view["checkout"]["session_id"])).status == "open"
+
+
+async def _pay_and_return_at_once(client, emulator, opened: list[tuple[dict, str]]) -> None:
+    """Pay every opened session on Stripe, then come back to all the success URLs at once."""
+    returns = []
+    for headers, session_id in opened:
+        await emulator.control(
+            "POST", f"checkout/sessions/{session_id}/complete", {"outcome": "paid"}
+        )
+        code = (await client.get("/api/v1/basket", headers=headers)).json()["unique_code"]
+        returns.append(
+            client.get(
+                "/api/v1/checkout/success",
+                params={"session_id": session_id, "code": code},
+                headers=headers,
+            )
+        )
+    backs = await asyncio.gather(*returns)
+    assert all(r.status_code == 200 for r in backs), [r.text for r in backs]
+
+
+async def test_issue_race_thirty_checkouts_of_five_in_stock_make_five_orders(
+    client, shopper, make_product, emulator, session
+):
+    """Issue 14's race, on SQLite as on PostgreSQL: 30 parallel checkouts of a product with
+    5 in stock open 5 Stripe sessions; paid, they make 5 orders and leave none in stock."""
+    product = await make_product(name="Last five", price=1500, stock=5)
+    everyone = await _shoppers_with(client, shopper, product, 30)
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/checkout", headers=headers) for headers in everyone)
+    )
+    assert Counter(r.status_code for r in responses) == {200: 5, 409: 25}
+    created = [c for c in await emulator.calls("/v1/checkout/sessions") if c["status"] == 200]
+    assert len(created) == 5
+    opened = [
+        (headers, r.json()["session_id"])
+        for headers, r in zip(everyone, responses, strict=True)
+        if r.status_code == 200
+    ]
+    await _pay_and_return_at_once(client, emulator, opened)
+    assert await session.scalar(select(func.count()).select_from(Order)) == 5
+    assert await session.scalar(select(Product.stock).where(Product.id == product.id)) == 0
+
+
+async def test_issue_race_twenty_checkouts_redeem_a_three_use_coupon_three_times(
+    client, shopper, make_product, make_coupon, emulator, session
+):
+    product = await make_product(price=1000, stock=100)
+    await make_coupon(number="ONLY3", discount="20", max_redemptions=3)
+    everyone = await _shoppers_with(client, shopper, product, 20, code="only3")
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/checkout", headers=headers) for headers in everyone)
+    )
+    assert Counter(r.status_code for r in responses) == {200: 3, 409: 17}
+    opened = [
+        (headers, r.json()["session_id"])
+        for headers, r in zip(everyone, responses, strict=True)
+        if r.status_code == 200
+    ]
+    await _pay_and_return_at_once(client, emulator, opened)
+    assert await session.scalar(select(func.count()).select_from(CouponRedemption)) == 3
+    assert await session.scalar(select(func.count()).select_from(Order)) == 3

@@ -1,4 +1,5 @@
-"""Two real app processes (uvicorn) sharing one PostgreSQL: still no overselling."""
+"""Two real app processes (uvicorn) sharing one database (PostgreSQL, or one SQLite file whose
+write lock both take): still no overselling."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from fixtures.processes import machines
 from vitrina.basket.models import StockReservation
 from vitrina.config import Settings
 
-pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.catalog.demo import generate_demo_catalog
-from vitrina.catalog.models import Category, Product, ProductImage
+from vitrina.catalog.demo_variants import COUNTS
+from vitrina.catalog.models import Category, Product, ProductImage, ProductVariant
 
 
 async def test_demo_catalog_is_generated_once(
@@ -19,6 +20,25 @@ async def test_demo_catalog_is_generated_once(
     assert await session.scalar(select(func.count()).select_from(Product)) == 40
     assert await session.scalar(select(func.count()).select_from(Category)) >= 12
     assert await session.scalar(select(func.count()).select_from(ProductImage)) == 40
+    per_product = (
+        await session.execute(
+            select(
+                Product.has_options,
+                func.count(),
+                func.count(func.distinct(ProductVariant.price)),
+                func.count(func.distinct(ProductVariant.stock)),
+            )
+            .join(ProductVariant, ProductVariant.product_id == Product.id)
+            .group_by(Product.id, Product.has_options)
+        )
+    ).all()
+    assert len(per_product) == 40
+    plain = [count for has_options, count, _, _ in per_product if not has_options]
+    assert plain == [1] * 32  # every fifth is sold in variants, 1 to 24 of them
+    sold_in_variants = [row for row in per_product if row[0]]
+    assert sorted(row[1] for row in sold_in_variants) == sorted(COUNTS[:8])
+    largest = max(sold_in_variants, key=lambda row: row[1])
+    assert largest[1] == 24 and largest[2] > 3 and largest[3] > 2  # prices and stock vary
     page = (await client.get("/api/v1/products", params={"limit": 5})).json()
     thumbnail = next(p["thumbnail"] for p in page["items"])
     image = await client.get(thumbnail["url"])

@@ -99,7 +99,6 @@ async def test_per_customer_limit(app: FastAPI, session: AsyncSession, make_user
     assert coupon.times_redeemed == 1
 
 
-@pytest.mark.postgres_only
 async def test_concurrent_redemptions_never_exceed_the_limit(
     app: FastAPI, session: AsyncSession, make_user: Any
 ) -> None:

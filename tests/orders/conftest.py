@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vitrina.accounts.models import User
 from vitrina.basket.models import Basket, BasketItem, CheckoutSession, StockReservation
 from vitrina.catalog.models import Product
+from vitrina.catalog.variants import variant_ids_of
 from vitrina.config import Settings
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.db import db_helper
@@ -257,9 +258,16 @@ def arrange_checkout(settings: Settings, emulator: Emulator) -> ArrangeCheckout:
                 await session.flush()
             basket.unique_code = code
             basket.coupon_id = coupon.id if coupon else None
+            variant_of = await variant_ids_of(session, [p.id for p, _ in lines])
             for p, q in lines:
                 session.add(
-                    BasketItem(basket_id=basket.id, product_id=p.id, quantity=q, added_at=utcnow())
+                    BasketItem(
+                        basket_id=basket.id,
+                        product_id=p.id,
+                        variant_id=variant_of[p.id],
+                        quantity=q,
+                        added_at=utcnow(),
+                    )
                 )
             await session.commit()
             basket_id = basket.id
@@ -297,6 +305,7 @@ def arrange_checkout(settings: Settings, emulator: Emulator) -> ArrangeCheckout:
                 session.add(
                     StockReservation(
                         product_id=p.id,
+                        variant_id=variant_of[p.id],
                         checkout_session_id=remote.id,
                         quantity=q,
                         expires_at=expires_at,

@@ -124,7 +124,6 @@ async def test_every_kind_of_difference_is_listed(
     assert refunded_checkout.session_id
 
 
-@pytest.mark.postgres_only
 async def test_reconcile_command_exit_codes(
     settings: Settings,
     session: AsyncSession,

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.conftest import ArrangeCheckout, Emulator, MakePaidOrder, stock_of
 from vitrina.accounts.models import User
-from vitrina.catalog.models import Product
+from vitrina.catalog import service as catalog_service
 from vitrina.db import db_helper
 from vitrina.payments.fulfilment import fulfil_checkout_session
 
@@ -81,7 +80,7 @@ async def test_cancelling_a_short_order_returns_only_the_stock_it_took(
     mug = await make_product(name="Mug", price=1500, stock=5)
     bowl = await make_product(name="Bowl", price=2000, stock=4)
     arranged = await arrange_checkout(customer, [(mug, 5), (bowl, 1)], shipping=0)
-    await session.execute(update(Product).where(Product.id == mug.id).values(stock=2))
+    await catalog_service.set_stock(session, mug, 2, "sold elsewhere meanwhile")
     await session.commit()
 
     await emulator.complete(arranged.session_id, "paid")

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,7 +33,6 @@ from vitrina.orders.models import OrderStatus, WebhookEvent
 from vitrina.orders.notifications import wait_for_outgoing_mail
 
 
-@pytest.mark.postgres_only
 async def test_ten_concurrent_deliveries_and_five_returns_make_one_order(
     client: httpx.AsyncClient,
     session: AsyncSession,

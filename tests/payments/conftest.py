@@ -13,7 +13,7 @@ import stripe
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from vitrina.catalog.models import Product
+from vitrina.catalog.models import Product, ProductVariant
 from vitrina.config import Settings
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.db import db_helper
@@ -105,6 +105,7 @@ async def assert_stripe_matches_store() -> None:
     one coupon per live local coupon, one active promotion code per code."""
     from vitrina.payments.client import make_stripe_client
     from vitrina.payments.sync.drift import find_drift, load_stripe
+    from vitrina.payments.sync.variant_prices import variant_of
 
     view = await load_stripe(make_stripe_client())
     async with db_helper.session_factory() as session:
@@ -117,16 +118,42 @@ async def assert_stripe_matches_store() -> None:
     assert all(not p.active for i, p in view.products.items() if i not in local)
     for product_id in view.products:
         amounts = [
-            (p.unit_amount, p.currency) for p in view.prices.values() if p.product == product_id
+            (p.unit_amount, p.currency, variant_of(p))
+            for p in view.prices.values()
+            if p.product == product_id
         ]
         assert len(amounts) == len(set(amounts)), f"twin prices on {product_id}: {amounts}"
-        active = [p for p in view.prices.values() if p.product == product_id and p.active]
-        assert len(active) == 1, f"{product_id} has {len(active)} active prices"
+        active = [
+            p
+            for p in view.prices.values()
+            if p.product == product_id and p.active and variant_of(p) is None
+        ]
+        assert len(active) == 1, f"{product_id} has {len(active)} active prices of its own"
+    for product in products:  # a product with options: one active Price per active variant
+        variants = await variant_prices_in_store(product.id)
+        sold = sorted(v for v, active in variants.items() if active) if product.has_options else []
+        remote = sorted(
+            variant_of(p) or 0
+            for p in view.prices.values()
+            if p.product == f"vitrina_prod_{product.id}" and p.active and variant_of(p)
+        )
+        assert remote == sold, f"product {product.id}: variant prices {remote}, wanted {sold}"
     live = [c for c in coupons if c.deleted_at is None]
     assert len(view.coupons) == len(live)
     codes = [c.code.lower() for c in view.codes if c.active]
     assert len(codes) == len(set(codes))
     assert sorted(codes) == sorted(c.number.lower() for c in live if c.is_active)
+
+
+async def variant_prices_in_store(product_id: int) -> dict[int, bool]:
+    """The product's variants with options: id -> active."""
+    async with db_helper.session_factory() as session:
+        rows = await session.execute(
+            select(ProductVariant.id, ProductVariant.is_active).where(
+                ProductVariant.product_id == product_id, ProductVariant.combination != ""
+            )
+        )
+        return {variant_id: active for variant_id, active in rows}
 
 
 def worker_env(settings: Settings, **extra: str) -> dict[str, str]:

@@ -203,7 +203,6 @@ async def test_a_product_deleted_while_its_delivery_is_in_flight_is_archived_aft
     await assert_stripe_matches_store()
 
 
-@pytest.mark.postgres_only
 async def test_concurrent_patches_of_one_product_all_reach_stripe(
     client: httpx.AsyncClient,
     staff_headers: dict[str, str],

@@ -111,7 +111,6 @@ async def _wait_for_call(emulator: EmulatorControls, path: str, within: float = 
         await asyncio.sleep(0.05)
 
 
-@pytest.mark.postgres_only
 async def test_worker_killed_mid_delivery(
     settings: Settings,
     make_product: Any,
@@ -144,7 +143,6 @@ async def test_worker_killed_mid_delivery(
     assert len([c for c in creates if c["status"] == 200 and not c["replayed"]]) <= 1
 
 
-@pytest.mark.postgres_only
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 async def test_two_worker_processes_apply_each_intent_once(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import httpx
-import pytest
 from babel.messages.pofile import read_po
 
 from fixtures.catalog import MakeProduct
@@ -61,7 +60,6 @@ async def test_basket_link_counts_items_for_logged_in_customers(
     assert 'aria-label="Корзина, 3 товара"' in badge(russian.text)[0]
 
 
-@pytest.mark.postgres_only
 async def test_the_count_costs_one_query_per_page(
     client: httpx.AsyncClient, make_product: MakeProduct, customer: User
 ) -> None:

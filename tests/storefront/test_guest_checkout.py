@@ -8,7 +8,6 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -145,7 +144,6 @@ async def test_a_guest_with_a_known_email_adds_the_order_to_that_account(
         assert other_guest.status_code == 404  # another guest's basket: not this checkout
 
 
-@pytest.mark.postgres_only  # concurrent writers: SQLite answers "database is locked"
 async def test_webhooks_and_the_success_link_at_once_make_one_order_and_one_account(
     client: httpx.AsyncClient,
     make_product: MakeProduct,

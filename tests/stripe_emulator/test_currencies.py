@@ -147,3 +147,64 @@ def test_page_shows_zero_and_three_decimal_amounts(
         russian = http.get(f"/c/pay/{session.id}", headers={"Accept-Language": "ru"}).text
         expected = "1\xa0500\xa0¥" if currency == "jpy" else "12,340\xa0KWD"
         assert f'id="total">{expected}<' in russian
+
+
+def _rate(amount: int, currency: str, **options: dict[str, Any]) -> dict[str, Any]:
+    fixed: dict[str, Any] = {"amount": amount, "currency": currency}
+    if options:
+        fixed["currency_options"] = options
+    return {"shipping_rate_data": {"display_name": "Post", "fixed_amount": fixed}}
+
+
+async def test_session_currency_with_shipping_rate_currency_options(sdk: SDK) -> None:
+    """A session in `currency` takes a shipping rate in that currency, or one whose
+    `fixed_amount.currency_options` has it (that amount and tax behaviour); else 400."""
+    price = await new_price(sdk, 2000, currency_options={"eur": {"unit_amount": 1850}})
+    sessions = sdk.client.v1.checkout.sessions
+    own = await sdk(
+        sessions.create,
+        session_params(price.id, currency="eur", shipping_options=[_rate(450, "eur")]),
+    )
+    assert (own.currency, own.amount_total, own.shipping_options[0].shipping_amount) == (
+        "eur",
+        1850 + 450,
+        450,
+    )
+    option = await sdk(
+        sessions.create,
+        session_params(
+            price.id,
+            currency="eur",
+            shipping_options=[_rate(500, "usd", eur={"amount": 470})],
+        ),
+    )
+    assert (option.amount_total, option.total_details.amount_shipping) == (1850 + 470, 470)
+    rate = await sdk(
+        sdk.client.v1.shipping_rates.retrieve, str(option.shipping_options[0].shipping_rate)
+    )
+    assert rate.fixed_amount.currency == "usd"
+    assert rate.fixed_amount.currency_options["eur"].amount == 470
+    missing = await refused(
+        sdk,
+        sessions.create,
+        session_params(price.id, currency="eur", shipping_options=[_rate(500, "usd")]),
+    )
+    assert missing.param == "shipping_options[0]"
+    fils = await refused(
+        sdk,
+        sdk.client.v1.shipping_rates.create,
+        {
+            "display_name": "Post",
+            "fixed_amount": {
+                "amount": 500,
+                "currency": "usd",
+                "currency_options": {"kwd": {"amount": 155}},
+            },
+        },
+    )
+    assert fils.param == "fixed_amount[currency_options][kwd][amount]"
+    plain = await sdk(
+        sdk.client.v1.shipping_rates.create,
+        {"display_name": "Post", "fixed_amount": {"amount": 500, "currency": "usd"}},
+    )
+    assert "currency_options" not in plain.fixed_amount  # sent only when the rate has some

@@ -63,6 +63,27 @@ def test_price_mutable_fields(sc: stripe.StripeClient) -> None:
     assert sc.v1.prices.retrieve(price.id).lookup_key is None
 
 
+def test_lookup_keys_move_on_create_and_find_prices(sc: stripe.StripeClient) -> None:
+    first = make_price(sc, 1590)
+    product = str(first.product)
+    sc.v1.prices.update(first.id, {"lookup_key": "TS-M"})
+    params: stripe.params.PriceCreateParams = {
+        "product": product,
+        "currency": "usd",
+        "unit_amount": 1790,
+        "lookup_key": "TS-M",
+    }
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        sc.v1.prices.create(params)
+    assert raised.value.param == "lookup_key"
+    assert len(sc.v1.prices.list({"product": product}).data) == 1  # nothing made
+    second = sc.v1.prices.create({**params, "transfer_lookup_key": True})
+    sc.v1.prices.create({"product": product, "currency": "usd", "unit_amount": 5})
+    found = sc.v1.prices.list({"lookup_keys": ["TS-M", "TS-L"]}).data
+    assert [(p.id, p.lookup_key, p.unit_amount) for p in found] == [(second.id, "TS-M", 1790)]
+    assert sc.v1.prices.retrieve(first.id).lookup_key is None
+
+
 def test_archiving_the_default_price_is_refused(sc: stripe.StripeClient) -> None:
     price = make_price(sc)
     with pytest.raises(stripe.InvalidRequestError) as raised:

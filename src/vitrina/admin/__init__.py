@@ -9,11 +9,15 @@ from fastapi import FastAPI
 from vitrina.admin.audit_hooks import admin_sessions
 from vitrina.admin.auth import StaffAuthentication
 from vitrina.admin.catalog_views import CategoryAdmin, ProductAdmin
+from vitrina.admin.currency_views import StoreCurrencyAdmin
+from vitrina.admin.import_pages import CsvImportLink
 from vitrina.admin.order_views import OrderAdmin
 from vitrina.admin.people_views import AuditAdmin, UserAdmin
 from vitrina.admin.sales_views import CouponAdmin
+from vitrina.admin.shipping_views import ShippingMethodAdmin, ShippingZoneAdmin
 from vitrina.admin.site import VitrinaAdmin
 from vitrina.admin.sync_views import CouponSyncAdmin, ProductSyncAdmin
+from vitrina.admin.tax_views import TaxRateAdmin
 from vitrina.errors import install_data_error_handlers
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "admin"
@@ -21,7 +25,12 @@ VIEWS = (
     OrderAdmin,
     ProductAdmin,
     CategoryAdmin,
+    CsvImportLink,
     CouponAdmin,
+    ShippingZoneAdmin,
+    ShippingMethodAdmin,
+    TaxRateAdmin,
+    StoreCurrencyAdmin,
     UserAdmin,
     ProductSyncAdmin,
     CouponSyncAdmin,

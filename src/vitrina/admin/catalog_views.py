@@ -16,17 +16,27 @@ from sqladmin import action
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from wtforms import FileField, Form, StringField, validators
+from wtforms import FileField, Form, SelectField, StringField, validators
 
 from vitrina.admin.base import StaffView, audited, back_to, done, report, selected_pks
-from vitrina.admin.forms import CONTROL, money_field, not_saved, schema_form, select_field
+from vitrina.admin.forms import (
+    CONTROL,
+    SELECT,
+    money_field,
+    not_saved,
+    schema_form,
+    select_field,
+)
 from vitrina.admin.i18n import gettext as _
 from vitrina.admin.i18n import lazy, money
+from vitrina.admin.import_pages import ImportPages
 from vitrina.admin.labels import N_, SYNC_LABELS
 from vitrina.admin.product_pages import ProductPages, flatten
+from vitrina.admin.variant_pages import VariantPages
 from vitrina.catalog import categories as catalog_categories
 from vitrina.catalog import images as catalog_images
 from vitrina.catalog import service as catalog_service
+from vitrina.catalog import variant_service
 from vitrina.catalog.models import Category, Product
 from vitrina.catalog.schemas import (
     CategoryCreate,
@@ -49,6 +59,9 @@ PRODUCT_LABELS = {
     "name_en": N_("Name in English"),
     "description_ru": N_("Description in Russian"),
     "description_en": N_("Description in English"),
+    "weight_grams": N_("Shipping weight (grams)"),
+    "ships_to": N_("Ships only to (country codes, e.g. DE, FR; empty: everywhere)"),
+    "tax_class": N_("Tax class"),
 }
 PRODUCT_TAKEN = {
     "slug": N_("Another product already uses this web address."),
@@ -112,7 +125,7 @@ def _sync(model: Any, _attribute: Any) -> str:
     return _(SYNC_LABELS.get(model.sync_state.value, model.sync_state.value))
 
 
-class ProductAdmin(ProductPages, StaffView, model=Product):
+class ProductAdmin(ProductPages, ImportPages, VariantPages, StaffView, model=Product):
     name = lazy("Product")
     name_plural = lazy("Products")
     icon = "fa-solid fa-box"
@@ -177,7 +190,18 @@ class ProductAdmin(ProductPages, StaffView, model=Product):
     show_compact_lists = False
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
-        special = {"category_id": select_field(await category_choices()), "price": money_field}
+        tax_classes = [
+            ("standard", lazy("Standard rate")),
+            ("reduced", lazy("Reduced rate")),
+            ("zero", lazy("Zero rate")),
+        ]
+        special = {
+            "category_id": select_field(await category_choices()),
+            "price": money_field,
+            "tax_class": lambda label, _required: SelectField(
+                label, choices=tax_classes, default="standard", render_kw=SELECT
+            ),
+        }
         extra = {
             "image": FileField(lazy("Add an image (JPEG, PNG or WebP)"), render_kw=CONTROL),
             "image_alt": StringField(
@@ -261,11 +285,41 @@ class ProductAdmin(ProductPages, StaffView, model=Product):
     async def deactivate(self, request: Request) -> Response:
         return await self._set_active(request, False)
 
+    @action(
+        name="generate-variants",
+        label=lazy("Make a variant of each combination"),
+        add_in_list=False,
+        add_in_detail=True,
+    )
+    async def generate_variants_action(self, request: Request) -> Response:
+        """Every combination of the product's option values not sold yet becomes a variant
+        (at the product's price, out of stock: staff then set their SKUs and stock)."""
+        pks = selected_pks(request)
+        made = 0
+        try:
+            async with audited("generate_variants") as session:
+                for pk in pks:
+                    product = await catalog_service.get_product(session, int(pk), staff=True)
+                    made += len(await variant_service.generate_variants(session, product))
+        except VitrinaError as error:
+            report(request, error)
+        else:
+            done(request, _("%(count)d variant(s) made.") % {"count": made})
+        return back_to(request, self, pks)
+
     @action(name="bulk-edit", label=lazy("Change category or price…"), add_in_detail=False)
     async def bulk_edit_action(self, request: Request) -> Response:
         url = request.url_for("admin:view-product-bulk_page").include_query_params(
             pks=",".join(selected_pks(request))
         )
+        return RedirectResponse(url, status_code=303)
+
+    @action(
+        name="variants", label=lazy("Options and variants"), add_in_list=False, add_in_detail=True
+    )
+    async def variants_action(self, request: Request) -> Response:
+        pks = selected_pks(request)
+        url = request.url_for("admin:view-product-variants_page", pk=pks[0] if pks else "0")
         return RedirectResponse(url, status_code=303)
 
     @action(name="images", label=lazy("Images"), add_in_list=False, add_in_detail=True)

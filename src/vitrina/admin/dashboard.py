@@ -57,14 +57,15 @@ async def dashboard_context(request: Request) -> dict[str, Any]:
                 f"{orders_url}?status={OrderStatus.PROCESSING.value}",
             ),
         ]
-        days = await reports.sales_per_day(session, settings.store_timezone)
+        currency = settings.store_currency  # the charts sum this currency's orders only
+        days = await reports.sales_per_day(session, settings.store_timezone, currency)
         statuses = await reports.orders_by_status(session)
-        top = await reports.top_products(session)
+        top = await reports.top_products(session, currency)
         low = await reports.low_stock(session, settings.low_stock_threshold)
         sync = await sync_status.summary(session, limit=0)
     lang = language()
     sales = bar_chart(
-        _("Sales per day, last 30 days"),
+        _("Sales per day, last 30 days") + f" ({currency.upper()})",
         [(format_date(d.day, "d MMM", locale=lang), d.net, money(d.net)) for d in days],
         label_every=5,
     )

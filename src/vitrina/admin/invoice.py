@@ -26,6 +26,19 @@ def _address_lines(order: Order) -> list[str]:
     return lines
 
 
+def tax_rows(order: Order) -> list[tuple[str, str]]:
+    """Tax per rate ("VAT 19 % (included)"), else one line for the order's tax."""
+    rows = []
+    for tax in order.tax_breakdown or []:
+        label = f"{tax['name']} {tax['percentage']} %"
+        if tax.get("inclusive"):
+            label = _("%(tax)s (included)") % {"tax": label}
+        rows.append((label, money(int(tax["amount"]), order.currency)))
+    if not rows and order.tax:
+        rows.append((_("Tax"), money(order.tax, order.currency)))
+    return rows
+
+
 def invoice_pdf(order: Order, figures: OrderMoney) -> bytes:
     """One A4 page (more if the lines need it): seller, buyer, lines, totals, refunds."""
     settings = get_settings()
@@ -76,7 +89,11 @@ def invoice_pdf(order: Order, figures: OrderMoney) -> bytes:
     if order.discount:
         code = f" ({order.coupon_code})" if order.coupon_code else ""
         rows.append((_("Discount") + code, "−" + money(order.discount, order.currency)))
-    rows.append((_("Shipping"), money(order.shipping, order.currency)))
+    shipping = _("Shipping")
+    if order.shipping_name:
+        shipping = f"{shipping} ({order.shipping_name})"
+    rows.append((shipping, money(order.shipping, order.currency)))
+    rows.extend(tax_rows(order))
     rows.append((_("Total"), money(order.total, order.currency)))
     if figures.refunded:
         rows.append((_("Paid"), money(figures.paid, order.currency)))

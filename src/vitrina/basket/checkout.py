@@ -1,25 +1,26 @@
 """`POST /checkout`: validate the basket, reserve its stock, open one Stripe Checkout Session.
 
 Transaction design (chosen deliberately). Everything happens in the request's one
-transaction: lock the basket row, then the product rows (`lock_products`: `SELECT ... FOR
-UPDATE` in id order, so lockers never deadlock), then the coupon row (products before the
-coupon: the order fulfilment takes them in that order too); sum the unexpired reservations;
+transaction: lock the basket row, then the rows of the variants it holds
+(`get_variants_by_ids(lock=True)`: `SELECT ... FOR UPDATE` in id order, so lockers never
+deadlock), then the coupon row (variants before the coupon: the order fulfilment takes them in
+that order too); sum the unexpired reservations;
 create the Checkout Session in Stripe; insert the `CheckoutSession` row and its
 `StockReservation` rows; flush. The reservation rows are written right after
-Stripe answers rather than before, because their key is Stripe's session id; the product
-locks make that equivalent: no other checkout can read those products' availability until
+Stripe answers rather than before, because their key is Stripe's session id; the variant
+locks make that equivalent: no other checkout can read those variants' availability until
 this transaction ends. If Stripe fails, the exception rolls the transaction back and nothing
 (no reservation, no row, no new code) is left behind: there is nothing to clean up and no
 window in which a crashed process leaks stock.
 
-The price is that the product rows stay locked for the duration of one Stripe call, so
-checkouts of the SAME product are serialised behind Stripe's latency (bounded by
-`stripe_timeout_seconds` x (1 + `stripe_max_network_retries`)); checkouts of different products
-run in parallel, and basket edits and reads never wait on product locks. The alternative (reserve
-in a first short transaction, call Stripe outside any lock, release on failure) frees the rows
-sooner but needs a placeholder session key, a second commit inside the service, and a sweeper for
-reservations orphaned by a crash between the two; for a small store's traffic the simpler
-all-or-nothing transaction is the better trade.
+The price is that the variant rows stay locked for the duration of one Stripe call, so
+checkouts of the SAME variant are serialised behind Stripe's latency (bounded by
+`stripe_timeout_seconds` x (1 + `stripe_max_network_retries`)); checkouts of different variants
+(a product's sizes too) run in parallel, and basket edits and reads never wait on those
+locks. The alternative (reserve in a first short transaction, call Stripe outside any lock,
+release on failure) frees the rows sooner but needs a placeholder session key, a second
+commit inside the service, and a sweeper for reservations orphaned by a crash between the
+two; for a small store's traffic the simpler all-or-nothing transaction is the better trade.
 
 Idempotency: the key is `vitrina:checkout:<basket_id>:<unique_code>` and `expires_at` is
 rounded to the minute, so a retry of a call whose answer was lost (dropped connection, timeout)
@@ -40,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vitrina.accounts import addresses
 from vitrina.accounts.models import User
 from vitrina.basket.codes import new_unique_code
+from vitrina.basket.in_currency import reprice
 from vitrina.basket.models import (
     Basket,
     BasketItem,
@@ -58,21 +60,30 @@ from vitrina.basket.service import (
     expire_in_stripe,
     get_basket,
 )
-from vitrina.catalog import service as catalog
-from vitrina.catalog.models import Product
+from vitrina.basket.sold import Sold, sold_variants
+from vitrina.catalog import variants
 from vitrina.config import Settings
 from vitrina.coupons import service as coupons
 from vitrina.coupons.models import CouponRedemption, DiscountCoupon
+from vitrina.currencies.pricing import Pricing
+from vitrina.currencies.service import pricing_for
 from vitrina.errors import Conflict, ServiceUnavailable, Unprocessable
 from vitrina.kit.clock import utcnow
-from vitrina.payments import sync
+from vitrina.payments import customers, sync
 from vitrina.payments.checkout_session import (
     StripeSession,
+    added_tax,
     session_expiry,
+    shipping_rate_ids,
     stripe_error,
     was_replayed,
 )
 from vitrina.payments.client import make_stripe_client
+from vitrina.payments.tax_rates import ensure_tax_rates_in_stripe
+from vitrina.shipping import service as shipping_service
+from vitrina.shipping.service import ShippingPlan
+from vitrina.taxes import service as taxes
+from vitrina.taxes.service import TaxSetup
 
 log = structlog.get_logger(__name__)
 
@@ -95,19 +106,30 @@ def _unchanged(checkout: CheckoutSession, priced: Quote) -> bool:
 
 
 async def start_checkout(
-    session: AsyncSession, owner: Owner, settings: Settings, language: str | None = None
+    session: AsyncSession,
+    owner: Owner,
+    settings: Settings,
+    language: str | None = None,
+    country: str | None = None,
+    currency: str | None = None,
 ) -> CheckoutSession:
     """The basket's open Checkout Session: the current one if the basket is unchanged, else
     a new one with its stock reserved, its page and product names in `language` (the
-    shopper's). Raises 409/422 for a basket that cannot be bought. A guest's (`Guest`)
-    session has no customer: Stripe's page asks for the email."""
+    shopper's), shipping to `country` (else the account's address's, else the first zone's).
+    Raises 409/422 for a basket that cannot be bought or shipped there. A guest's (`Guest`)
+    session has no customer: Stripe's page asks for the email. Priced and charged in
+    `currency` (the shopper's; None: the store's), 422 for one the store does not sell in."""
     user = customer_of(owner)
     basket = await get_basket(session, owner, lock=True)
     items = await basket_lines(session, basket, with_images=False)
     if not items:
         raise Unprocessable("Your basket is empty.")
     coupon = await basket_coupon(session, basket)
-    reusable = await _reusable_checkout(session, basket, items, coupon, settings, language)
+    pricing = await pricing_for(session, settings, currency, [i.variant_id for i in items])
+    shipping_plan = await _shipping_plan(session, settings, user, country, items, coupon, pricing)
+    reusable = await _reusable_checkout(
+        session, basket, items, coupon, language, shipping_plan, pricing
+    )
     if reusable is not None:
         return reusable
     await close_checkout(session, basket)
@@ -117,26 +139,32 @@ async def start_checkout(
         stripe_coupon_id = await sync.ensure_coupon_in_stripe(session, coupon)
     # The address the account's Stripe Customer carries, read before the products are locked.
     shipping = await addresses.default_shipping(session, user.id) if user is not None else None
-    products = await _lock_and_check_stock(session, items, settings)
+    if user is not None:
+        # Made or brought up to date before the products are locked, so that no other
+        # checkout of these products waits on this call too (only on the session's).
+        await _ensure_customer(user, shipping, settings)
+    shipping_plan, tax_setup = await _tax_setup(session, settings, shipping_plan, items, shipping)
+    lines = await _lock_and_check_stock(session, items, settings)
+    reprice([sold for sold, _ in lines], pricing)
     if coupon is not None:
         coupon = await _lock_coupon(session, coupon.id)
         await coupons.validate_coupon_for(session, coupon, user)
         await _check_coupon_holds(session, coupon, user)
-    lines = [(products[i.product_id], i.quantity) for i in items]
     priced = quote(
         lines,
         coupon,
-        currency=settings.store_currency,
-        shipping_amount=settings.shipping_rate_amount,
+        currency=pricing.currency,
+        shipping_amount=shipping_plan.first_amount,
         language=language,
     )
     if problem := priced.charge_problem():
         raise Unprocessable(problem)
     expires_at = session_expiry(settings)
     created = await _create_in_stripe(
-        basket, user, lines, stripe_coupon_id, expires_at, settings, language, shipping
-    )
-    if created.amount_total != priced.total:
+        basket, user, lines, stripe_coupon_id, expires_at, settings, language, shipping,
+        shipping_plan, tax_setup,
+    )  # fmt: skip
+    if (created.amount_total or 0) - added_tax(created) != priced.total:
         log.error(
             "checkout_total_mismatch",
             session_id=created.id,
@@ -148,9 +176,53 @@ async def start_checkout(
             "The payment provider computed a different total for your basket, so checkout was "
             "stopped before any payment. Please try again; we have been notified."
         )
-    return await _record(
+    checkout = await _record(
         session, basket, user, created.id, created.url, priced, expires_at, language
     )
+    checkout.shipping_country = shipping_plan.country
+    checkout.shipping_options = shipping_plan.offered(shipping_rate_ids(created))
+    return checkout
+
+
+async def _shipping_plan(
+    session: AsyncSession,
+    settings: Settings,
+    user: User | None,
+    country: str | None,
+    items: list[BasketItem],
+    coupon: DiscountCoupon | None,
+    pricing: Pricing,
+) -> ShippingPlan:
+    """The shipping options for the basket in the shopper's currency (422 for what cannot
+    be shipped there)."""
+    sold = await sold_variants(session, [(i.product, i.variant) for i in items])
+    reprice(sold, pricing)
+    lines = [(s, i.quantity) for s, i in zip(sold, items, strict=True)]
+    goods = quote(lines, coupon, currency=pricing.currency, shipping_amount=0).total
+    where = await shipping_service.shopper_country(
+        session, user.id if user is not None else None, country
+    )
+    return await shipping_service.plan_for(session, settings, where, lines, goods, pricing.amount)
+
+
+async def _tax_setup(
+    session: AsyncSession,
+    settings: Settings,
+    plan: ShippingPlan,
+    items: list[BasketItem],
+    address: dict[str, Any] | None,
+) -> tuple[ShippingPlan, TaxSetup]:
+    """The taxes for the checkout. Manual rates are a country's, so Stripe's page then takes
+    addresses in that one country (the one chosen, else the first the plan allows)."""
+    products = [i.product for i in items]  # tax classes are the products' (all variants alike)
+    if settings.tax_mode != "manual":
+        return plan, await taxes.checkout_taxes(session, settings, plan.country, products)
+    country = plan.country or plan.allowed_countries[0]
+    where = (address or {}).get("address") or {}
+    region = where.get("state") if where.get("country") == country else None
+    setup = await taxes.checkout_taxes(session, settings, country, products, region)
+    await ensure_tax_rates_in_stripe(setup.rates, setup.behavior == "inclusive")
+    return plan.only_to(country), setup
 
 
 async def _reusable_checkout(
@@ -158,8 +230,9 @@ async def _reusable_checkout(
     basket: Basket,
     items: list[BasketItem],
     coupon: DiscountCoupon | None,
-    settings: Settings,
     language: str | None,
+    shipping_plan: ShippingPlan,
+    pricing: Pricing,
 ) -> CheckoutSession | None:
     if basket.session_id is None:
         return None
@@ -168,14 +241,17 @@ async def _reusable_checkout(
         return None
     if checkout.expires_at <= utcnow() + REUSE_MARGIN:
         return None
+    sold = await sold_variants(session, [(i.product, i.variant) for i in items])
+    reprice(sold, pricing)
     priced = quote(
-        [(i.product, i.quantity) for i in items],
+        [(p, i.quantity) for p, i in zip(sold, items, strict=True)],
         coupon,
-        currency=settings.store_currency,
-        shipping_amount=settings.shipping_rate_amount,
+        currency=pricing.currency,
+        shipping_amount=shipping_plan.first_amount,
         language=language,
     )
-    return checkout if _unchanged(checkout, priced) else None
+    same_shipping = shipping_plan.same_offer(checkout.shipping_country, checkout.shipping_options)
+    return checkout if _unchanged(checkout, priced) and same_shipping else None
 
 
 async def _lock_coupon(session: AsyncSession, coupon_id: int) -> DiscountCoupon:
@@ -217,41 +293,59 @@ async def _check_coupon_holds(
 
 async def _lock_and_check_stock(
     session: AsyncSession, items: list[BasketItem], settings: Settings
-) -> dict[int, Product]:
-    wanted = {i.product_id: i.quantity for i in items}
-    products = await catalog.lock_products(session, wanted)
+) -> list[tuple[Sold, int]]:
+    """Lock the basket's variants and check each is for sale and in stock; the lines to
+    sell, as read under the locks."""
+    wanted = {i.variant_id: i.quantity for i in items}
+    locked = await variants.get_variants_by_ids(session, wanted, lock=True)
     reserved = await reserved_quantities(session, wanted)
+    sold = await sold_variants(
+        session, [(i.product, locked[i.variant_id]) for i in items if i.variant_id in locked]
+    )
+    by_variant = {s.variant_id: s for s in sold}
     problems: list[str] = []
-    for product_id, quantity in wanted.items():
-        product = products.get(product_id)
-        if product is None or not product.is_active:
-            name = f"“{product.name}”" if product else f"Product {product_id}"
+    for item in items:
+        line = by_variant.get(item.variant_id)
+        if line is None or not line.is_active:
+            name = f"“{line.name}”" if line else f"“{item.product.name}”"
             problems.append(f"{name} is no longer for sale; remove it from your basket.")
             continue
-        if product.currency.lower() != settings.store_currency:
-            problems.append(f"“{product.name}” cannot be paid in {settings.store_currency}.")
+        if line.currency.lower() != settings.store_currency:
+            problems.append(f"“{line.name}” cannot be paid in {settings.store_currency}.")
             continue
-        available = product.stock - reserved.get(product_id, 0)
-        if quantity > available:
+        available = line.variant.stock - reserved.get(item.variant_id, 0)
+        if item.quantity > available:
             problems.append(
-                f"“{product.name}” is out of stock."
+                f"“{line.name}” is out of stock."
                 if available <= 0
-                else f"Only {available} of “{product.name}” left in stock; you have {quantity}."
+                else f"Only {available} of “{line.name}” left in stock; you have {item.quantity}."
             )
     if problems:
         raise Conflict(" ".join(problems))
-    return products
+    return [(by_variant[i.variant_id], i.quantity) for i in items]
+
+
+async def _ensure_customer(user: User, shipping: dict[str, Any] | None, settings: Settings) -> None:
+    """The account's Stripe Customer, current (no call when it is): the session made next
+    names it, and finds it current."""
+    try:
+        await customers.ensure_customer_async(make_stripe_client(settings), user, shipping)
+    except stripe.StripeError as exc:
+        log.warning("checkout_customer_failed", user_id=user.id, error_type=type(exc).__name__)
+        raise stripe_error(exc, action="open the payment page") from exc
 
 
 async def _create_in_stripe(
     basket: Basket,
     user: User | None,
-    lines: list[tuple[Product, int]],
+    lines: list[tuple[Sold, int]],
     stripe_coupon_id: str | None,
     expires_at: datetime,
     settings: Settings,
     language: str | None = None,
     shipping: dict[str, Any] | None = None,
+    shipping_plan: ShippingPlan | None = None,
+    tax_setup: TaxSetup | None = None,
 ) -> stripe.checkout.Session:
     client = make_stripe_client(settings)
     for attempt in (1, 2):
@@ -267,6 +361,11 @@ async def _create_in_stripe(
             settings=settings,
             language=language,
             shipping=shipping,
+            shipping_options=shipping_plan.options if shipping_plan else None,
+            allowed_countries=shipping_plan.allowed_countries if shipping_plan else None,
+            tax_behavior=tax_setup.behavior if tax_setup else None,
+            line_tax_rates=tax_setup.stripe_ids() if tax_setup else None,
+            automatic_tax=tax_setup.automatic if tax_setup else False,
         )
         try:
             created = await request.get_session_payments_async()
@@ -322,6 +421,7 @@ async def _record(
     session.add_all(
         StockReservation(
             product_id=line.product_id,
+            variant_id=line.variant_id,
             checkout_session_id=session_id,
             quantity=line.quantity,
             expires_at=expires_at + RESERVATION_GRACE,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from vitrina.db import Base, JSONType, TimestampMixin, str_enum
 
 if TYPE_CHECKING:
-    from vitrina.catalog.models import Product
+    from vitrina.catalog.models import Product, ProductVariant
 
 
 class Basket(TimestampMixin, Base):
@@ -50,13 +50,17 @@ class BasketItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     basket_id: Mapped[int] = mapped_column(ForeignKey("baskets.id", ondelete="CASCADE"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("product_variants.id", ondelete="CASCADE"), index=True
+    )
     quantity: Mapped[int] = mapped_column(Integer)
     added_at: Mapped[datetime]
 
     product: Mapped[Product] = relationship(lazy="raise")
+    variant: Mapped[ProductVariant] = relationship(lazy="raise")
 
 
-Index("uq_basket_items_basket_product", BasketItem.basket_id, BasketItem.product_id, unique=True)
+Index("uq_basket_items_basket_variant", BasketItem.basket_id, BasketItem.variant_id, unique=True)
 
 
 class CheckoutStatus(StrEnum):
@@ -100,23 +104,27 @@ class CheckoutSession(TimestampMixin, Base):
     """The shopper's language at checkout (Stripe's page, the names sold, the order's mails)."""
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     expires_at: Mapped[datetime]
+    shipping_country: Mapped[str | None] = mapped_column(String(2), default=None)
+    shipping_options: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType, default=None)
+    """What was offered (`shipping.service.offered`): the chosen one is found by its rate."""
 
 
 class StockReservation(Base):
     """Stock held for an open Checkout Session until `expires_at`.
 
-    Available stock is `product.stock` minus the unexpired reservations of other sessions;
+    Available stock is the variant's stock minus the unexpired reservations of other sessions;
     an expired row stops counting by itself, so no job has to run for stock to come back.
     """
 
     __tablename__ = "stock_reservations"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
-        Index("ix_stock_reservations_product_expires", "product_id", "expires_at"),
+        Index("ix_stock_reservations_variant_expires", "variant_id", "expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id", ondelete="CASCADE"))
     checkout_session_id: Mapped[str] = mapped_column(
         ForeignKey("checkout_sessions.id", ondelete="CASCADE"), index=True
     )

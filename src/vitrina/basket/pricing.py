@@ -1,8 +1,9 @@
 """What a basket costs, computed exactly as Stripe computes a Checkout Session's totals.
 
 subtotal = sum(unit price x quantity); discount = `percent_of(subtotal, coupon.discount)`
-(half up, as Stripe rounds a percent-off coupon); shipping is the store's one fixed rate, added
-after the discount; total = subtotal - discount + shipping.
+(half up, as Stripe rounds a percent-off coupon; in tens in three-decimal currencies);
+shipping is the option Stripe preselects, added after the discount;
+total = subtotal - discount + shipping. Lines are in the shopper's currency (`priced_in`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from vitrina.catalog.models import Product
+from vitrina.basket.sold import Sold
 from vitrina.coupons.models import DiscountCoupon
-from vitrina.kit.money import percent_of, to_decimal
-from vitrina.payments.checkout_session import name_in
+from vitrina.kit.money import charge_step, percent_of, to_decimal
+from vitrina.payments.checkout_session import ProductLike, name_in
 
 MINIMUM_CHARGE = {
     "usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50,
@@ -36,6 +37,9 @@ class QuoteLine:
     name: str
     unit_price: int
     quantity: int
+    variant_id: int | None = None
+    sku: str | None = None
+    options: str = ""
 
     @property
     def line_total(self) -> int:
@@ -44,6 +48,9 @@ class QuoteLine:
     def snapshot(self) -> dict[str, Any]:
         return {
             "product_id": self.product_id,
+            "variant_id": self.variant_id,
+            "sku": self.sku,
+            "options": self.options,
             "name": self.name,
             "unit_price": self.unit_price,
             "quantity": self.quantity,
@@ -66,7 +73,11 @@ class Quote:
 
     @property
     def discount(self) -> int:
-        return percent_of(self.subtotal, self.percent) if self.percent is not None else 0
+        if self.percent is None:
+            return 0
+        return min(
+            percent_of(self.subtotal, self.percent, charge_step(self.currency)), self.subtotal
+        )
 
     @property
     def total(self) -> int:
@@ -103,22 +114,38 @@ class Quote:
 
 
 def quote(
-    lines: Sequence[tuple[Product, int]],
+    lines: Sequence[tuple[Sold | ProductLike, int]],
     coupon: DiscountCoupon | None,
     *,
     currency: str,
     shipping_amount: int,
     language: str | None = None,
 ) -> Quote:
-    """The basket's price; each line named as the shopper in `language` sees the product
-    (on Stripe's page too), which is the name it is sold under."""
+    """The basket's price (of variants, or of products as the seed passes them); each line
+    named as the shopper in `language` sees the product and its variant's options (on
+    Stripe's page too), which is the name it is sold under."""
     return Quote(
         currency=currency,
         lines=tuple(
-            QuoteLine(p.id, name_in(p, language), p.price, quantity) for p, quantity in lines
+            QuoteLine(
+                p.id,
+                name_in(p, language),
+                p.price,
+                quantity,
+                variant_id=getattr(p, "variant_id", None),
+                sku=getattr(p, "sku", None),
+                options=_options_in(p, language),
+            )
+            for p, quantity in lines
         ),
         shipping=shipping_amount if lines else 0,
         coupon_id=coupon.id if coupon else None,
         coupon_number=coupon.number if coupon else None,
         percent=Decimal(coupon.discount) if coupon else None,
     )
+
+
+def _options_in(sold: Sold | ProductLike, language: str | None) -> str:
+    if not isinstance(sold, Sold):
+        return ""
+    return sold.option_texts.get(language or "", sold.options)

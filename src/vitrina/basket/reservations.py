@@ -1,6 +1,6 @@
 """Stock held for open Checkout Sessions.
 
-Available stock = `product.stock` minus the unexpired reservations of other sessions. The
+Available stock = the variant's stock minus the unexpired reservations of other sessions. The
 queries filter `expires_at > now`, so an expired reservation stops counting by itself;
 `purge_expired_reservations` only tidies the table.
 """
@@ -8,30 +8,33 @@ queries filter `expires_at > now`, so an expired reservation stops counting by i
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from vitrina.basket.models import CheckoutSession, CheckoutStatus, StockReservation
 from vitrina.kit.clock import utcnow
+from vitrina.reads import run
 
 
 async def reserved_quantities(
-    session: AsyncSession, product_ids: Iterable[int], *, exclude_session: str | None = None
+    session: AsyncSession, variant_ids: Iterable[int], *, exclude_session: str | None = None
 ) -> dict[int, int]:
-    """Unexpired reserved quantity per product (products with none are left out)."""
-    ids = sorted(set(product_ids))
+    """Unexpired reserved quantity per variant (variants with none are left out)."""
+    ids = sorted(set(variant_ids))
     if not ids:
         return {}
     query = (
-        select(StockReservation.product_id, func.sum(StockReservation.quantity))
-        .where(StockReservation.product_id.in_(ids), StockReservation.expires_at > utcnow())
-        .group_by(StockReservation.product_id)
+        select(StockReservation.variant_id, func.sum(StockReservation.quantity))
+        .where(StockReservation.variant_id.in_(ids), StockReservation.expires_at > utcnow())
+        .group_by(StockReservation.variant_id)
     )
     if exclude_session is not None:
         query = query.where(StockReservation.checkout_session_id != exclude_session)
     rows = await session.execute(query)
-    return {product_id: int(total or 0) for product_id, total in rows}
+    return {variant_id: int(total or 0) for variant_id, total in rows}
 
 
 async def release_reservations(session: AsyncSession, checkout_session_id: str) -> int:
@@ -53,6 +56,35 @@ async def release_reservations(session: AsyncSession, checkout_session_id: str) 
         .execution_options(synchronize_session="fetch")
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+_checkouts = cast(Table, CheckoutSession.__table__)
+_reservations = cast(Table, StockReservation.__table__)
+_RELEASE = delete(_reservations).where(
+    _reservations.c.checkout_session_id == bindparam("checkout_id")
+)
+_MARK = (
+    update(_checkouts)
+    .where(_checkouts.c.id == bindparam("checkout_id"))
+    .values(status=bindparam("new_status"), updated_at=bindparam("now"))
+)
+_RELEASE_AND_MARK = _MARK.add_cte(_RELEASE.cte("released"))
+"""PostgreSQL: both in one statement (a data-modifying CTE runs whether read or not)."""
+
+
+async def complete_checkout(session: AsyncSession, checkout: CheckoutSession) -> None:
+    """A paid Checkout Session: its reservations are deleted (the order takes the stock
+    instead) and it is marked complete, in one statement on PostgreSQL. `checkout` (loaded
+    and locked by the caller) is brought up to date without another round trip."""
+    now = utcnow()
+    values = {"checkout_id": checkout.id, "new_status": CheckoutStatus.COMPLETE.value, "now": now}
+    if session.get_bind().dialect.name == "postgresql":
+        await run(session, _RELEASE_AND_MARK, values)
+    else:
+        await run(session, _RELEASE, values)
+        await run(session, _MARK, values)
+    set_committed_value(checkout, "status", CheckoutStatus.COMPLETE)
+    set_committed_value(checkout, "updated_at", now)
 
 
 async def purge_expired_reservations(session: AsyncSession) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import APIKeyCookie
 
 from vitrina.accounts.dependencies import BearerToken, CurrentUser, get_current_user
@@ -28,10 +28,12 @@ from vitrina.basket.guest import (
 from vitrina.basket.schemas import BasketOut, CheckoutOut, PromoIn, QuantityIn
 from vitrina.basket.view import basket_view, checkout_out
 from vitrina.config import SettingsDep
+from vitrina.currencies.schemas import CurrencyQuery
 from vitrina.db import SessionDep
 from vitrina.errors import ERROR_RESPONSE
 from vitrina.kit.bounds import PathId
 from vitrina.kit.languages import negotiate
+from vitrina.shipping.schemas import CountryQuery
 
 router = APIRouter(tags=["basket"])
 
@@ -92,8 +94,22 @@ ChangingShopperDep = Annotated[Shopper, Depends(changing_shopper)]
 
 
 @router.get("/basket", response_model=BasketOut, responses=ERRORS)
-async def get_basket(session: SessionDep, shopper: ShopperDep, settings: SettingsDep) -> BasketOut:
-    return await basket_view(session, shopper.owner, settings, notices=shopper.notices)
+async def get_basket(
+    session: SessionDep,
+    shopper: ShopperDep,
+    settings: SettingsDep,
+    country: CountryQuery = None,
+    currency: CurrencyQuery = None,
+) -> BasketOut:
+    """The basket, with the shipping options to `country`, in `currency`."""
+    return await basket_view(
+        session,
+        shopper.owner,
+        settings,
+        notices=shopper.notices,
+        country=country,
+        currency=currency,
+    )
 
 
 @router.put("/basket/items/{product_id}", response_model=BasketOut, responses=ERRORS)
@@ -104,16 +120,26 @@ async def put_item(
     shopper: ChangingShopperDep,
     settings: SettingsDep,
 ) -> BasketOut:
-    """Set a product's quantity in the basket (0 removes it)."""
-    await service.set_quantity(session, shopper.owner, product_id, body.quantity)
-    return await basket_view(session, shopper.owner, settings, notices=shopper.notices)
+    """Set the quantity of a product's variant in the basket (0 removes it); `variant_id`
+    may be left out for a product sold in one variant."""
+    basket = await service.set_quantity(
+        session, shopper.owner, product_id, body.quantity, body.variant_id
+    )
+    return await basket_view(
+        session, shopper.owner, settings, notices=shopper.notices, basket=basket
+    )
 
 
 @router.delete("/basket/items/{product_id}", response_model=BasketOut, responses=ERRORS)
 async def delete_item(
-    product_id: PathId, session: SessionDep, shopper: ChangingShopperDep, settings: SettingsDep
+    product_id: PathId,
+    session: SessionDep,
+    shopper: ChangingShopperDep,
+    settings: SettingsDep,
+    variant_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ) -> BasketOut:
-    await service.remove_item(session, shopper.owner, product_id)
+    """Remove a product's variant (`variant_id`), or all of the product, from the basket."""
+    await service.remove_item(session, shopper.owner, product_id, variant_id)
     return await basket_view(session, shopper.owner, settings, notices=shopper.notices)
 
 
@@ -136,10 +162,17 @@ async def delete_promo(
 
 @router.post("/checkout", response_model=CheckoutOut, responses=ERRORS)
 async def checkout(
-    request: Request, session: SessionDep, user: CurrentUser, settings: SettingsDep
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    country: CountryQuery = None,
+    currency: CurrencyQuery = None,
 ) -> CheckoutOut:
     """Open (or return the already open) Stripe Checkout Session for the basket, in the
-    shopper's language (Accept-Language, else the store's); customers only: a guest logs in
-    or registers first, which merges the guest's basket."""
+    shopper's language (Accept-Language, else the store's), shipping to `country` (Stripe's
+    page then accepts addresses in that country's zone); customers only: a guest logs in or
+    registers first, which merges the guest's basket. Priced and charged in `currency`."""
     language = negotiate(request.headers.get("accept-language", ""), settings.store_language)
-    return checkout_out(await start_checkout(session, user, settings, language))
+    opened = await start_checkout(session, user, settings, language, country, currency)
+    return checkout_out(opened)

@@ -5,9 +5,18 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from vitrina.shipping.schemas import OptionOut
+
 
 class QuantityIn(BaseModel):
     quantity: int = Field(ge=0, le=10_000, description="How many; 0 removes the product.")
+    variant_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2_147_483_647,
+        description="Which of the product's variants; may be left out for a product sold "
+        "in one variant.",
+    )
 
 
 class PromoIn(BaseModel):
@@ -16,6 +25,9 @@ class PromoIn(BaseModel):
 
 class ProductSnapshot(BaseModel):
     id: int
+    variant_id: int
+    sku: str | None
+    options: str = Field(description='The variant\'s option values ("Size: M, Colour: red").')
     name: str
     slug: str
     price: int
@@ -58,6 +70,22 @@ class BasketOut(BaseModel):
     discount: int
     shipping: int
     total: int
+    tax: int = Field(
+        default=0, description="Tax in the total: included in the prices, or added to them."
+    )
+    tax_included: bool = Field(default=False, description="The prices include the tax.")
+    tax_at_checkout: bool = Field(
+        default=False,
+        description="Stripe computes the tax on its page, from the address it collects.",
+    )
+    shipping_country: str | None = Field(
+        default=None, description="The country the shipping options are for."
+    )
+    shipping_options: list[OptionOut] = Field(
+        default=[],
+        description="Cheapest first; `shipping` and `total` count the first, which Stripe's "
+        "page preselects.",
+    )
     coupon: CouponOut | None
     warnings: list[StockWarning]
     notices: list[str] = Field(

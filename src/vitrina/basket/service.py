@@ -13,32 +13,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, cast
 
 import stripe
 import structlog
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from vitrina.accounts.models import User
 from vitrina.basket.codes import new_unique_code
 from vitrina.basket.guest import Guest
-from vitrina.basket.models import Basket, BasketItem, CheckoutSession, CheckoutStatus
+from vitrina.basket.models import (
+    Basket,
+    BasketItem,
+    CheckoutSession,
+    CheckoutStatus,
+    StockReservation,
+)
 from vitrina.basket.reservations import (
     purge_expired_reservations,
     release_reservations,
     reserved_quantities,
 )
+from vitrina.basket.sold import sold_variants
 from vitrina.catalog import service as catalog
-from vitrina.catalog.models import Product
+from vitrina.catalog import variants
+from vitrina.catalog.models import Product, ProductVariant
 from vitrina.coupons import service as coupons
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.errors import Conflict, NotFound, Unprocessable, VitrinaError
 from vitrina.kit.clock import utcnow
 from vitrina.payments.checkout_session import ExpireSession, stripe_error
 from vitrina.payments.client import make_stripe_client
+from vitrina.reads import run
 
 log = structlog.get_logger(__name__)
 
@@ -97,13 +108,42 @@ async def get_basket(session: AsyncSession, owner: Owner, *, lock: bool = False)
 async def basket_lines(
     session: AsyncSession, basket: Basket, *, with_images: bool = True
 ) -> list[BasketItem]:
+    """The basket's lines with their product and variant (and its option values)."""
     product = selectinload(BasketItem.product)
+    variant = selectinload(BasketItem.variant).selectinload(ProductVariant.values)
     query = select(BasketItem).where(BasketItem.basket_id == basket.id).order_by(BasketItem.id)
     if with_images:
-        query = query.options(product.selectinload(Product.images))
+        query = query.options(product.selectinload(Product.images), variant)
     else:
-        query = query.options(product)
+        query = query.options(product, variant)
     return list(await session.scalars(query))
+
+
+async def lines_and_held(session: AsyncSession, basket: Basket) -> list[tuple[BasketItem, int]]:
+    """The basket's lines as `basket_lines` gives them, each with the quantity of its variant
+    that other checkouts hold: lines, products, variants and the reservations summed in one
+    joined statement, then the images and the option values (two more)."""
+    reservation = StockReservation
+    held = (
+        select(func.coalesce(func.sum(reservation.quantity), 0))
+        .where(
+            reservation.variant_id == BasketItem.variant_id,
+            reservation.expires_at > utcnow(),
+            reservation.checkout_session_id != (basket.session_id or ""),
+        )
+        .scalar_subquery()
+        .label("held")
+    )
+    query = (
+        select(BasketItem, held)
+        .where(BasketItem.basket_id == basket.id)
+        .order_by(BasketItem.id)
+        .options(
+            joinedload(BasketItem.product).selectinload(Product.images),
+            joinedload(BasketItem.variant).selectinload(ProductVariant.values),
+        )
+    )
+    return [(item, int(held)) for item, held in await session.execute(query)]
 
 
 async def basket_coupon(session: AsyncSession, basket: Basket) -> DiscountCoupon | None:
@@ -155,64 +195,176 @@ async def close_checkout(session: AsyncSession, basket: Basket) -> None:
     basket.unique_code = new_unique_code()
 
 
-def _out_of_stock(product: Product, available: int) -> str:
+def _out_of_stock(name: str, available: int) -> str:
     if available <= 0:
-        return f"“{product.name}” is out of stock."
-    return f"Only {available} of “{product.name}” left in stock."
+        return f"“{name}” is out of stock."
+    return f"Only {available} of “{name}” left in stock."
 
 
-async def available_stock(session: AsyncSession, basket: Basket, product: Product) -> int:
-    reserved = await reserved_quantities(session, [product.id], exclude_session=basket.session_id)
-    return max(product.stock - reserved.get(product.id, 0), 0)
+async def available_stock(session: AsyncSession, basket: Basket, variant: ProductVariant) -> int:
+    """The variant's stock less what other checkouts hold."""
+    reserved = await reserved_quantities(session, [variant.id], exclude_session=basket.session_id)
+    return max(variant.stock - reserved.get(variant.id, 0), 0)
 
 
-async def set_quantity(session: AsyncSession, owner: Owner, product_id: int, quantity: int) -> None:
-    """Put `quantity` of a product in the basket (0 removes it)."""
-    basket = await get_basket(session, owner, lock=True)
-    item = await session.scalar(
-        select(BasketItem).where(
-            BasketItem.basket_id == basket.id, BasketItem.product_id == product_id
-        )
-    )
-    if quantity == 0:
-        if item is not None:
-            await close_checkout(session, basket)
-            await session.delete(item)
-        return
+async def chosen_variant(
+    session: AsyncSession, product_id: int, variant_id: int | None
+) -> tuple[Product, ProductVariant]:
+    """The product and the variant a basket line is of: `variant_id` when given (it must be
+    one of the product's), else the product's only variant (422 for a product sold in
+    several: the shopper must choose)."""
     product = (await catalog.get_products_by_ids(session, [product_id])).get(product_id)
     if product is None:
         raise NotFound(f"Product {product_id} does not exist.")
-    if not product.is_active:
-        raise Conflict(f"“{product.name}” is no longer for sale.")
-    if item is not None and item.quantity == quantity:
-        return
-    available = await available_stock(session, basket, product)
-    if quantity > available:
-        raise Conflict(_out_of_stock(product, available))
-    await close_checkout(session, basket)
-    if item is None:
-        session.add(
-            BasketItem(
-                basket_id=basket.id, product_id=product_id, quantity=quantity, added_at=utcnow()
-            )
+    if variant_id is not None:
+        variant = (await variants.get_variants_by_ids(session, [variant_id])).get(variant_id)
+        if variant is None or variant.product_id != product_id:
+            raise NotFound(f"“{product.name}” has no variant {variant_id}.")
+        return product, variant
+    only = await variants.only_variant(session, product_id)
+    if only is None:
+        raise Unprocessable(
+            f"“{product.name}” comes in several variants: choose one (variant_id).",
+            field="variant_id",
         )
-    else:
-        item.quantity = quantity
-    basket.updated_at = utcnow()
-    await session.flush()
+    return product, only
 
 
-async def remove_item(session: AsyncSession, owner: Owner, product_id: int) -> None:
+async def set_quantity(
+    session: AsyncSession,
+    owner: Owner,
+    product_id: int,
+    quantity: int,
+    variant_id: int | None = None,
+) -> Basket:
+    """Put `quantity` of a product's variant in the basket (0 removes it); returns the
+    (locked) basket, so that the answer can show it without reading it again."""
     basket = await get_basket(session, owner, lock=True)
-    item = await session.scalar(
-        select(BasketItem).where(
-            BasketItem.basket_id == basket.id, BasketItem.product_id == product_id
+    product, variant = await chosen_variant(session, product_id, variant_id)
+    line = (
+        await run(
+            session,
+            _LINE_AND_HELD,
+            {
+                "basket_id": basket.id,
+                "variant_id": variant.id,
+                "now": utcnow(),
+                "own_session": basket.session_id or "",
+            },
         )
+    )[0]
+    have: int | None = line["have"]
+    if quantity == 0:
+        if have is not None:
+            await close_checkout(session, basket)
+            await run(session, _REMOVE_LINE, {"basket_id": basket.id, "variant_id": variant.id})
+            _forget_line(session, basket.id, variant.id)
+        return basket
+    sold = (await sold_variants(session, [(product, variant)]))[0]
+    if not sold.is_active:
+        raise Conflict(f"“{sold.name}” is no longer for sale.")
+    if have == quantity:
+        return basket
+    available = max(variant.stock - int(line["held"]), 0)
+    if quantity > available:
+        raise Conflict(_out_of_stock(sold.name, available))
+    await close_checkout(session, basket)
+    now = utcnow()
+    values = {
+        "basket_id": basket.id,
+        "product_id": product_id,
+        "variant_id": variant.id,
+        "quantity": quantity,
+        "now": now,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        await run(session, _PUT_LINE_PG, values)
+        set_committed_value(basket, "updated_at", now)
+    else:
+        await run(session, _PUT_LINE_SQLITE, values)
+        basket.updated_at = now
+        await session.flush()
+    _forget_line(session, basket.id, variant.id)
+    return basket
+
+
+_items_table = cast(Table, BasketItem.__table__)
+_reservations_table = cast(Table, StockReservation.__table__)
+_LINE_AND_HELD = select(
+    select(_items_table.c.quantity)
+    .where(
+        _items_table.c.basket_id == bindparam("basket_id"),
+        _items_table.c.variant_id == bindparam("variant_id"),
     )
-    if item is None:
+    .scalar_subquery()
+    .label("have"),
+    select(func.coalesce(func.sum(_reservations_table.c.quantity), 0))
+    .where(
+        _reservations_table.c.variant_id == bindparam("variant_id"),
+        _reservations_table.c.expires_at > bindparam("now"),
+        _reservations_table.c.checkout_session_id != bindparam("own_session"),
+    )
+    .scalar_subquery()
+    .label("held"),
+)
+"""A basket line's quantity (NULL: none) and what other checkouts hold of its variant."""
+
+
+def _put_line(insert: Any) -> Any:
+    """`INSERT ... ON CONFLICT (basket, variant) DO UPDATE`: the line, new or changed."""
+    statement = insert(_items_table).values(
+        basket_id=bindparam("basket_id"),
+        product_id=bindparam("product_id"),
+        variant_id=bindparam("variant_id"),
+        quantity=bindparam("quantity"),
+        added_at=bindparam("now"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["basket_id", "variant_id"],
+        set_={"quantity": statement.excluded.quantity},
+    )
+
+
+_PUT_LINE_SQLITE = _put_line(sqlite_insert)
+_PUT_LINE_PG = _put_line(pg_insert).add_cte(
+    update(cast(Table, Basket.__table__))
+    .where(Basket.__table__.c.id == bindparam("basket_id"))
+    .values(updated_at=bindparam("now"))
+    .cte("touched")
+)
+"""PostgreSQL: the line and the basket's `updated_at` in one statement."""
+_REMOVE_LINE = delete(_items_table).where(
+    _items_table.c.basket_id == bindparam("basket_id"),
+    _items_table.c.variant_id == bindparam("variant_id"),
+)
+
+
+def _forget_line(session: AsyncSession, basket_id: int, variant_id: int) -> None:
+    """A line object this session holds is read again when next used (written in Core)."""
+    for held in list(session.identity_map.values()):
+        if isinstance(held, BasketItem) and (held.basket_id, held.variant_id) == (
+            basket_id,
+            variant_id,
+        ):
+            session.expunge(held)
+
+
+async def remove_item(
+    session: AsyncSession, owner: Owner, product_id: int, variant_id: int | None = None
+) -> None:
+    """Remove a product's variant from the basket, or every variant of it without one."""
+    basket = await get_basket(session, owner, lock=True)
+    query = select(BasketItem).where(
+        BasketItem.basket_id == basket.id, BasketItem.product_id == product_id
+    )
+    if variant_id is not None:
+        query = query.where(BasketItem.variant_id == variant_id)
+    items = list(await session.scalars(query))
+    if not items:
         raise NotFound(f"Product {product_id} is not in your basket.")
     await close_checkout(session, basket)
-    await session.delete(item)
+    for item in items:
+        await session.delete(item)
     basket.updated_at = utcnow()
     await session.flush()
 
@@ -266,22 +418,22 @@ async def merge_guest_basket(session: AsyncSession, guest: Guest, user: User) ->
         # Retire the account's open Checkout Session, if any, before its contents change.
         await close_checkout(session, basket)
     mine = {
-        item.product_id: item
+        item.variant_id: item
         for item in await session.scalars(
             select(BasketItem).where(BasketItem.basket_id == basket.id)
         )
     }
-    for line in incoming:
-        product = line.product
+    sold = await sold_variants(session, [(line.product, line.variant) for line in incoming])
+    for line, product in zip(incoming, sold, strict=True):
         if not product.is_active:
             notes.append(f"“{product.name}” is no longer for sale.")
             continue
-        current = mine.get(product.id)
+        current = mine.get(line.variant_id)
         have = current.quantity if current is not None else 0
-        available = await available_stock(session, basket, product)
+        available = await available_stock(session, basket, line.variant)
         wanted = have + line.quantity
         if wanted > available:
-            notes.append(_capped(product, available))
+            notes.append(_capped(product.name, available))
         quantity = min(wanted, available)
         if quantity <= have:
             continue
@@ -289,7 +441,8 @@ async def merge_guest_basket(session: AsyncSession, guest: Guest, user: User) ->
             session.add(
                 BasketItem(
                     basket_id=basket.id,
-                    product_id=product.id,
+                    product_id=line.product_id,
+                    variant_id=line.variant_id,
                     quantity=quantity,
                     added_at=line.added_at,
                 )
@@ -304,10 +457,10 @@ async def merge_guest_basket(session: AsyncSession, guest: Guest, user: User) ->
     return Merged(len(incoming), notes)
 
 
-def _capped(product: Product, available: int) -> str:
+def _capped(name: str, available: int) -> str:
     if available <= 0:
-        return _out_of_stock(product, available)
-    return f"Only {available} of “{product.name}” left in stock; your basket now has {available}."
+        return _out_of_stock(name, available)
+    return f"Only {available} of “{name}” left in stock; your basket now has {available}."
 
 
 async def _adopt_coupon(
@@ -324,6 +477,41 @@ async def _adopt_coupon(
         return [str(exc.detail)]
     basket.coupon_id = coupon.id
     return []
+
+
+_baskets = cast(Table, Basket.__table__)
+_basket_items = cast(Table, BasketItem.__table__)
+_FORGET_CODE = (
+    update(_baskets)
+    .where(_baskets.c.id == bindparam("basket_id"), _baskets.c.unique_code == bindparam("code"))
+    .values(unique_code=None, session_id=None, coupon_id=None, updated_at=bindparam("now"))
+    .returning(_baskets.c.id)
+)
+_EMPTY = delete(_basket_items).where(_basket_items.c.basket_id == bindparam("basket_id"))
+_forgotten = _FORGET_CODE.cte("forgotten")
+_EMPTY_PAID = select(_forgotten.c.id).add_cte(
+    delete(_basket_items)
+    .where(_basket_items.c.basket_id.in_(select(_forgotten.c.id)))
+    .cte("emptied")
+)
+"""PostgreSQL: both in one statement; the UPDATE locks the basket row as `FOR UPDATE` did."""
+
+
+async def empty_paid_basket(session: AsyncSession, basket_id: int, code: str) -> bool:
+    """An order was made from the basket while it still carries `code`: empty it and forget
+    its code, session and coupon (False, and nothing changed, if it has moved on since)."""
+    values = {"basket_id": basket_id, "code": code, "now": utcnow()}
+    if session.get_bind().dialect.name == "postgresql":
+        emptied = bool(await run(session, _EMPTY_PAID, values))
+    else:
+        emptied = bool(await run(session, _FORGET_CODE, values))
+        if emptied:
+            await run(session, _EMPTY, values)
+    if emptied:  # a Basket this session holds (the success page's) is read again if used
+        for held in list(session.identity_map.values()):
+            if isinstance(held, Basket) and held.id == basket_id:
+                session.expire(held)
+    return emptied
 
 
 async def basket_item_count(session: AsyncSession, owner: Owner) -> int:
@@ -355,10 +543,13 @@ __all__ = [
     "available_stock",
     "basket_item_count",
     "basket_lines",
+    "chosen_variant",
     "close_checkout",
     "customer_of",
+    "empty_paid_basket",
     "find_basket",
     "get_basket",
+    "lines_and_held",
     "merge_guest_basket",
     "new_unique_code",
     "purge_expired_reservations",

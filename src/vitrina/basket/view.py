@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vitrina.basket.models import BasketItem, CheckoutSession, CheckoutStatus
+from vitrina.basket.in_currency import price_in
+from vitrina.basket.models import Basket, BasketItem, CheckoutSession, CheckoutStatus
 from vitrina.basket.pricing import quote
-from vitrina.basket.reservations import reserved_quantities
 from vitrina.basket.schemas import (
     BasketLineOut,
     BasketOut,
@@ -19,17 +19,21 @@ from vitrina.basket.service import (
     Guest,
     Owner,
     basket_coupon,
-    basket_lines,
     current_checkout,
     customer_of,
     find_basket,
     get_basket,
+    lines_and_held,
 )
+from vitrina.basket.sold import Sold, sold_variants
 from vitrina.catalog.schemas import media_url
 from vitrina.config import Settings
 from vitrina.coupons import service as coupons
 from vitrina.errors import VitrinaError
 from vitrina.kit.clock import utcnow
+from vitrina.shipping import service as shipping_service
+from vitrina.shipping.schemas import OptionOut
+from vitrina.taxes.service import basket_tax_estimate
 
 
 def checkout_out(checkout: CheckoutSession) -> CheckoutOut:
@@ -42,38 +46,54 @@ def checkout_out(checkout: CheckoutSession) -> CheckoutOut:
     )
 
 
-def _snapshot(item: BasketItem, available: int) -> ProductSnapshot:
+def _snapshot(item: BasketItem, sold: Sold, available: int) -> ProductSnapshot:
     product = item.product
     image = product.images[0] if product.images else None
+    chosen = [i for i in product.images if i.id == item.variant.image_id]
+    image = chosen[0] if chosen else image
     return ProductSnapshot(
         id=product.id,
+        variant_id=item.variant_id,
+        sku=sold.sku,
+        options=sold.options,
         name=product.name,
         slug=product.slug,
-        price=product.price,
-        currency=product.currency,
+        price=sold.price,
+        currency=sold.currency,
         image_url=media_url(image.path) if image else None,
         available_stock=available,
-        is_active=product.is_active,
+        is_active=sold.is_active,
     )
 
 
 async def basket_view(
-    session: AsyncSession, owner: Owner, settings: Settings, *, notices: list[str] | None = None
+    session: AsyncSession,
+    owner: Owner,
+    settings: Settings,
+    *,
+    notices: list[str] | None = None,
+    basket: Basket | None = None,
+    country: str | None = None,
+    currency: str | None = None,
 ) -> BasketOut:
-    """The basket as shown; a guest who has added nothing gets an empty one (none is made)."""
-    basket = await find_basket(session, owner) if isinstance(owner, Guest) else None
+    """The basket as shown, with its shipping options to `country` (else the account's
+    address's, else the first zone's); a guest who has added nothing gets an empty one (none
+    is made). `basket`: the owner's basket when the request has it already (a change just
+    made). Amounts in `currency` (else the store's; 422 for one it does not sell in)."""
     if basket is None and isinstance(owner, Guest):
-        return _empty(settings, notices or [])
+        basket = await find_basket(session, owner)
+    if basket is None and isinstance(owner, Guest):
+        pricing = await price_in(session, settings, [], currency)
+        return _empty(pricing.currency, notices or [])
     basket = basket or await get_basket(session, owner)
-    items = await basket_lines(session, basket)
-    reserved = await reserved_quantities(
-        session, [i.product_id for i in items], exclude_session=basket.session_id
-    )
+    with_held = await lines_and_held(session, basket)
+    items = [item for item, _ in with_held]
+    sold = await sold_variants(session, [(i.product, i.variant) for i in items])
+    pricing = await price_in(session, settings, sold, currency)
     warnings: list[StockWarning] = []
     lines: list[BasketLineOut] = []
-    for item in items:
-        product = item.product
-        available = max(product.stock - reserved.get(product.id, 0), 0)
+    for (item, held), product in zip(with_held, sold, strict=True):
+        available = max(item.variant.stock - held, 0)
         if not product.is_active:
             warnings.append(
                 StockWarning(
@@ -90,7 +110,7 @@ async def basket_view(
             warnings.append(StockWarning(product_id=product.id, message=message))
         lines.append(
             BasketLineOut(
-                product=_snapshot(item, available),
+                product=_snapshot(item, product, available),
                 quantity=item.quantity,
                 line_total=product.price * item.quantity,
             )
@@ -102,14 +122,32 @@ async def basket_view(
         except VitrinaError as exc:
             warnings.append(StockWarning(product_id=None, message=str(exc.detail)))
             coupon = None
+    pairs = [(p, i.quantity) for p, i in zip(sold, items, strict=True)]
+    goods = quote(pairs, coupon, currency=pricing.currency, shipping_amount=0)
+    user = customer_of(owner)
+    where = await shipping_service.shopper_country(
+        session, user.id if user is not None else None, country
+    )
+    options: list[OptionOut] = []
+    tax_country = where  # manual tax rates are a country's: the first the zone allows
+    try:
+        plan = await shipping_service.plan_for(
+            session, settings, where, pairs, goods.total, pricing.amount
+        )
+        options = [OptionOut(**vars(option)) for option in plan.options]
+        tax_country = where or plan.allowed_countries[0]
+    except VitrinaError as exc:
+        if items:
+            warnings.append(StockWarning(product_id=None, message=str(exc.detail)))
     priced = quote(
-        [(i.product, i.quantity) for i in items],
+        pairs,
         coupon,
-        currency=settings.store_currency,
-        shipping_amount=settings.shipping_rate_amount,
+        currency=pricing.currency,
+        shipping_amount=options[0].amount if options else 0,
     )
     if problem := priced.charge_problem():
         warnings.append(StockWarning(product_id=None, message=problem))
+    tax = await basket_tax_estimate(session, settings, tax_country, pairs, priced.discount)
     checkout = await current_checkout(session, basket)
     is_open = (
         checkout is not None
@@ -124,7 +162,12 @@ async def basket_view(
         subtotal=priced.subtotal,
         discount=priced.discount,
         shipping=priced.shipping,
-        total=priced.total,
+        total=priced.total + (tax.added if tax else 0),
+        tax=(tax.amount or 0) if tax else 0,
+        tax_included=bool(tax and tax.included),
+        tax_at_checkout=bool(tax and tax.amount is None),
+        shipping_country=where,
+        shipping_options=options,
         coupon=CouponOut(number=coupon.number, percent=coupon.discount) if coupon else None,
         warnings=warnings,
         notices=notices or [],
@@ -132,11 +175,11 @@ async def basket_view(
     )
 
 
-def _empty(settings: Settings, notices: list[str]) -> BasketOut:
+def _empty(currency: str, notices: list[str]) -> BasketOut:
     return BasketOut(
         id=None,
         unique_code=None,
-        currency=settings.store_currency,
+        currency=currency,
         items=[],
         subtotal=0,
         discount=0,

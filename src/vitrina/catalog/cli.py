@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.catalog.csv_export import export_csv
-from vitrina.catalog.csv_import import import_products
+from vitrina.catalog.csv_formats import import_products
 from vitrina.catalog.demo import generate_demo_catalog
 from vitrina.config import get_settings
 from vitrina.db import DataBaseHelper

@@ -41,9 +41,11 @@ class Row:
     """name_<lang> and description_<lang> of the other languages (None: none)."""
     target_id: int | None = None
     errors: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Further product columns to write (a variant file's price_max, has_options)."""
 
 
-def _amount(raw: str, what: str, errors: list[str]) -> int:
+def amount(raw: str, what: str, errors: list[str]) -> int:
     text = raw.strip()
     if not text.isascii() or not text.isdigit():
         errors.append(f"{what} must be a whole number of minor units (0 or more), got {raw!r}")
@@ -54,29 +56,81 @@ def _amount(raw: str, what: str, errors: list[str]) -> int:
     return value
 
 
-def _slug(value: str, column: str, errors: list[str]) -> str | None:
+def slug_cell(value: str, column: str, errors: list[str]) -> str | None:
     slug = value.lower() or None
     if slug is not None and (slugify(slug, fallback="product") != slug or len(slug) > MAX_SLUG):
         errors.append(f"{column} {slug!r} is not valid (lower-case words joined by hyphens)")
     return slug
 
 
-class _Record:
+class Record:
     """One CSV record's cells, unescaped and stripped."""
 
     def __init__(self, record: dict[str | None, Any]) -> None:
         self.record = record
 
     def __call__(self, key: str) -> str:
-        return unescape_cell(str(self.record.get(key) or "")).strip()
+        value = self.record.get(key)
+        return unescape_cell(str(value)).strip() if value else ""
 
 
-def _main(get: _Record, field_name: str, store: Language, errors: list[str]) -> str:
+def main_cell(get: Record, field_name: str, store: Language, errors: list[str]) -> str:
     """A main field from its language column or its plain column; they must agree."""
     own, plain = get(main_column(field_name, store)), get(field_name)
     if own and plain and own != plain:
         errors.append(f"{field_name} and {main_column(field_name, store)} differ; keep one")
     return own or plain
+
+
+def product_row(
+    get: Record,
+    line: int,
+    categories: dict[str, int],
+    currency: str,
+    store: Language,
+    errors: list[str],
+) -> Row:
+    """The product's own columns of a record (names, descriptions, slugs, category,
+    is_active, currency); its price, stock and SKU are the caller's to set."""
+    name = main_cell(get, "name", store, errors)
+    if not name or len(name) > 300:
+        errors.append(f"name ({main_column('name', store)}) is required, at most 300 characters")
+    category = get("category")
+    category_id = categories.get(category.lower() if not category.isdigit() else category)
+    if category_id is None:
+        errors.append(f"unknown category {category!r}")
+    slugs: dict[str, str | None] = {
+        "slug": slug_cell(main_cell(get, "slug", store, errors), "slug", errors)
+    }
+    texts: dict[str, str | None] = {}
+    for language in LANGUAGES:
+        if language == store:
+            continue
+        texts[f"name_{language}"] = get(f"name_{language}") or None
+        texts[f"description_{language}"] = get(f"description_{language}") or None
+        slugs[f"slug_{language}"] = slug_cell(get(f"slug_{language}"), f"slug_{language}", errors)
+        if len(texts[f"name_{language}"] or "") > 300:
+            errors.append(f"name_{language} is at most 300 characters")
+    active = get("is_active").lower() or "true"
+    if active not in TRUE | FALSE:
+        errors.append(f"is_active must be true or false, got {active!r}")
+    if get("currency") and get("currency").lower() != currency:
+        errors.append(f"currency must be the store's ({currency}), got {get('currency')!r}")
+    if None in get.record:
+        errors.append("more fields than the header has")
+    return Row(
+        line=line,
+        name=name,
+        price=0,
+        category_id=category_id or 0,
+        sku=None,
+        description=main_cell(get, "description", store, errors),
+        stock=0,
+        is_active=active in TRUE,
+        slugs=slugs,
+        texts=texts,
+        errors=errors,
+    )
 
 
 def _parse(
@@ -87,49 +141,14 @@ def _parse(
     store: Language,
 ) -> Row:
     errors: list[str] = []
-    get = _Record(record)
-    name = _main(get, "name", store, errors)
-    if not name or len(name) > 300:
-        errors.append(f"name ({main_column('name', store)}) is required, at most 300 characters")
-    category = get("category")
-    category_id = categories.get(category.lower() if not category.isdigit() else category)
-    if category_id is None:
-        errors.append(f"unknown category {category!r}")
-    slugs: dict[str, str | None] = {
-        "slug": _slug(_main(get, "slug", store, errors), "slug", errors)
-    }
-    texts: dict[str, str | None] = {}
-    for language in LANGUAGES:
-        if language == store:
-            continue
-        texts[f"name_{language}"] = get(f"name_{language}") or None
-        texts[f"description_{language}"] = get(f"description_{language}") or None
-        slugs[f"slug_{language}"] = _slug(get(f"slug_{language}"), f"slug_{language}", errors)
-        if len(texts[f"name_{language}"] or "") > 300:
-            errors.append(f"name_{language} is at most 300 characters")
-    sku = get("sku") or None
-    if sku is not None and len(sku) > 100:
+    get = Record(record)
+    row = product_row(get, line, categories, currency, store, errors)
+    row.sku = get("sku") or None
+    if row.sku is not None and len(row.sku) > 100:
         errors.append("sku is at most 100 characters")
-    active = get("is_active").lower() or "true"
-    if active not in TRUE | FALSE:
-        errors.append(f"is_active must be true or false, got {active!r}")
-    if get("currency") and get("currency").lower() != currency:
-        errors.append(f"currency must be the store's ({currency}), got {get('currency')!r}")
-    if None in record:
-        errors.append("more fields than the header has")
-    return Row(
-        line=line,
-        name=name,
-        price=_amount(get("price"), "price", errors),
-        category_id=category_id or 0,
-        sku=sku,
-        description=_main(get, "description", store, errors),
-        stock=_amount(get("stock") or "0", "stock", errors),
-        is_active=active in TRUE,
-        slugs=slugs,
-        texts=texts,
-        errors=errors,
-    )
+    row.price = amount(get("price"), "price", errors)
+    row.stock = amount(get("stock") or "0", "stock", errors)
+    return row
 
 
 def _header_problems(header: list[str], store: Language) -> list[str]:

@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from sqlalchemy import exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vitrina.catalog.demo_variants import add_demo_variants
 from vitrina.catalog.demo_words import (
     ADJECTIVES,
     CATEGORIES_RU,
@@ -33,6 +34,7 @@ from vitrina.catalog.demo_words import (
 from vitrina.catalog.images import media_path
 from vitrina.catalog.models import Category, Product, ProductImage
 from vitrina.catalog.slugs import slugify
+from vitrina.catalog.variants import add_missing_default_variants
 from vitrina.catalog.words import record_words
 from vitrina.config import get_settings
 from vitrina.kit.clock import utcnow
@@ -294,5 +296,7 @@ async def generate_demo_catalog(
         await _with_copy(session, rows, products, progress)
     else:
         await _with_inserts(session, rows, products, progress)
+    await add_missing_default_variants(session)
+    await add_demo_variants(session)
     await record_words(session, vocabulary_texts())
     return products

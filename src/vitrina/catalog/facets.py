@@ -18,8 +18,15 @@ from sqlalchemy import Integer, Select, bindparam, case, func, literal, null, se
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vitrina.catalog.list_statements import Shape, conditions
-from vitrina.catalog.models import Category, Product
-from vitrina.catalog.schemas import CategoryFacet, Facets, PriceFacet, ProductSort
+from vitrina.catalog.models import (
+    Category,
+    Product,
+    ProductOption,
+    ProductOptionValue,
+    ProductVariant,
+    VariantOptionValue,
+)
+from vitrina.catalog.schemas import CategoryFacet, Facets, OptionFacet, PriceFacet, ProductSort
 from vitrina.catalog.translations import shown
 from vitrina.kit.money import minor_unit_exponent
 from vitrina.reads import fetch
@@ -41,7 +48,7 @@ def cap_for(shape: Shape) -> int:
 def facet_statement(shape: Shape) -> Select[Any]:
     """Rows (kind, key, name, slug, count): kind 'c' per category, 'p' per price range."""
     matched = (
-        select(_p.category_id, _p.price)
+        select(_p.id, _p.category_id, _p.price, _p.has_options)
         .where(*conditions(shape))
         .limit(bindparam("cap", type_=Integer))
         .cte("matched")
@@ -68,7 +75,31 @@ def facet_statement(shape: Shape) -> Select[Any]:
         null().label("slug"),
         func.count().label("count"),
     ).group_by(price_range)
-    return select(union_all(by_category, by_price).subquery())
+    return select(union_all(by_category, by_price, _by_option(matched)).subquery())
+
+
+def _by_option(matched: Any) -> Select[Any]:
+    """Matches per (option, value) of their active variants; products made of options only."""
+    v, vov = ProductVariant.__table__.c, VariantOptionValue.__table__.c
+    o, ov = ProductOption.__table__.c, ProductOptionValue.__table__.c
+    joined = (
+        matched.join(ProductVariant.__table__, v.product_id == matched.c.id)
+        .join(VariantOptionValue.__table__, vov.variant_id == v.id)
+        .join(ProductOptionValue.__table__, ov.id == vov.value_id)
+        .join(ProductOption.__table__, o.id == ov.option_id)
+    )
+    return (
+        select(
+            literal("o").label("kind"),
+            null().label("key"),
+            o.slug.label("name"),
+            ov.slug.label("slug"),
+            func.count(func.distinct(matched.c.id)).label("count"),
+        )
+        .select_from(joined)
+        .where(matched.c.has_options.is_(True), v.is_active.is_(True))
+        .group_by(o.slug, ov.slug)
+    )
 
 
 def _bounds(currency: str) -> list[int]:
@@ -101,5 +132,14 @@ async def count_and_facets(
         )
         for r in sorted((r for r in rows if r["kind"] == "p"), key=lambda r: r["key"])
     ]
+    options = sorted(
+        (
+            OptionFacet(option=r["name"], value=r["slug"], count=r["count"])
+            for r in rows
+            if r["kind"] == "o"
+        ),
+        key=lambda facet: (facet.option, -facet.count, facet.value),
+    )
     matched = sum(facet.count for facet in categories)
-    return min(matched, cap), matched > cap, Facets(categories=categories, prices=prices)
+    facets = Facets(categories=categories, prices=prices, options=options)
+    return min(matched, cap), matched > cap, facets

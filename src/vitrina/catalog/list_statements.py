@@ -31,6 +31,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     case,
+    exists,
     func,
     literal,
     literal_column,
@@ -40,7 +41,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 
-from vitrina.catalog.models import Product, ProductImage
+from vitrina.catalog.models import (
+    Product,
+    ProductImage,
+    ProductOption,
+    ProductOptionValue,
+    ProductVariant,
+    VariantOptionValue,
+)
 from vitrina.catalog.schemas import ProductSort, image_fields
 from vitrina.catalog.translations import shown
 from vitrina.kit.languages import LANGUAGES, Language
@@ -96,6 +104,7 @@ def listed_columns(language: Language) -> tuple[ColumnElement[Any], ...]:
         shown(_products, "name", language),
         shown(_products, "slug", language),
         _p.price,
+        _p.price_max,
         _p.currency,
         _p.stock,
         _p.is_active,
@@ -147,6 +156,7 @@ class Shape:
     in_stock: bool
     include_inactive: bool
     page: Page = "first"
+    options: int = 0  # option filters (?size=m&colour=red): one variant must have them all
 
 
 @dataclass(frozen=True)
@@ -209,7 +219,32 @@ def conditions(shape: Shape) -> list[ColumnElement[bool]]:
         conditions.append(_p.stock > 0)
     if shape.words:
         conditions.append(_text_filter(shape))
+    if shape.options:
+        conditions.append(_chosen_options(shape))
     return conditions
+
+
+def _chosen_options(shape: Shape) -> ColumnElement[bool]:
+    """An active variant (in stock, when asked) has the value `valueN` of the option
+    `optionN` for every N (both by slug). Only products made of options are looked into."""
+    v, vov = ProductVariant.__table__.c, VariantOptionValue.__table__.c
+    o, ov = ProductOption.__table__.c, ProductOptionValue.__table__.c
+    chosen = [
+        exists()
+        .where(
+            vov.variant_id == v.id,
+            ov.id == vov.value_id,
+            o.id == ov.option_id,
+            o.slug == bindparam(f"option{n}", type_=String),
+            ov.slug == bindparam(f"value{n}", type_=String),
+        )
+        .correlate_except(VariantOptionValue, ProductOptionValue, ProductOption)
+        for n in range(shape.options)
+    ]
+    variant = exists().where(v.product_id == _p.id, v.is_active.is_(True), *chosen)
+    if shape.in_stock:
+        variant = variant.where(v.stock > 0)
+    return and_(_p.has_options.is_(True), variant.correlate_except(ProductVariant))
 
 
 def _order_for(sort: ProductSort, language: Language) -> _Order:

@@ -26,6 +26,7 @@ from vitrina.catalog.translations import (
     slugs_of,
     stored_texts,
 )
+from vitrina.catalog.variant_reads import variant_choices
 from vitrina.config import get_settings
 from vitrina.db import Executor
 from vitrina.errors import NotFound
@@ -65,6 +66,8 @@ def _page_statement(by_id: bool, language: Language, staff: bool) -> Select[Any]
             *SLUGS,
             p.sku,
             p.price,
+            p.price_max,
+            p.has_options,
             p.currency,
             p.stock,
             p.is_active,
@@ -117,7 +120,7 @@ async def product_page(
     fields: dict[str, Any] = {
         name: first[name]
         for name in (
-            "id", "sku", "price", "currency", "stock", "is_active", "category_id",
+            "id", "sku", "price", "price_max", "currency", "stock", "is_active", "category_id",
             "created_at", "updated_at",
         )
     }  # fmt: skip
@@ -129,6 +132,10 @@ async def product_page(
     fields["in_stock"] = first["stock"] > 0
     fields["breadcrumb"] = await breadcrumb(executor, first["category_id"], language)
     fields["images"] = [ImageOut(**image) for row in rows if (image := image_of(row))]
+    if first["has_options"]:
+        fields["options"], fields["variants"] = await variant_choices(
+            executor, first["id"], language, staff=staff
+        )
     if not staff:
         return ProductOut(**fields)
     return StaffProductOut(

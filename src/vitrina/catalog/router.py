@@ -5,10 +5,12 @@ from fastapi import APIRouter
 from vitrina.catalog.routes_categories import router as categories_router
 from vitrina.catalog.routes_csv import router as csv_router
 from vitrina.catalog.routes_products import router as products_router
+from vitrina.catalog.routes_variants import router as variants_router
 
 ROUTERS: tuple[APIRouter, ...] = (
     csv_router,  # before products: /products/export is not a product slug
     products_router,  # the busiest routes, matched early
+    variants_router,
     categories_router,
 )
 """Included into the API one by one: each level of included routers costs every request

@@ -11,7 +11,7 @@ from vitrina.accounts.dependencies import StaffUser
 from vitrina.catalog import categories as service
 from vitrina.catalog.schemas import CategoryCreate, CategoryNode, CategoryOut, CategoryUpdate
 from vitrina.catalog.translations import asked_language
-from vitrina.db import ReaderDep, SessionDep, db_helper
+from vitrina.db import PublicReaderDep, SessionDep, db_helper
 from vitrina.errors import ERROR_RESPONSE
 from vitrina.kit.languages import Language
 
@@ -36,7 +36,7 @@ def _language(request: Request, lang: Language | None) -> Language:
 
 @router.get("/categories", response_model=list[CategoryNode])
 async def list_categories(
-    request: Request, reader: ReaderDep, lang: Language | None = None
+    request: Request, reader: PublicReaderDep, lang: Language | None = None
 ) -> list[CategoryNode]:
     """Every category as a tree, named in `lang` (else Accept-Language, else the store's)."""
     return await service.category_tree(reader, _language(request, lang))
@@ -44,7 +44,7 @@ async def list_categories(
 
 @router.get("/categories/{id_or_slug}", response_model=CategoryOut, responses=ERRORS)
 async def get_category(
-    request: Request, reader: ReaderDep, id_or_slug: str, lang: Language | None = None
+    request: Request, reader: PublicReaderDep, id_or_slug: str, lang: Language | None = None
 ) -> CategoryOut:
     """A category (by id or its slug in any language) with its subcategories and
     breadcrumb; its products are `GET /products?category=...` (subcategories' included)."""

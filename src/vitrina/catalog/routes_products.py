@@ -8,6 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Form, Request, Response, UploadF
 
 from vitrina.accounts.dependencies import BearerToken, StaffUser, optional_user
 from vitrina.catalog import images, service
+from vitrina.catalog.option_filters import option_filters
 from vitrina.catalog.product_page import product_page
 from vitrina.catalog.schemas import (
     ImageOrder,
@@ -24,6 +25,8 @@ from vitrina.catalog.schemas import (
 from vitrina.catalog.translations import asked_language
 from vitrina.catalog.uploads import read_limited
 from vitrina.config import SettingsDep
+from vitrina.currencies.catalog_prices import convert_items, convert_product, reader_pricing
+from vitrina.currencies.schemas import CurrencyQuery
 from vitrina.db import SessionDep, db_helper
 from vitrina.errors import ERROR_RESPONSE
 from vitrina.kit.languages import Language
@@ -46,18 +49,28 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     responses=ERRORS,
     openapi_extra=openapi_query(ProductQuery),
 )
-async def list_products(request: Request, token: BearerToken) -> Response:
+async def list_products(request: Request, token: BearerToken, settings: SettingsDep) -> Response:
     """Search (`q`), filter, sort and page through products (`next_cursor` for the next page).
 
+    Any other parameter named like an option filters by its value, both as slugs or names
+    (`?size=M&colour=red`: products with an active variant that is both); `facets=true`
+    then also counts the matches per option value.
+
     Inactive products are listed only for staff asking `include_inactive=true`.
+    `currency=EUR`: prices in a currency the store sells in (422 for another).
     """
     params = query_model(ProductQuery, request)
+    currency = request.query_params.get("currency")
+    options = option_filters((k, v) for k, v in request.query_params.items() if k != "currency")
     language = asked_language(params.lang, request.headers.get("accept-language"))
-    async with db_helper.reading() as reader:
+    # Anonymous: may come from the read replica; a signed-in reader's (staff) from the primary.
+    async with db_helper.reading(replica=token is None) as reader:
         user = await optional_user(reader, token)
         if params.include_inactive and not (user is not None and user.is_staff):
             params = params.model_copy(update={"include_inactive": False})
-        listed = await service.list_products(reader, params, language)
+        listed = await service.list_products(reader, params, language, options)
+        if currency:
+            convert_items(listed.items, await reader_pricing(reader, settings, currency))
     return Response(listed.json(), media_type="application/json", headers=_about(language))
 
 
@@ -68,16 +81,24 @@ def _about(language: Language) -> dict[str, str]:
 
 @router.get("/products/{id_or_slug}", response_model=StaffProductOut | ProductOut, responses=ERRORS)
 async def get_product(
-    request: Request, id_or_slug: str, token: BearerToken, lang: Language | None = None
+    request: Request,
+    id_or_slug: str,
+    token: BearerToken,
+    settings: SettingsDep,
+    lang: Language | None = None,
+    currency: CurrencyQuery = None,
 ) -> Response:
     """A product (by id or its slug in any language) with its images and category
     breadcrumb, in `lang` (else Accept-Language, else the store's language). Inactive: 404
     except for staff."""
     language = asked_language(lang, request.headers.get("accept-language"))
-    async with db_helper.reading() as reader:
+    # Anonymous: may come from the read replica; a signed-in reader's (staff) from the primary.
+    async with db_helper.reading(replica=token is None) as reader:
         user = await optional_user(reader, token)
         staff = user is not None and user.is_staff
         page = await product_page(reader, id_or_slug, staff=staff, language=language)
+        if currency:
+            convert_product(page, await reader_pricing(reader, settings, currency, page.id))
     # Already a validated model: sent as it is rather than checked against both schemas again.
     return Response(page.model_dump_json(), media_type="application/json", headers=_about(language))
 

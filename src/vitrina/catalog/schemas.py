@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from vitrina.catalog.models import ProductImage
 from vitrina.kit.bounds import MAX_INT
@@ -161,6 +161,26 @@ class CategoryUpdate(TranslationsIn):
     position: Position | None = None
 
 
+def _country_list(value: str | None) -> str | None:
+    """ "de, fr" -> "DE,FR"; blank -> None (ships wherever the store ships)."""
+    if value is None or not value.strip():
+        return None
+    codes = [c.strip().upper() for c in value.split(",") if c.strip()]
+    if not all(len(c) == 2 and c.isascii() and c.isalpha() for c in codes):
+        raise ValueError("ships_to: write two-letter country codes separated by commas (DE,FR).")
+    return ",".join(dict.fromkeys(codes))
+
+
+ShipsTo = Annotated[
+    str | None,
+    Field(max_length=300, description="Countries it may be shipped to (DE,FR); none: any."),
+    AfterValidator(_country_list),
+]
+TaxClassName = Literal["standard", "reduced", "zero"]
+"""Which of a country's tax rates apply (`taxes.models.TaxClass`)."""
+Grams = Annotated[int, Field(ge=0, le=10_000_000, description="Shipping weight in grams.")]
+
+
 class ProductCreate(TranslationsIn):
     name: Name
     category_id: Id
@@ -170,6 +190,9 @@ class ProductCreate(TranslationsIn):
     description: str = ""
     stock: Quantity = 0
     is_active: bool = True
+    weight_grams: Grams = 0
+    ships_to: ShipsTo = None
+    tax_class: TaxClassName = "standard"
 
 
 class ProductUpdate(TranslationsIn):
@@ -183,6 +206,9 @@ class ProductUpdate(TranslationsIn):
     description: str | None = None
     stock: Quantity | None = None
     is_active: bool | None = None
+    weight_grams: Grams | None = None
+    ships_to: ShipsTo = None
+    tax_class: TaxClassName | None = None
 
 
 class StockChange(BaseModel):
@@ -203,7 +229,10 @@ class ProductListItem(BaseModel):
     id: int
     name: str
     slug: str
-    price: int
+    price: int = Field(description='The lowest price of its variants ("from").')
+    price_max: int | None = Field(
+        default=None, description="The highest, when its variants' prices differ."
+    )
     currency: str
     in_stock: bool
     stock: int
@@ -226,11 +255,19 @@ class PriceFacet(BaseModel):
     count: int
 
 
+class OptionFacet(BaseModel):
+    option: str = Field(description="The option's slug: the filter's name (`size`).")
+    value: str = Field(description="The value's slug: the filter's value (`m`).")
+    count: int = Field(description="Matching products with an active variant of it.")
+
+
 class Facets(BaseModel):
-    """Matches per category and per price range, among the matches counted (`total`)."""
+    """Matches per category, per price range and per option value, among the matches
+    counted (`total`)."""
 
     categories: list[CategoryFacet]
     prices: list[PriceFacet]
+    options: list[OptionFacet] = []
 
 
 class ProductPage(BaseModel):
@@ -256,18 +293,53 @@ class ProductPage(BaseModel):
     )
 
 
+class OptionValueOut(BaseModel):
+    id: int
+    value: str
+    slug: str
+
+
+class OptionOut(BaseModel):
+    id: int
+    name: str
+    slug: str
+    values: list[OptionValueOut]
+
+
+class VariantOut(BaseModel):
+    id: int
+    sku: str | None
+    price: int
+    compare_at_price: int | None
+    stock: int
+    in_stock: bool
+    weight_grams: int | None
+    is_active: bool
+    image_id: int | None
+    values: list[int] = Field(description="Ids of its option values, one per option.")
+    options: str = Field(description='As a shopper reads them: "Size: M, Colour: red".')
+    choice: dict[str, str] = Field(description="Option slug -> value slug (`?size=m`).")
+
+
 class ProductOut(BaseModel):
     id: int
     name: str
     slug: str
     sku: str | None
     description: str
-    price: int
+    price: int = Field(description="The lowest price of its variants (minor units).")
+    price_max: int | None = Field(
+        default=None, description="The highest, when its variants' prices differ."
+    )
     currency: str
     stock: int
     in_stock: bool
     is_active: bool
     category_id: int
+    options: list[OptionOut] = Field(default=[], description="Size, Colour, ... in order.")
+    variants: list[VariantOut] = Field(
+        default=[], description="What is sold, one per combination (none listed: it has one)."
+    )
     breadcrumb: list[CategoryRef]
     images: list[ImageOut]
     created_at: datetime
@@ -284,6 +356,9 @@ class StaffProductOut(ProductOut, TranslationsOut):
     sync_error: str | None
     stripe_id: str | None
     stripe_price_id: str | None
+    weight_grams: int = 0
+    ships_to: str | None = None
+    tax_class: str = "standard"
 
 
 class ImageUpdate(BaseModel):
@@ -304,3 +379,19 @@ class ImportReport(BaseModel):
     created: int
     updated: int
     errors: list[ImportRowError]
+
+
+class ImportJobOut(BaseModel):
+    """A CSV import running in the background, or how it ended."""
+
+    id: str
+    status: str = Field(description="queued, running, done (written) or failed (nothing written)")
+    filename: str
+    rows_done: int
+    rows_total: int
+    percent: int
+    created: int
+    updated: int
+    errors: list[ImportRowError]
+    message: str | None
+    finished: bool

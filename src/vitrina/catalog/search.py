@@ -15,7 +15,7 @@ directly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -90,32 +90,41 @@ NOTHING = Listed([], None)
 
 
 async def search_products(
-    executor: Executor, params: ProductQuery, language: Language | None = None
+    executor: Executor,
+    params: ProductQuery,
+    language: Language | None = None,
+    options: Mapping[str, str] | None = None,
 ) -> ProductPage:
     """One page of products as models (for pages that render them)."""
-    listed = await list_products(executor, params, language)
+    listed = await list_products(executor, params, language, options)
     return ProductPage.model_validate(listed.fields())
 
 
 async def list_products(
-    executor: Executor, params: ProductQuery, language: Language | None = None
+    executor: Executor,
+    params: ProductQuery,
+    language: Language | None = None,
+    options: Mapping[str, str] | None = None,
 ) -> Listed:
     """One page of products in `language` (else `params.lang`, else the store's), in one
-    statement (a relevance page may take two; counting and a correction one more each)."""
+    statement (a relevance page may take two; counting and a correction one more each).
+    `options` (option slug -> value slug, `option_filters`) keeps products with an active
+    variant of those values."""
     connection = await connection_of(executor)
+    chosen = dict(options or {})
     language = language or params.lang or get_settings().store_language
     asked = search_text(params)
     if asked is not None and not has_words(asked):
         return replace(NOTHING, total=0, facets=Facets(categories=[], prices=[]))
     if asked is not None and params.cursor and (carried := query_of(params.cursor)):
-        return _corrected(await _list(connection, params, language, carried), carried)
-    listed = await _list(connection, params, language, asked)
+        return _corrected(await _list(connection, params, language, carried, chosen), carried)
+    listed = await _list(connection, params, language, asked, chosen)
     if asked is None or params.cursor or len(listed.items) >= FEW:
         return listed
     suggestion = await correction(connection, asked)
     if suggestion is None:
         return listed
-    alternative = await _list(connection, params, language, suggestion)
+    alternative = await _list(connection, params, language, suggestion, chosen)
     if len(alternative.items) <= len(listed.items):
         return listed
     if listed.items:
@@ -135,7 +144,11 @@ def _corrected(listed: Listed, suggestion: str) -> Listed:
 
 
 async def _list(
-    connection: AsyncConnection, params: ProductQuery, language: Language, q: str | None
+    connection: AsyncConnection,
+    params: ProductQuery,
+    language: Language,
+    q: str | None,
+    options: dict[str, str],
 ) -> Listed:
     """One page for the search text `q` (None: no search)."""
     dialect = connection.dialect.name
@@ -158,6 +171,8 @@ async def _list(
         values["min_price"] = params.min_price
     if params.max_price is not None:
         values["max_price"] = params.max_price
+    for n, (option, value) in enumerate(sorted(options.items())):
+        values[f"option{n}"], values[f"value{n}"] = option, value
     sort = params.sort or (ProductSort.RELEVANCE if words else ProductSort.NEWEST)
     if sort is ProductSort.RELEVANCE and not words:
         sort = ProductSort.NEWEST
@@ -171,6 +186,7 @@ async def _list(
         max_price=params.max_price is not None,
         in_stock=params.in_stock,
         include_inactive=params.include_inactive,
+        options=len(options),
     )
     if shape.words and dialect == "postgresql":
         async with local_setting(connection, CUSTOM_PLANS):
@@ -268,6 +284,7 @@ def list_item(row: Row) -> dict[str, Any]:
         "name": row["name"],
         "slug": row["slug"],
         "price": row["price"],
+        "price_max": row["price_max"],
         "currency": row["currency"],
         "in_stock": row["stock"] > 0,
         "stock": row["stock"],

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from vitrina.catalog import variants
 from vitrina.catalog.categories import breadcrumb
-from vitrina.catalog.models import Category, Product, ProductImage
+from vitrina.catalog.models import Category, Product, ProductImage, ProductVariant
 from vitrina.catalog.schemas import (
     ImageOut,
     ProductCreate,
@@ -38,6 +39,7 @@ from vitrina.catalog.translations import (
     slugs_of,
     stored_texts,
 )
+from vitrina.catalog.variant_reads import variant_choices
 from vitrina.catalog.words import record_words
 from vitrina.config import get_settings
 from vitrina.errors import Conflict, NotFound, Unprocessable
@@ -101,8 +103,9 @@ async def get_products_by_ids(session: AsyncSession, ids: Iterable[int]) -> dict
 async def lock_products(session: AsyncSession, ids: Iterable[int]) -> dict[int, Product]:
     """Lock the rows for the rest of the transaction, in id order so that lockers never deadlock.
 
-    PostgreSQL takes `SELECT ... FOR UPDATE`; SQLite serialises writers itself. The returned
-    objects are refreshed from the locked rows.
+    PostgreSQL takes `SELECT ... FOR UPDATE`; on SQLite the same statement takes the
+    database's one write lock (`kit/sqlite_writes.py`). The returned objects are refreshed from
+    the locked rows.
     """
     wanted = sorted(set(ids))
     if not wanted:
@@ -111,26 +114,36 @@ async def lock_products(session: AsyncSession, ids: Iterable[int]) -> dict[int, 
         select(Product)
         .where(Product.id.in_(wanted))
         .order_by(Product.id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
     rows = await session.scalars(query)
     return {p.id: p for p in rows}
 
 
+async def _stock_variant(session: AsyncSession, product: Product) -> ProductVariant:
+    variant = await variants.only_variant(session, product.id)
+    if variant is None:
+        raise Unprocessable(
+            f"{product.name!r} is sold in several variants: change each variant's stock."
+        )
+    return variant
+
+
 async def adjust_stock(session: AsyncSession, product: Product, delta: int, reason: str) -> int:
-    """Add `delta` (negative to take) to the stock atomically; never below zero (409).
+    """Add `delta` (negative to take) to the stock of the product's only variant atomically;
+    never below zero (409). A product of several variants is refused (422).
 
     The check and the change are one UPDATE, so concurrent adjustments cannot oversell.
     Returns the new quantity, also set on `product`.
     """
-    after = cast(Product.stock, BigInteger) + delta
+    variant = await _stock_variant(session, product)
+    after = cast(ProductVariant.stock, BigInteger) + delta
     new_stock = await session.scalar(
-        update(Product)
-        .where(Product.id == product.id, after >= 0, after <= MAX_STOCK)
-        .values(stock=Product.stock + delta)
-        .returning(Product.stock)
+        update(ProductVariant)
+        .where(ProductVariant.id == variant.id, after >= 0, after <= MAX_STOCK)
+        .values(stock=ProductVariant.stock + delta)
+        .returning(ProductVariant.stock)
         .execution_options(synchronize_session=False)
     )
     if new_stock is None and delta > 0:
@@ -138,26 +151,34 @@ async def adjust_stock(session: AsyncSession, product: Product, delta: int, reas
     if new_stock is None:
         raise Conflict(
             f"Not enough stock of {product.name!r}: cannot take {-delta} "
-            f"(in stock: {await _current_stock(session, product.id)})."
+            f"(in stock: {await _current_stock(session, variant.id)})."
         )
+    await variants.refresh_stock(session, [product.id])
+    set_committed_value(variant, "stock", new_stock)
     set_committed_value(product, "stock", new_stock)
     log.info("stock_adjusted", product_id=product.id, delta=delta, stock=new_stock, reason=reason)
     return new_stock
 
 
-async def _current_stock(session: AsyncSession, product_id: int) -> int:
-    return await session.scalar(select(Product.stock).where(Product.id == product_id)) or 0
+async def _current_stock(session: AsyncSession, variant_id: int) -> int:
+    return (
+        await session.scalar(select(ProductVariant.stock).where(ProductVariant.id == variant_id))
+        or 0
+    )
 
 
 async def set_stock(session: AsyncSession, product: Product, quantity: int, reason: str) -> int:
     if quantity < 0:
         raise Unprocessable("Stock cannot be negative.")
+    variant = await _stock_variant(session, product)
     await session.execute(
-        update(Product)
-        .where(Product.id == product.id)
+        update(ProductVariant)
+        .where(ProductVariant.id == variant.id)
         .values(stock=quantity)
         .execution_options(synchronize_session=False)
     )
+    await variants.refresh_stock(session, [product.id])
+    set_committed_value(variant, "stock", quantity)
     set_committed_value(product, "stock", quantity)
     log.info("stock_set", product_id=product.id, stock=quantity, reason=reason)
     return quantity
@@ -188,9 +209,9 @@ async def _check_sku(session: AsyncSession, sku: str | None, self_id: int | None
     sku = (sku or "").strip() or None
     if sku is None:
         return None
-    clash = exists().where(Product.sku == sku)
+    clash = exists().where(ProductVariant.sku == sku)
     if self_id is not None:
-        clash = clash.where(Product.id != self_id)
+        clash = clash.where(ProductVariant.product_id != self_id)
     if await session.scalar(select(clash)):
         raise Conflict(f"Another product already uses the SKU {sku!r}.", field="sku")
     return sku
@@ -221,10 +242,13 @@ async def create_product(session: AsyncSession, data: ProductCreate) -> Product:
         stock=data.stock,
         is_active=data.is_active,
         category_id=data.category_id,
+        weight_grams=data.weight_grams,
+        ships_to=data.ships_to,
+        tax_class=data.tax_class,
     )
     product.images = []
     session.add(product)
-    await _flush(session)
+    await _flush(session)  # its default variant is made in the same flush (catalog.variants)
     await apply_translations(product, changes, partial(_slug_for, session))
     await _flush(session)
     await record_words(session, _names(product))
@@ -237,7 +261,8 @@ async def _lock_for_change(session: AsyncSession, product: Product, *, delete: b
     Concurrent staff changes of one product then run one after the other, each seeing the
     other's committed `sync_version` (`mark_for_sync()` increments in Python), so versions
     strictly increase. An edit takes `FOR NO KEY UPDATE` (it does not block rows referencing
-    the product, e.g. basket items); a delete needs `FOR UPDATE`. SQLite serialises writers.
+    the product, e.g. basket items); a delete needs `FOR UPDATE`. On SQLite either takes the
+    database's one write lock (`kit/sqlite_writes.py`).
     """
     columns = [c.key for c in Product.__mapper__.column_attrs]
     await session.refresh(
@@ -251,7 +276,8 @@ async def update_product(session: AsyncSession, product: Product, data: ProductU
     The row is locked first, so a concurrent change is applied on top of this one, not lost.
     """
     changes = normalised(data.model_dump(exclude_unset=True), get_settings().store_language)
-    for required in ("name", "category_id", "price", "stock", "is_active", "description"):
+    required_fields = ("name", "category_id", "price", "stock", "is_active", "description")
+    for required in (*required_fields, "weight_grams", "tax_class"):
         if required in changes and changes[required] is None:
             raise Unprocessable(f"{required} cannot be null.")
     if "category_id" in changes:
@@ -263,7 +289,19 @@ async def update_product(session: AsyncSession, product: Product, data: ProductU
             session, changes.get("name", product.name), wanted, product.id
         )
     if "sku" in changes:
-        product.sku = await _check_sku(session, changes.pop("sku"), product.id)
+        changes["sku"] = await _check_sku(session, changes["sku"], product.id)
+    sold: dict[str, Any] = {
+        field: changes[field]
+        for field in ("sku", "price", "stock")
+        if field in changes and changes[field] != getattr(product, field)
+    }
+    if sold and await variants.only_variant(session, product.id) is None:
+        raise Unprocessable(
+            f"{product.name!r} is sold in several variants: change the SKU, price and stock "
+            "of each variant."
+        )
+    if "sku" in changes:
+        product.sku = changes.pop("sku")
     translations = {key: changes.pop(key) for key in TRANSLATION_FIELDS if key in changes}
     needs_sync = False
     for field, value in changes.items():
@@ -332,6 +370,7 @@ async def product_out(
         "sku": product.sku,
         "description": texts[f"description_{language}"] or product.description,
         "price": product.price,
+        "price_max": product.price_max,
         "currency": product.currency,
         "stock": product.stock,
         "in_stock": product.stock > 0,
@@ -344,6 +383,10 @@ async def product_out(
         "language": language,
         "slugs": slugs,
     }
+    if product.has_options:
+        fields["options"], fields["variants"] = await variant_choices(
+            session, product.id, language, staff=staff
+        )
     if not staff:
         return ProductOut(**fields)
     return StaffProductOut(
@@ -353,4 +396,7 @@ async def product_out(
         sync_error=product.sync_error,
         stripe_id=product.stripe_id,
         stripe_price_id=product.stripe_price_id,
+        weight_grams=product.weight_grams,
+        ships_to=product.ships_to,
+        tax_class=product.tax_class,
     )

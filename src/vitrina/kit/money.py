@@ -25,10 +25,16 @@ def to_decimal(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-minor_unit_exponent(currency))
 
 
-def percent_of(amount: int, percent: Decimal | float | str) -> int:
-    """A percentage of a minor-unit amount, rounded half up as Stripe rounds discounts."""
-    exact = Decimal(amount) * Decimal(str(percent)) / Decimal(100)
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def percent_of(amount: int, percent: Decimal | float | str, step: int = 1) -> int:
+    """A percentage of a minor-unit amount, rounded half up as Stripe rounds discounts (to
+    `step`: Stripe's three-decimal currencies count in tens)."""
+    exact = Decimal(amount) * Decimal(str(percent)) / Decimal(100) / step
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)) * step
+
+
+def charge_step(currency: str) -> int:
+    """The smallest amount Stripe charges in `currency`: 10 in three-decimal ones."""
+    return 10 if currency.lower() in THREE_DECIMAL else 1
 
 
 def as_text(amount: int, currency: str) -> str:

@@ -1,84 +1,152 @@
 """Stock movements made by orders: sold goods leave stock, cancelled goods come back.
 
-Each change is one atomic `UPDATE products SET stock = stock +/- n`, in product-id order so that
-two transactions touching the same products cannot deadlock. Reservations only hold stock for
-an open Checkout Session; once the session is paid (or expires) they are deleted.
+Stock is kept per variant. Each change is an atomic `UPDATE product_variants SET stock =
+stock +/- n`, in variant-id order so that two transactions touching the same variants cannot
+deadlock; then the products' stock summaries are recounted, in product-id order (variants
+before products, as everywhere: `catalog/variants.py`). On PostgreSQL the sale (fulfilment's
+hot path) is one prebuilt statement for every line (`UPDATE ... FROM unnest(ids, quantities)`,
+the ids sorted, so the join meets, and locks, the rows in id order) and one recount of all
+the products (`catalog.variants.refresh_stock`); only a short line takes the slow path.
+Reservations only hold stock for an open Checkout Session; once the session is paid (or
+expires) they are deleted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, Table, bindparam, column, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vitrina.catalog.models import Product
+from vitrina.catalog.models import ProductVariant
+from vitrina.catalog.variants import refresh_stock
+from vitrina.kit.clock import utcnow
+from vitrina.reads import run
 
 
 @dataclass(frozen=True)
 class StockLine:
-    product_id: int
+    variant_id: int
     quantity: int
 
 
 def _merged(lines: Iterable[StockLine]) -> list[StockLine]:
     totals: dict[int, int] = {}
     for line in lines:
-        totals[line.product_id] = totals.get(line.product_id, 0) + line.quantity
-    return [StockLine(pid, qty) for pid, qty in sorted(totals.items()) if qty > 0]
+        totals[line.variant_id] = totals.get(line.variant_id, 0) + line.quantity
+    return [StockLine(vid, qty) for vid, qty in sorted(totals.items()) if qty > 0]
 
 
 @dataclass(frozen=True)
 class Taken:
-    """What `take_stock` removed: `short` products had less than was sold, `quantities` is
-    how much of each product actually left stock (less than sold for the short ones)."""
+    """What `take_stock` removed: `short` variants had less than was sold, `quantities` is
+    how much of each variant actually left stock (less than sold for the short ones)."""
 
     short: list[int]
     quantities: dict[int, int]
 
 
+_variant = ProductVariant.__table__.c
+_sold = (
+    func.unnest(
+        bindparam("variant_ids", type_=ARRAY(Integer)),
+        bindparam("quantities", type_=ARRAY(Integer)),
+    )
+    .table_valued(column("variant_id", Integer), column("quantity", Integer))
+    .render_derived("sold")
+)
+_TAKE_ALL = (
+    update(cast(Table, ProductVariant.__table__))
+    .where(_variant.id == _sold.c.variant_id, _variant.stock >= _sold.c.quantity)
+    .values(stock=_variant.stock - _sold.c.quantity, updated_at=bindparam("now"))
+    .returning(_variant.id, _variant.product_id)
+)
+"""PostgreSQL: every line that has the stock, in one statement."""
+
+
+async def _take_in_full(session: AsyncSession, lines: list[StockLine]) -> dict[int, int]:
+    """Take each line whose variant has enough; variant id -> product id of those taken."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = await run(
+            session,
+            _TAKE_ALL,
+            {
+                "variant_ids": [line.variant_id for line in lines],
+                "quantities": [line.quantity for line in lines],
+                "now": utcnow(),
+            },
+        )
+        return {row["id"]: row["product_id"] for row in rows}
+    taken: dict[int, int] = {}
+    for line in lines:
+        product_id = await session.scalar(
+            update(ProductVariant)
+            .where(ProductVariant.id == line.variant_id, ProductVariant.stock >= line.quantity)
+            .values(stock=ProductVariant.stock - line.quantity)
+            .returning(ProductVariant.product_id)
+            .execution_options(synchronize_session=False)
+        )
+        if product_id is not None:
+            taken[line.variant_id] = product_id
+    return taken
+
+
 async def take_stock(session: AsyncSession, lines: Iterable[StockLine]) -> Taken:
-    """Decrement stock for sold goods. A product that did not have enough gives what it has
+    """Decrement stock for sold goods. A variant that did not have enough gives what it has
     (stock zero; the goods are sold, a person must look at the order) and is listed as short.
     The shortfall is re-read under a row lock, so stock received meanwhile is not lost."""
     short: list[int] = []
     quantities: dict[int, int] = {}
-    for line in _merged(lines):
-        result = await session.execute(
-            update(Product)
-            .where(Product.id == line.product_id, Product.stock >= line.quantity)
-            .values(stock=Product.stock - line.quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount > 0:  # type: ignore[attr-defined]
-            quantities[line.product_id] = line.quantity
+    products: set[int] = set()
+    variant = ProductVariant
+    merged = _merged(lines)
+    in_full = await _take_in_full(session, merged) if merged else {}
+    for line in merged:
+        if line.variant_id in in_full:
+            quantities[line.variant_id] = line.quantity
+            products.add(in_full[line.variant_id])
             continue
-        remaining = await session.scalar(
-            select(Product.stock)
-            .where(Product.id == line.product_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        available = max(remaining or 0, 0)
+        row = (
+            await session.execute(
+                select(variant.stock, variant.product_id)
+                .where(variant.id == line.variant_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).first()
+        if row is None:
+            quantities[line.variant_id] = 0
+            short.append(line.variant_id)
+            continue
+        available = max(row.stock, 0)
         taken = min(available, line.quantity)
-        quantities[line.product_id] = taken
+        quantities[line.variant_id] = taken
+        products.add(row.product_id)
         if taken < line.quantity:
-            short.append(line.product_id)
+            short.append(line.variant_id)
         await session.execute(
-            update(Product)
-            .where(Product.id == line.product_id)
+            update(variant)
+            .where(variant.id == line.variant_id)
             .values(stock=available - taken)
             .execution_options(synchronize_session=False)
         )
+    await refresh_stock(session, products)
     return Taken(short, quantities)
 
 
 async def return_stock(session: AsyncSession, lines: Iterable[StockLine]) -> None:
+    products: set[int] = set()
     for line in _merged(lines):
-        await session.execute(
-            update(Product)
-            .where(Product.id == line.product_id)
-            .values(stock=Product.stock + line.quantity)
+        product_id = await session.scalar(
+            update(ProductVariant)
+            .where(ProductVariant.id == line.variant_id)
+            .values(stock=ProductVariant.stock + line.quantity)
+            .returning(ProductVariant.product_id)
             .execution_options(synchronize_session=False)
         )
+        if product_id is not None:
+            products.add(product_id)
+    await refresh_stock(session, products)

@@ -42,6 +42,13 @@ class Order(TimestampMixin, Base):
     subtotal: Mapped[int] = mapped_column(Integer)
     discount: Mapped[int] = mapped_column(Integer, default=0)
     shipping: Mapped[int] = mapped_column(Integer, default=0)
+    shipping_name: Mapped[str | None] = mapped_column(String(100), default=None)
+    shipping_rate_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    """The shipping option the customer chose on Stripe's page (its name and Stripe rate)."""
+    tax: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Stripe's `total_details.amount_tax`: all tax, included in prices or added to them."""
+    tax_breakdown: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType, default=None)
+    """Per rate: name, percentage, country, inclusive, amount, taxable amount."""
     total: Mapped[int] = mapped_column(Integer)
     amount_charged: Mapped[int] = mapped_column(Integer, default=0)
     amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
@@ -78,10 +85,18 @@ class OrderItem(Base):
         ForeignKey("products.id", ondelete="RESTRICT"), index=True
     )
     """A sold product stays: the database refuses to delete it (the catalog deactivates it)."""
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("product_variants.id", ondelete="RESTRICT"), index=True, default=None
+    )
+    """The variant sold (a sold variant stays too); its SKU and option values as sold:"""
+    sku: Mapped[str | None] = mapped_column(String(100), default=None)
+    options: Mapped[str | None] = mapped_column(String(300), default=None)
+    """The variant's option values as the customer saw them ("Size: M, Colour: red")."""
     name: Mapped[str] = mapped_column(String(300))
     unit_price: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
     line_total: Mapped[int] = mapped_column(Integer)
+    tax_amount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class OrderEvent(Base):

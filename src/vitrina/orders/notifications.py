@@ -1,6 +1,6 @@
 """Mail to customers about their orders, sent only after the transaction has committed.
 
-Fulfilment calls `confirm_after_commit(session, order_id)`, a refund
+Fulfilment calls `confirm_after_commit(session, order)`, a refund
 `refund_mail_after_commit(session, refund_id)`; when that session's outermost transaction
 commits, a task claims the mail (`confirmation_sent_at` / `mail_sent_at` set by a conditional
 UPDATE, committed) and then sends. The claim makes a duplicate impossible whatever replays;
@@ -31,8 +31,17 @@ PENDING_KEY = "vitrina.order_confirmations"
 _tasks: set[asyncio.Task[bool]] = set()
 
 
-def confirm_after_commit(session: AsyncSession, order_id: int) -> None:
-    _after_commit_send(session, send_confirmation, order_id)
+def confirm_after_commit(session: AsyncSession, order: Order) -> None:
+    """Mail the order's confirmation once the session commits. It is written now, from the
+    order and items in hand (they are what commits), so that sending it costs the claim and
+    no read of the order back."""
+    subject, body = render_confirmation(order, get_settings().store_name)
+    message = (order.email, subject, body)
+
+    async def send(order_id: int) -> bool:
+        return await send_confirmation(order_id, message=message)
+
+    _after_commit_send(session, send, order.id)
 
 
 def refund_mail_after_commit(session: AsyncSession, refund_id: int) -> None:
@@ -153,8 +162,27 @@ async def _order_with_items(session: AsyncSession, order_id: int) -> Order:
     return (await session.execute(query)).scalar_one()
 
 
-async def send_confirmation(order_id: int) -> bool:
-    """Claim and send one order's confirmation; False when it was already claimed."""
+async def _claim_then_send_written(
+    kind: str, row_id: int, claim: Any, message: tuple[str, str, str]
+) -> bool:
+    """`_claim_then_send` for a mail written already: the claim is one committed statement."""
+    try:
+        async with db_helper.engine.begin() as connection:
+            if (await connection.execute(claim)).scalar_one_or_none() is None:
+                return False
+        from vitrina.mail import send_mail
+
+        await send_mail(*message)
+        log.info(f"{kind}_sent", row_id=row_id)
+        return True
+    except Exception as exc:  # a lost mail must not break anything else
+        log.exception(f"{kind}_failed", row_id=row_id, error=str(exc))
+        return False
+
+
+async def send_confirmation(order_id: int, *, message: tuple[str, str, str] | None = None) -> bool:
+    """Claim and send one order's confirmation (`message`: to, subject and body, when the
+    caller wrote it already); False when it was already claimed."""
 
     async def compose(session: AsyncSession, claimed: int) -> tuple[str, str, str]:
         order = await _order_with_items(session, claimed)
@@ -166,6 +194,8 @@ async def send_confirmation(order_id: int) -> bool:
         .values(confirmation_sent_at=utcnow())
         .returning(Order.id)
     )
+    if message is not None:
+        return await _claim_then_send_written("order_confirmation", order_id, claim, message)
     return await _claim_then_send("order_confirmation", order_id, claim, compose)
 
 

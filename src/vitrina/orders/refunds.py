@@ -105,16 +105,16 @@ def refunded_quantities(order: Order) -> dict[int, int]:
 
 
 def restocked_quantities(order: Order) -> dict[int, int]:
-    """Units per product put back in stock by refunds (refunds and lines must be loaded)."""
+    """Units per variant put back in stock by refunds (refunds and lines must be loaded)."""
     items = {item.id: item for item in order.items}
     back: dict[int, int] = {}
     for refund in order.refunds:
         if refund.status is not RefundStatus.SENT or not refund.restock:
             continue
         for line in refund.lines:
-            product_id = items[line.order_item_id].product_id
-            if product_id is not None:
-                back[product_id] = back.get(product_id, 0) + line.quantity
+            variant_id = items[line.order_item_id].variant_id
+            if variant_id is not None:
+                back[variant_id] = back.get(variant_id, 0) + line.quantity
     return back
 
 
@@ -281,10 +281,10 @@ async def _restock(session: AsyncSession, order: Order, refund: OrderRefund) -> 
     items = {item.id: item for item in order.items}
     back: dict[int, int] = {}
     for line in refund.lines:
-        product_id = items[line.order_item_id].product_id
-        if product_id is not None:
-            back[product_id] = back.get(product_id, 0) + line.quantity
-    await inventory.return_stock(session, [inventory.StockLine(p, q) for p, q in back.items()])
+        variant_id = items[line.order_item_id].variant_id
+        if variant_id is not None:
+            back[variant_id] = back.get(variant_id, 0) + line.quantity
+    await inventory.return_stock(session, [inventory.StockLine(v, q) for v, q in back.items()])
     return back
 
 

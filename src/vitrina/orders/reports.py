@@ -1,5 +1,6 @@
 """Figures for the shop owner's dashboard: sales per day, orders by status, best sellers,
-products running out. Read-only; amounts are minor units of the store currency."""
+products running out. Read-only. Money is summed in one currency at a time (orders keep the
+currency they were paid in; roubles are never added to euros): the caller names it."""
 
 from __future__ import annotations
 
@@ -42,15 +43,18 @@ class LowStock:
     stock: int
 
 
-async def sales_per_day(session: AsyncSession, timezone: str, days: int = 30) -> list[DaySales]:
-    """Each of the last `days` days in the store's timezone (today last), zero days too."""
+async def sales_per_day(
+    session: AsyncSession, timezone: str, currency: str, days: int = 30
+) -> list[DaySales]:
+    """Each of the last `days` days in the store's timezone (today last), zero days too:
+    the orders paid in `currency`."""
     zone = ZoneInfo(timezone)
     today = utcnow().astimezone(zone).date()
     first = today - timedelta(days=days - 1)
     start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
     rows = await session.execute(
         select(Order.paid_at, Order.amount_charged, Order.amount_refunded).where(
-            Order.paid_at >= start, Order.status.in_(SOLD)
+            Order.paid_at >= start, Order.status.in_(SOLD), Order.currency == currency
         )
     )
     totals: dict[date, tuple[int, int]] = {}
@@ -73,12 +77,19 @@ async def orders_by_status(session: AsyncSession) -> dict[OrderStatus, int]:
     return counts
 
 
-async def top_products(session: AsyncSession, days: int = 30, limit: int = 5) -> list[TopProduct]:
+async def top_products(
+    session: AsyncSession, currency: str, days: int = 30, limit: int = 5
+) -> list[TopProduct]:
+    """Best sellers among the orders paid in `currency` (their revenue in it)."""
     quantity, revenue = func.sum(OrderItem.quantity), func.sum(OrderItem.line_total)
     rows = await session.execute(
         select(OrderItem.product_id, func.max(OrderItem.name), quantity, revenue)
         .join(Order, Order.id == OrderItem.order_id)
-        .where(Order.status.in_(SOLD), Order.created_at >= utcnow() - timedelta(days=days))
+        .where(
+            Order.status.in_(SOLD),
+            Order.currency == currency,
+            Order.created_at >= utcnow() - timedelta(days=days),
+        )
         .group_by(OrderItem.product_id)
         .order_by(desc(quantity), OrderItem.product_id)
         .limit(limit)

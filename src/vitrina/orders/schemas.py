@@ -12,6 +12,9 @@ class OrderItemOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     product_id: int | None
+    variant_id: int | None
+    sku: str | None
+    options: str | None = Field(description='The variant as sold ("Size: M, Colour: red").')
     name: str
     unit_price: int
     quantity: int

@@ -111,9 +111,9 @@ async def lock_order(session: AsyncSession, order_id: int) -> Order:
 
 def sold_lines(order: Order) -> list[inventory.StockLine]:
     return [
-        inventory.StockLine(item.product_id, item.quantity)
+        inventory.StockLine(item.variant_id, item.quantity)
         for item in order.items
-        if item.product_id is not None
+        if item.variant_id is not None
     ]
 
 
@@ -125,11 +125,12 @@ def mark_paid(session: AsyncSession, order: Order, amount_charged: int) -> None:
 
 STOCK_SHORTFALL = "stock_shortfall"
 """History entry written when fulfilment found too little stock; its data's `stock_taken`
-says how much of each product really left stock, which is all a cancellation may return."""
+says how much of each variant really left stock, which is all a cancellation may return
+(orders from before variants name products: their variants have the same ids)."""
 
 
 async def take_order_stock(session: AsyncSession, order: Order) -> list[int]:
-    """Take the order's goods from stock; returns the products that were short.
+    """Take the order's goods from stock; returns the variants that were short.
 
     On a shortfall the quantities actually taken are kept in the order's history, so that
     cancelling the order later puts back only what was taken (no over-restocking)."""
@@ -139,7 +140,7 @@ async def take_order_stock(session: AsyncSession, order: Order) -> list[int]:
             session,
             order,
             STOCK_SHORTFALL,
-            note=f"Not enough stock for products {taken.short}; took what there was.",
+            note=f"Not enough stock for variants {taken.short}; took what there was.",
             data={
                 "short": taken.short,
                 "stock_taken": {str(pid): qty for pid, qty in taken.quantities.items()},
@@ -163,18 +164,18 @@ async def _lines_to_return(session: AsyncSession, order: Order) -> list[inventor
 
 
 async def _restocked_by_refunds(session: AsyncSession, order: Order) -> dict[int, int]:
-    """Units per product that refunds of this order already put back in stock."""
+    """Units per variant that refunds of this order already put back in stock."""
     rows = await session.execute(
-        select(OrderItem.product_id, func.sum(OrderRefundLine.quantity))
+        select(OrderItem.variant_id, func.sum(OrderRefundLine.quantity))
         .join(OrderRefundLine, OrderRefundLine.order_item_id == OrderItem.id)
         .join(OrderRefund, OrderRefund.id == OrderRefundLine.refund_id)
         .where(
             OrderItem.order_id == order.id,
-            OrderItem.product_id.is_not(None),
+            OrderItem.variant_id.is_not(None),
             OrderRefund.restock.is_(True),
             OrderRefund.status == RefundStatus.SENT,
         )
-        .group_by(OrderItem.product_id)
+        .group_by(OrderItem.variant_id)
     )
     return {pid: int(qty) for pid, qty in rows.all() if pid is not None}
 
@@ -184,12 +185,12 @@ async def cancel_with_stock_back(
 ) -> None:
     """Cancel an order whose goods are still here: what it took from stock comes back, less
     what refunds have already restocked."""
-    left = {pid: -qty for pid, qty in (await _restocked_by_refunds(session, order)).items()}
+    left = {vid: -qty for vid, qty in (await _restocked_by_refunds(session, order)).items()}
     for line in await _lines_to_return(session, order):
-        left[line.product_id] = left.get(line.product_id, 0) + line.quantity
-    lines = [inventory.StockLine(pid, qty) for pid, qty in sorted(left.items()) if qty > 0]
+        left[line.variant_id] = left.get(line.variant_id, 0) + line.quantity
+    lines = [inventory.StockLine(vid, qty) for vid, qty in sorted(left.items()) if qty > 0]
     await inventory.return_stock(session, lines)
-    returned = {str(line.product_id): line.quantity for line in lines if line.quantity > 0}
+    returned = {str(line.variant_id): line.quantity for line in lines if line.quantity > 0}
     set_status(
         session,
         order,

@@ -11,15 +11,18 @@ with keyword-only extras (basket id, expiry, idempotency key, URLs, client).
 
 `products` may hold Product objects (quantity 1 each), `(product, quantity)` pairs, or basket
 lines (anything with `.product` and `.quantity`). Prices are the products' CURRENT prices, sent
-as `price_data`. `promo` may be a local coupon id (resolved to the Stripe coupon the sync made
-for it), a coupon object (its `stripe_id`), or a Stripe coupon id string.
+as `price_data`; a variant of a product with options whose Stripe Price is synced and current
+(`synced_price_id`, see basket/sold.py) is sent as that Price. `promo` may be a local coupon
+id (resolved to the Stripe coupon the sync made for it), a coupon object (its `stripe_id`), or
+a Stripe coupon id string.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast, runtime_checkable
+from decimal import Decimal
+from typing import Any, Literal, Protocol, cast, runtime_checkable
 
 import stripe
 from stripe.params.checkout import (
@@ -28,6 +31,8 @@ from stripe.params.checkout import (
     SessionCreateParamsLineItemPriceData,
     SessionCreateParamsShippingAddressCollection,
     SessionCreateParamsShippingOption,
+    SessionCreateParamsShippingOptionShippingRateData,
+    SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimate,
 )
 
 from vitrina.config import Settings, get_settings
@@ -63,6 +68,21 @@ class LineLike(Protocol):
     def product(self) -> Any: ...
     @property
     def quantity(self) -> int: ...
+
+
+class ShippingOptionLike(Protocol):
+    """One shipping option the store offers (its `shipping.rates.ShippingOption`)."""
+
+    @property
+    def method_id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def amount(self) -> int: ...
+    @property
+    def min_days(self) -> int | None: ...
+    @property
+    def max_days(self) -> int | None: ...
 
 
 class UserLike(Protocol):
@@ -171,7 +191,17 @@ class StripeSession:
         settings: Settings | None = None,
         language: str | None = None,
         shipping: Mapping[str, Any] | None = None,
+        shipping_options: Sequence[ShippingOptionLike] | None = None,
+        allowed_countries: Sequence[str] | None = None,
+        tax_behavior: Literal["inclusive", "exclusive"] | None = None,
+        line_tax_rates: Sequence[Sequence[str]] | None = None,
+        automatic_tax: bool = False,
     ) -> None:
+        self.tax_behavior = tax_behavior  # None: prices say nothing about tax (TAX_MODE=off)
+        self.line_tax_rates = line_tax_rates  # Stripe Tax Rate ids per line (manual taxes)
+        self.automatic_tax = automatic_tax
+        self.offered = shipping_options  # None: the settings' one rate (the seed's usage)
+        self.allowed_countries = allowed_countries
         self.user = user
         self.shipping = shipping  # the account's default address: its Customer carries it
         self.language = language  # the shopper's: Checkout's page and the products' names
@@ -206,6 +236,10 @@ class StripeSession:
     def line_items(self) -> list[SessionCreateParamsLineItem]:
         items: list[SessionCreateParamsLineItem] = []
         for product, quantity in self.lines:
+            price_id = self._synced_price(product)
+            if price_id is not None:
+                items.append(self._with_tax_rates({"price": price_id, "quantity": quantity}, items))
+                continue
             price_data: SessionCreateParamsLineItemPriceData = {
                 "currency": product.currency.lower(),
                 "unit_amount": product.price,
@@ -219,10 +253,33 @@ class StripeSession:
                     "name": name,
                     "metadata": {"vitrina_product_id": str(product.id)},
                 }
-            items.append({"price_data": price_data, "quantity": quantity})
+            if self.tax_behavior is not None:
+                price_data["tax_behavior"] = self.tax_behavior
+            item: SessionCreateParamsLineItem = {"price_data": price_data, "quantity": quantity}
+            items.append(self._with_tax_rates(item, items))
         return items
 
+    def _synced_price(self, product: ProductLike) -> str | None:
+        """A variant's synced Stripe Price (`Sold.synced_price_id`), used when the line need
+        state no tax behaviour (a Price fixes its own at creation); else None."""
+        if self.tax_behavior is not None or self.automatic_tax:
+            return None
+        price_id = getattr(product, "synced_price_id", None)
+        return price_id if isinstance(price_id, str) and price_id else None
+
+    def _with_tax_rates(
+        self, item: SessionCreateParamsLineItem, before: list[SessionCreateParamsLineItem]
+    ) -> SessionCreateParamsLineItem:
+        if self.line_tax_rates and self.line_tax_rates[len(before)]:
+            item["tax_rates"] = list(self.line_tax_rates[len(before)])
+        return item
+
     def shipping_options(self) -> list[SessionCreateParamsShippingOption]:
+        if self.offered is not None:
+            return [
+                shipping_rate_data(option, self.currency, self.tax_behavior)
+                for option in self.offered
+            ]
         return [
             {
                 "shipping_rate_data": {
@@ -237,12 +294,15 @@ class StripeSession:
         ]
 
     def shipping_address_collection(self) -> SessionCreateParamsShippingAddressCollection:
+        if self.allowed_countries is not None:
+            return {"allowed_countries": cast(Any, list(self.allowed_countries))}
         countries = [c.strip().upper() for c in self.settings.shipping_countries.split(",")]
         return {"allowed_countries": cast(Any, [c for c in countries if c])}
 
     def params(self, coupon_id: str | None, customer_id: str | None = None) -> SessionCreateParams:
         params: SessionCreateParams = {
             "mode": "payment",
+            "currency": self.currency,
             "line_items": self.line_items(),
             "metadata": self.metadata(),
             "payment_intent_data": {"metadata": self.metadata()},
@@ -262,6 +322,8 @@ class StripeSession:
             params["customer_email"] = self.user.email
         if self.language is not None:
             params["locale"] = cast(Any, self.language)
+        if self.automatic_tax:
+            params["automatic_tax"] = {"enabled": True}
         return params
 
     def _reference(self) -> str | None:
@@ -311,6 +373,82 @@ class StripeSession:
             found = [c async for c in coupons.auto_paging_iter()]
             return _match_local_coupon(promo, iter(found))
         return _stripe_id_of(promo)
+
+
+def shipping_rate_data(
+    option: ShippingOptionLike,
+    currency: str,
+    tax_behavior: Literal["inclusive", "exclusive"] | None = None,
+) -> SessionCreateParamsShippingOption:
+    """A store's shipping option as Checkout's `shipping_rate_data` (a fixed amount, with
+    its delivery estimate in business days when it has one)."""
+    data: SessionCreateParamsShippingOptionShippingRateData = {
+        "type": "fixed_amount",
+        "display_name": option.name,
+        "fixed_amount": {"amount": option.amount, "currency": currency},
+    }
+    if tax_behavior is not None:
+        data["tax_behavior"] = tax_behavior
+    if option.method_id is not None:
+        data["metadata"] = {"vitrina_shipping_method_id": str(option.method_id)}
+    estimate: SessionCreateParamsShippingOptionShippingRateDataDeliveryEstimate = {}
+    if option.min_days is not None:
+        estimate["minimum"] = {"unit": "business_day", "value": option.min_days}
+    if option.max_days is not None:
+        estimate["maximum"] = {"unit": "business_day", "value": option.max_days}
+    if estimate:
+        data["delivery_estimate"] = estimate
+    return {"shipping_rate_data": data}
+
+
+def shipping_rate_ids(created: stripe.checkout.Session) -> list[str]:
+    """The Stripe rates a session made for its shipping options, in their order."""
+    found = []
+    for option in created.shipping_options or []:
+        rate = option.shipping_rate
+        found.append(rate if isinstance(rate, str) else rate.id)
+    return found
+
+
+def added_tax(remote: stripe.checkout.Session) -> int:
+    """The tax Stripe added on top of the prices (exclusive rates, shipping's included): the
+    total less the subtotal, discount and shipping. Tax included in prices adds nothing."""
+    details = remote.total_details
+    if details is None:
+        return 0
+    before_tax = (remote.amount_subtotal or 0) - details.amount_discount
+    before_tax += details.amount_shipping or 0
+    return (remote.amount_total or 0) - before_tax
+
+
+def tax_breakdown(remote: stripe.checkout.Session) -> list[dict[str, Any]]:
+    """The session's tax per rate (`total_details.breakdown`, when expanded), plain."""
+    details = remote.total_details
+    breakdown = getattr(details, "breakdown", None) if details is not None else None
+    if breakdown is None:
+        return []
+    return [
+        {
+            "name": tax.rate.display_name,
+            "percentage": f"{Decimal(str(tax.rate.percentage)).normalize():f}",
+            "country": tax.rate.country,
+            "region": tax.rate.state,
+            "inclusive": tax.rate.inclusive,
+            "amount": tax.amount,
+            "taxable_amount": tax.taxable_amount,
+        }
+        for tax in breakdown.taxes
+    ]
+
+
+def chosen_shipping(remote: stripe.checkout.Session) -> tuple[str | None, int | None]:
+    """The rate id and amount (before tax) of the shipping option the customer chose."""
+    cost = remote.shipping_cost
+    if cost is None:
+        return None, None
+    rate = cost.shipping_rate
+    rate_id = rate if isinstance(rate, str) or rate is None else rate.id
+    return rate_id, cost.amount_subtotal
 
 
 def _match_local_coupon(local_id: int, coupons: Any) -> str:

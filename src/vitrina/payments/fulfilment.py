@@ -23,13 +23,14 @@ from typing import Any
 
 import stripe
 import structlog
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.accounts.models import User
-from vitrina.basket.models import Basket, BasketItem, CheckoutSession, CheckoutStatus
-from vitrina.basket.reservations import release_reservations
+from vitrina.basket.models import CheckoutSession, CheckoutStatus
+from vitrina.basket.reservations import complete_checkout, release_reservations
+from vitrina.basket.service import empty_paid_basket
 from vitrina.errors import Conflict, NotFound
 from vitrina.kit.clock import utcnow
 from vitrina.orders import service as orders
@@ -37,7 +38,9 @@ from vitrina.orders.coupons import redeem_coupon
 from vitrina.orders.models import Order, OrderItem, OrderStatus
 from vitrina.orders.notifications import confirm_after_commit
 from vitrina.payments import gateway
+from vitrina.payments.checkout_session import added_tax, chosen_shipping, tax_breakdown
 from vitrina.payments.guest_customers import customer_for_guest_checkout
+from vitrina.shipping.service import chosen_option
 
 log = structlog.get_logger(__name__)
 
@@ -90,7 +93,10 @@ async def fulfil_remote(
     if state is PaymentState.NOT_COMPLETE:
         return Fulfilment(await orders.order_by_session(session, stripe_session_id))
     checkout = await _lock_checkout(session, stripe_session_id)
-    existing = await orders.order_by_session(session, stripe_session_id)
+    # An order is made in the transaction that completes its checkout row, so while that
+    # (locked) row is not complete there is no order to look for.
+    maybe_ordered = checkout is None or checkout.status is CheckoutStatus.COMPLETE
+    existing = await orders.order_by_session(session, stripe_session_id) if maybe_ordered else None
     if existing is not None:
         existing = await orders.lock_order(session, existing.id)
         await _follow_payment(session, existing, remote, state)
@@ -106,7 +112,7 @@ async def fulfil_remote(
     if failed:
         orders.set_status(session, order, OrderStatus.CANCELLED, note="The delayed payment failed.")
     else:
-        confirm_after_commit(session, order.id)
+        confirm_after_commit(session, order)
     if order.needs_review:
         orders.add_event(session, order, "flagged", note=order.review_reason or "")
     log.info("order_created", order_id=order.id, stripe_session_id=stripe_session_id)
@@ -181,14 +187,19 @@ async def _insert_order(
     source: str,
 ) -> Order | None:
     """Insert the order and its items in a savepoint; None if another caller's order won."""
+    given = remote.customer_details.email if remote.customer_details else None
+    user: User | None = None
     if checkout.user_id is None:  # a guest's checkout: the account for the email given
-        user: User | None = await customer_for_guest_checkout(session, remote)
-    else:
+        user = await customer_for_guest_checkout(session, remote)
+    elif not given:  # the account's email is read only when Stripe has none
         user = await session.get(User, checkout.user_id)
-    email = (remote.customer_details.email if remote.customer_details else None) or (
-        user.email if user else ""
-    )
+    email = given or (user.email if user else "")
     paid = state is PaymentState.PAID
+    rate_id, charged_shipping = chosen_shipping(remote)
+    shipping_name, shipping = chosen_option(checkout.shipping_options, rate_id, charged_shipping)
+    shipping = checkout.amount_shipping if shipping is None else shipping
+    tax = remote.total_details.amount_tax if remote.total_details else 0
+    line_taxes = await gateway.line_item_taxes(remote.id) if tax else []
     order = Order(
         user_id=user.id if user is not None else checkout.user_id,
         status=OrderStatus.PAID if paid else OrderStatus.AWAITING_PAYMENT,
@@ -196,8 +207,12 @@ async def _insert_order(
         currency=checkout.currency,
         subtotal=checkout.amount_subtotal,
         discount=checkout.amount_discount,
-        shipping=checkout.amount_shipping,
-        total=checkout.amount_total,
+        shipping=shipping,
+        shipping_name=shipping_name,
+        shipping_rate_id=rate_id,
+        total=checkout.amount_total - checkout.amount_shipping + shipping + added_tax(remote),
+        tax=tax,
+        tax_breakdown=tax_breakdown(remote) or None,
         amount_charged=(remote.amount_total or 0) if paid else 0,
         amount_refunded=0,
         coupon_code=checkout.coupon_number,
@@ -209,12 +224,16 @@ async def _insert_order(
         items=[
             OrderItem(
                 product_id=line["product_id"],
+                variant_id=line.get("variant_id", line["product_id"]),
+                sku=line.get("sku"),
+                options=line.get("options") or None,
                 name=line["name"],
                 unit_price=line["unit_price"],
                 quantity=line["quantity"],
                 line_total=line["line_total"],
+                tax_amount=line_taxes[i] if i < len(line_taxes) else 0,
             )
-            for line in checkout.items
+            for i, line in enumerate(checkout.items)
         ],
         events=[],
     )
@@ -240,11 +259,11 @@ async def _insert_order(
 def _check_amounts(
     order: Order, checkout: CheckoutSession, remote: stripe.checkout.Session
 ) -> None:
-    if remote.amount_total != checkout.amount_total:
+    if remote.amount_total != order.total:
         _flag(
             order,
             f"Stripe's amount_total {remote.amount_total} differs from the store's total "
-            f"{checkout.amount_total}.",
+            f"{order.total}.",
         )
     if (remote.currency or "").lower() != checkout.currency.lower():
         _flag(
@@ -265,35 +284,17 @@ async def _settle_goods(
 ) -> None:
     """Reservations become stock decrements (unless the payment already failed); coupon
     redeemed (Stripe counts it at completion too); basket emptied; code removed."""
-    await release_reservations(session, checkout.id)
+    await complete_checkout(session, checkout)
     short = await orders.take_order_stock(session, order) if take_stock else []
     if short:
-        _flag(order, f"Not enough stock for products {short}; stock set to zero.")
+        _flag(order, f"Not enough stock for variants {short}; stock set to zero.")
     if checkout.coupon_id is not None:
         problem = await redeem_coupon(session, checkout.coupon_id, order)
         if problem:
             _flag(order, problem)
-    checkout.status = CheckoutStatus.COMPLETE
     code = _metadata(remote).get("unique_code") or checkout.unique_code
-    basket = (
-        await session.execute(
-            select(Basket)
-            .where(Basket.unique_code == code, Basket.id == checkout.basket_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
-    if basket is None:
+    if not await empty_paid_basket(session, checkout.basket_id, code):
         log.info("fulfil_basket_moved_on", order_id=order.id, basket_id=checkout.basket_id)
-        return
-    await session.execute(
-        delete(BasketItem)
-        .where(BasketItem.basket_id == basket.id)
-        .execution_options(synchronize_session=False)
-    )
-    basket.unique_code = None
-    basket.session_id = None
-    basket.coupon_id = None
 
 
 async def expire_checkout_session(session: AsyncSession, remote: stripe.checkout.Session) -> bool:

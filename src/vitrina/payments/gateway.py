@@ -41,12 +41,28 @@ def stripe_errors(action: str) -> Iterator[None]:
 
 
 async def retrieve_checkout_session(session_id: str) -> stripe.checkout.Session:
-    """The session as Stripe has it now, with its PaymentIntent expanded."""
+    """The session as Stripe has it now, with its PaymentIntent and tax breakdown expanded."""
     client = make_stripe_client()
     with stripe_errors("retrieve checkout session"):
         return await client.v1.checkout.sessions.retrieve_async(
-            session_id, {"expand": ["payment_intent"]}
+            session_id, {"expand": ["payment_intent", "total_details.breakdown"]}
         )
+
+
+async def line_item_taxes(session_id: str) -> list[int]:
+    """Each line item's `amount_tax`, in the session's order of lines."""
+    client = make_stripe_client()
+    with stripe_errors("list checkout line items"):
+        page = await client.v1.checkout.sessions.line_items.list_async(session_id, {"limit": 100})
+    return [item.amount_tax for item in page.data]
+
+
+async def line_items(session_id: str) -> list[stripe.LineItem]:
+    """The session's line items with their Prices (up to Checkout's 100 lines)."""
+    client = make_stripe_client()
+    with stripe_errors("list checkout line items"):
+        page = await client.v1.checkout.sessions.line_items.list_async(session_id, {"limit": 100})
+    return list(page.data)
 
 
 async def retrieve_charge(charge_id: str) -> stripe.Charge:

@@ -1,7 +1,9 @@
 """Compare the store's orders with Stripe's Checkout Sessions and charges over a period.
 
 Every difference is listed, none is fixed here: a paid session with no order, an order whose
-payment Stripe does not confirm (or the reverse), amounts that differ, refunds that differ.
+payment Stripe does not confirm (or the reverse), amounts that differ, refunds that differ,
+and lines that differ: what Stripe charged per line (quantity, unit amount, and for a line
+sold at a variant's Price, that variant) against the order's lines as sold.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from enum import StrEnum
 import stripe
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from vitrina.errors import NotFound
 from vitrina.kit.clock import to_unix
+from vitrina.kit.money import as_text
 from vitrina.orders.models import Order, OrderStatus
 from vitrina.orders.service import SETTLED
 from vitrina.payments import gateway
+from vitrina.payments.sync.variant_prices import variant_of
 
 PAID_STATUSES = ("paid", "no_payment_required")
 CONFIRMED = SETTLED | {OrderStatus.REFUNDED}
@@ -29,7 +34,9 @@ class Kind(StrEnum):
     ORDER_WITHOUT_PAYMENT = "order without payment"
     PAYMENT_NOT_RECORDED = "payment not recorded"
     AMOUNT_MISMATCH = "amount mismatch"
+    TAX_MISMATCH = "tax mismatch"
     REFUND_MISMATCH = "refund mismatch"
+    LINE_MISMATCH = "line mismatch"
 
 
 @dataclass(frozen=True)
@@ -56,14 +63,31 @@ def _compare_order(order: Order, remote: stripe.checkout.Session | None) -> list
     if order.status is OrderStatus.AWAITING_PAYMENT:
         found.append(Difference(Kind.PAYMENT_NOT_RECORDED, sid, order.id, order.status, "paid"))
     charged = remote.amount_total or 0
-    if order.total != charged or (order.status in CONFIRMED and order.amount_charged != charged):
+    ours, theirs = order.currency, (remote.currency or order.currency).lower()
+    if (
+        order.total != charged
+        or ours.lower() != theirs
+        or (order.status in CONFIRMED and order.amount_charged != charged)
+    ):
         found.append(
             Difference(
                 Kind.AMOUNT_MISMATCH,
                 sid,
                 order.id,
-                f"total {order.total}, charged {order.amount_charged}",
-                f"amount_total {charged}",
+                f"total {as_text(order.total, ours)}, "
+                f"charged {as_text(order.amount_charged, ours)}",
+                f"amount_total {as_text(charged, theirs)}",
+            )
+        )
+    stripe_tax = remote.total_details.amount_tax if remote.total_details else 0
+    if order.tax != stripe_tax:
+        found.append(
+            Difference(
+                Kind.TAX_MISMATCH,
+                sid,
+                order.id,
+                f"tax {as_text(order.tax, ours)}",
+                f"amount_tax {as_text(stripe_tax, theirs)}",
             )
         )
     return found
@@ -78,8 +102,40 @@ def _compare_refunds(order: Order, charge: stripe.Charge | None) -> list[Differe
             Kind.REFUND_MISMATCH,
             charge.id if charge is not None else order.stripe_payment_intent_id or "",
             order.id,
-            f"refunded {order.amount_refunded}",
-            f"refunded {refunded}",
+            f"refunded {as_text(order.amount_refunded, order.currency)}",
+            f"refunded {as_text(refunded, order.currency)}",
+        )
+    ]
+
+
+def _line(variant_id: int | None, quantity: int, unit_amount: int) -> str:
+    sold = f"variant {variant_id} " if variant_id is not None else ""
+    return f"{sold}{quantity} x {unit_amount}"
+
+
+def _compare_lines(order: Order, remote: list[stripe.LineItem]) -> list[Difference]:
+    """The order's lines against Stripe's: quantities and unit amounts, and the variant of
+    each line Stripe charged at a variant's own Price."""
+    there: list[str] = []
+    for item in remote:
+        price = item.price
+        amount = price.unit_amount if price is not None else None
+        variant_id = variant_of(price) if price is not None else None
+        there.append(_line(variant_id, item.quantity or 0, amount or 0))
+    here: list[str] = []
+    at_price = {v for v in (variant_of(i.price) for i in remote if i.price) if v is not None}
+    for line in order.items:
+        shown = line.variant_id if line.variant_id in at_price else None
+        here.append(_line(shown, line.quantity, line.unit_price))
+    if sorted(here) == sorted(there):
+        return []
+    return [
+        Difference(
+            Kind.LINE_MISMATCH,
+            order.stripe_session_id,
+            order.id,
+            "; ".join(sorted(here)),
+            "; ".join(sorted(there)),
         )
     ]
 
@@ -105,7 +161,7 @@ async def reconcile(
     window = [Order.created_at >= since] if since else []
     if until:
         window.append(Order.created_at <= until)
-    query = select(Order)
+    query = select(Order).options(selectinload(Order.items))
     if window:
         listed = [Order.stripe_session_id.in_(list(remote))] if remote else []
         query = query.where(or_(and_(*window), *listed))
@@ -118,6 +174,8 @@ async def reconcile(
         if match is None:
             match = await _session(order.stripe_session_id)
         differences += _compare_order(order, match)
+        if match is not None and _is_paid(match) and order.status in CONFIRMED:
+            differences += _compare_lines(order, await gateway.line_items(match.id))
         if order.stripe_payment_intent_id and order.amount_charged > 0:
             differences += _compare_refunds(order, charges.get(order.stripe_payment_intent_id))
     for sid, item in remote.items():

@@ -17,14 +17,16 @@ from typing import Any
 
 import stripe
 from pydantic import ValidationError
+from sqlalchemy.exc import InvalidRequestError
 
+from vitrina.catalog.models import ProductVariant
 from vitrina.config import get_settings
 from vitrina.coupons.schemas import CouponCreate
 from vitrina.errors import NotFound, Unprocessable
 from vitrina.kit.clock import to_unix
 from vitrina.payments.client import make_stripe_client, stripe_api_key
 from vitrina.payments.sync.coupons import CouponResult, CouponTarget, push_coupon
-from vitrina.payments.sync.ids import coupon_local_id, product_stripe_id
+from vitrina.payments.sync.ids import coupon_local_id, product_stripe_id, variant_lookup_key
 from vitrina.payments.sync.products import (
     ProductResult,
     ProductTarget,
@@ -33,6 +35,7 @@ from vitrina.payments.sync.products import (
     push_product,
 )
 from vitrina.payments.sync.stripe_io import Delivery, as_vitrina_error
+from vitrina.payments.sync.variant_prices import variant_of
 
 
 class Stripe(ABC):
@@ -151,13 +154,20 @@ class DeactivateStripeItem(UpdateStripeItem):
 
 
 class StripeItems:
-    """Local products as Checkout Session line items, at the store's CURRENT prices.
+    """Local products and variants as Checkout Session line items, at the store's CURRENT
+    prices.
 
-    Each line carries `price_data` with the store's price; it names the Stripe product
-    (`product`) once the product exists in Stripe, else describes it (`product_data`). A product
-    listed twice counts twice; an object with a `quantity` counts that many. `add_key=True`
-    is for manual use: the instance makes its own client from the environment (the API key
-    goes with every request) and checks that the named Stripe products can be sold.
+    `products` may hold products, variants (`ProductVariant`), `(product, variant)` pairs,
+    checkout's `Sold` lines (`.product` and `.variant`) and basket lines (`.product`,
+    `.quantity`, and `.variant` when loaded). A product line carries `price_data` with the
+    store's price; it names the Stripe product (`product`) once the product exists in
+    Stripe, else describes it (`product_data`). A variant of a product with options is sold at
+    its own synced Stripe Price (`price`) while that Price is the variant's current amount,
+    else as `price_data` like a product. An item listed twice counts twice; an object with a
+    `quantity` counts that many. `add_key=True` is for manual use: the instance makes its
+    own client from the environment (the API key goes with every request), checks that the
+    named Stripe products can be sold and finds variants' Prices by SKU
+    (`Price.list(lookup_keys=[sku])`).
     """
 
     def __init__(
@@ -175,54 +185,148 @@ class StripeItems:
         self.api_key = stripe_api_key(get_settings()) if add_key else None
 
     def line_items(
-        self, sellable: set[str] | None = None
+        self, sellable: set[str] | None = None, found: dict[int, str] | None = None
     ) -> list[stripe.params.checkout.SessionCreateParamsLineItem]:
-        lines: dict[int, stripe.params.checkout.SessionCreateParamsLineItem] = {}
+        """`sellable`: the Stripe products known active; `found`: variant id -> the active
+        Price at its current amount (both from `action()`; without them, what the rows say)."""
+        lines: dict[tuple[int, int | None], stripe.params.checkout.SessionCreateParamsLineItem]
+        lines = {}
         for item in self.products:
-            product = getattr(item, "product", item)
-            quantity = int(getattr(item, "quantity", 1))
-            if product.id in lines:
-                lines[product.id]["quantity"] = lines[product.id].get("quantity", 0) + quantity
+            product, variant, quantity = _line_of(item)
+            key = (_product_id(product, variant), variant.id if variant is not None else None)
+            if key in lines:
+                lines[key]["quantity"] = lines[key].get("quantity", 0) + quantity
                 continue
-            lines[product.id] = {
-                "price_data": self._price_data(product, sellable),
-                "quantity": quantity,
-            }
+            price_id = _variant_price(variant, found)
+            if price_id is not None:
+                lines[key] = {"price": price_id, "quantity": quantity}
+            else:
+                lines[key] = {
+                    "price_data": self._price_data(product, variant, sellable),
+                    "quantity": quantity,
+                }
         return list(lines.values())
 
     def _price_data(
-        self, product: Any, sellable: set[str] | None
+        self, product: Any, variant: ProductVariant | None, sellable: set[str] | None
     ) -> stripe.params.checkout.SessionCreateParamsLineItemPriceData:
-        currency = (self.currency or product.currency or get_settings().store_currency).lower()
-        stripe_id = getattr(product, "stripe_id", None)
+        own = getattr(product, "currency", None) if product is not None else None
+        currency = (self.currency or own or get_settings().store_currency).lower()
+        amount = int(variant.price if variant is not None else product.price)
+        product_id = _product_id(product, variant)
+        stripe_id = getattr(product, "stripe_id", None) if product is not None else None
+        if product is None and sellable is not None:  # a bare variant: its product by id
+            stripe_id = product_stripe_id(product_id)
         if stripe_id and (sellable is None or stripe_id in sellable):
-            return {"currency": currency, "unit_amount": int(product.price), "product": stripe_id}
+            return {"currency": currency, "unit_amount": amount, "product": stripe_id}
         return {
             "currency": currency,
-            "unit_amount": int(product.price),
+            "unit_amount": amount,
             "product_data": {
-                "name": product.name,
-                "metadata": {"vitrina_product_id": str(product.id)},
+                "name": _name_of(product, variant),
+                "metadata": {"vitrina_product_id": str(product_id)},
             },
         }
 
     get_items = line_items
 
     async def action(self) -> list[stripe.params.checkout.SessionCreateParamsLineItem]:
-        """Line items; with a client, only active Stripe products are named by id."""
+        """Line items; with a client, only active Stripe products are named by id, and a
+        variant's Price is the one its SKU looks up, if it is active at the variant's price."""
         if self.client is None:
             return self.line_items()
-        ids = [pid for p in self.products if (pid := getattr(p, "stripe_id", None))]
+        lines = [_line_of(item) for item in self.products]
+        ids = {
+            getattr(p, "stripe_id", None) or product_stripe_id(_product_id(p, v))
+            for p, v, _ in lines
+            if p is None or getattr(p, "stripe_id", None)
+        }
+        variants = [v for _, v, _ in lines if v is not None and v.combination]
+        try:
+            sellable = await self._active_products(sorted(ids))
+            found = await self._variant_prices(variants)
+        except stripe.StripeError as error:
+            raise as_vitrina_error(error) from error
+        return self.line_items(sellable, found)
+
+    async def _active_products(self, ids: list[str]) -> set[str]:
+        assert self.client is not None
         sellable: set[str] = set()
         for start in range(0, len(ids), 100):
-            try:
-                page = await self.client.v1.products.list_async(
-                    {"ids": ids[start : start + 100], "active": True, "limit": 100}
-                )
-            except stripe.StripeError as error:
-                raise as_vitrina_error(error) from error
+            page = await self.client.v1.products.list_async(
+                {"ids": ids[start : start + 100], "active": True, "limit": 100}
+            )
             sellable.update(p.id for p in page.data)
-        return self.line_items(sellable)
+        return sellable
+
+    async def _variant_prices(self, variants: list[ProductVariant]) -> dict[int, str]:
+        """variant id -> the active Price its lookup key (SKU) names, if it sells that
+        variant at its current amount (Stripe takes up to ten lookup keys a call)."""
+        assert self.client is not None
+        wanted = {variant_lookup_key(v.id, v.sku): v for v in variants if v.is_active}
+        keys = sorted(wanted)
+        found: dict[int, str] = {}
+        for start in range(0, len(keys), 10):
+            page = await self.client.v1.prices.list_async(
+                {"lookup_keys": keys[start : start + 10], "active": True, "limit": 10}
+            )
+            for price in page.data:
+                variant = wanted.get(price.lookup_key or "")
+                if (
+                    variant
+                    and variant_of(price) == variant.id
+                    and price.unit_amount == variant.price
+                ):
+                    found[variant.id] = price.id
+        return found
+
+
+def _loaded(item: Any, name: str) -> Any:
+    """`item.name`, or None when absent or an ORM relationship that was not loaded."""
+    try:
+        return getattr(item, name, None)
+    except InvalidRequestError:
+        return None
+
+
+def _line_of(item: Any) -> tuple[Any, ProductVariant | None, int]:
+    """(product or None for a bare variant, variant or None, quantity) of one item."""
+    if isinstance(item, tuple):
+        product, variant = item
+        return product, variant, 1
+    if isinstance(item, ProductVariant):
+        return None, item, 1
+    product = _loaded(item, "product")
+    if product is None:
+        return item, None, 1
+    variant = _loaded(item, "variant")
+    quantity = int(getattr(item, "quantity", 1))
+    if not isinstance(variant, ProductVariant):
+        return product, None, quantity
+    named = item if isinstance(_loaded(item, "name"), str) else product  # `Sold`: with options
+    return named, variant, quantity
+
+
+def _product_id(product: Any, variant: ProductVariant | None) -> int:
+    return int(product.id) if product is not None else variant.product_id if variant else 0
+
+
+def _variant_price(variant: ProductVariant | None, found: dict[int, str] | None) -> str | None:
+    """A variant's synced Price: the one `action()` looked up by SKU, else the one the
+    worker recorded, if it is still the variant's price."""
+    if variant is None or not variant.combination or not variant.is_active:
+        return None
+    if found is not None:
+        return found.get(variant.id)
+    current = variant.stripe_price_amount == variant.price
+    return variant.stripe_price_id if current else None
+
+
+def _name_of(product: Any, variant: ProductVariant | None) -> str:
+    if product is not None:
+        return str(product.name)
+    assert variant is not None
+    return variant.sku or f"Variant {variant.id}"
 
 
 def _coupon_target(local_id: int, values: Mapping[str, Any], deleted: bool = False) -> CouponTarget:

@@ -1,6 +1,8 @@
 """Stripe webhooks through an inbox: verify, record once, handle once, retry what failed.
 
-1. The signature is checked on the raw body (`stripe.Webhook.construct_event`, 300 s).
+1. The signature is checked on the raw body (`stripe.WebhookSignature.verify_header`, 300 s)
+   and the body parsed once (`construct_event` would parse it again into an Event object
+   the inbox does not use).
 2. The event is inserted into `webhook_events` (unique source + external id, `ON CONFLICT DO
    NOTHING`) and committed on its own, so it survives whatever happens next.
 3. Unless already handled, the event's object is fetched from Stripe (no connection held),
@@ -22,11 +24,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import stripe
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,6 +38,7 @@ from vitrina.errors import BadRequest
 from vitrina.kit.clock import utcnow
 from vitrina.orders.models import WebhookEvent
 from vitrina.payments import failures, fulfilment, gateway
+from vitrina.reads import run
 
 log = structlog.get_logger(__name__)
 
@@ -84,14 +87,17 @@ def verify(payload: bytes, signature: str | None, secret: str) -> dict[str, Any]
     if not signature:
         raise BadRequest("Missing Stripe-Signature header.")
     try:
-        stripe.Webhook.construct_event(
+        stripe.WebhookSignature.verify_header(
             payload, signature, secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
         )
     except stripe.SignatureVerificationError as exc:
         raise BadRequest("Invalid or expired Stripe signature.") from exc
+    except ValueError as exc:  # not UTF-8 text
+        raise BadRequest("The webhook body is not valid JSON.") from exc
+    try:
+        event = json.loads(payload)
     except ValueError as exc:
         raise BadRequest("The webhook body is not valid JSON.") from exc
-    event = json.loads(payload)
     if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
         raise BadRequest("The webhook body is not a Stripe event.")
     return event
@@ -106,7 +112,8 @@ class InboxRow:
 
 
 async def record(session: AsyncSession, event: dict[str, Any]) -> InboxRow:
-    """Insert the event once (`ON CONFLICT DO NOTHING`); returns its inbox row."""
+    """Insert the event once (`ON CONFLICT DO NOTHING ... RETURNING`); returns its inbox
+    row, read back only when the event was there already (a redelivery)."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     values = {
@@ -117,11 +124,14 @@ async def record(session: AsyncSession, event: dict[str, Any]) -> InboxRow:
         "received_at": utcnow(),
         "attempts": 0,
     }
-    await session.execute(
+    inserted = await session.scalar(
         insert(WebhookEvent)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(WebhookEvent.id)
     )
+    if inserted is not None:  # a new event (the usual case): no second round trip
+        return InboxRow(inserted, event["type"], event, False)
     row_id, handled_at = (
         await session.execute(
             select(WebhookEvent.id, WebhookEvent.handled_at).where(
@@ -142,6 +152,15 @@ async def _fetch(handler: Handler, payload: dict[str, Any]) -> Any:
     return await handler.fetch(_object_id(payload))
 
 
+_inbox = cast(Table, WebhookEvent.__table__)
+_STAMP = (
+    update(_inbox)
+    .where(_inbox.c.id == bindparam("row_id"))
+    .values(handled_at=bindparam("now"), last_error=None)
+)
+"""The handled stamp: a prebuilt statement in the handler's transaction."""
+
+
 async def handle(factory: async_sessionmaker[AsyncSession], row: InboxRow) -> Outcome:
     """Handle one inbox row unless it is handled already; the stamp commits with the work."""
     if row.handled:
@@ -150,21 +169,20 @@ async def handle(factory: async_sessionmaker[AsyncSession], row: InboxRow) -> Ou
     try:
         fetched = await _fetch(handler, row.payload) if handler else None
         async with factory() as session:
+            # The inbox row is never loaded as an object here: no session synchronisation
+            # (the default evaluates the WHERE against every object the handler loaded).
             claimed = await session.scalar(
                 update(WebhookEvent)
                 .where(WebhookEvent.id == row.id, WebhookEvent.handled_at.is_(None))
                 .values(attempts=WebhookEvent.attempts + 1)
                 .returning(WebhookEvent.id)
+                .execution_options(synchronize_session=False)
             )
             if claimed is None:
                 return Outcome.ALREADY_HANDLED
             if handler is not None:
                 await handler.apply(session, fetched)
-            await session.execute(
-                update(WebhookEvent)
-                .where(WebhookEvent.id == row.id)
-                .values(handled_at=utcnow(), last_error=None)
-            )
+            await run(session, _STAMP, {"row_id": row.id, "now": utcnow()})
             await session.commit()
     except Exception as exc:
         log.exception("webhook_handler_failed", row_id=row.id, event_type=row.type)

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from vitrina.errors import VitrinaError
+from vitrina.errors import DATABASE_UNAVAILABLE, VitrinaError
 from vitrina.storefront.deps import LoginRequired, login_url
 from vitrina.storefront.templating import N_, render, translate
 
@@ -89,9 +89,27 @@ def _crash_page(json_handler: Handler | None) -> Handler:
     return handler
 
 
+def _unavailable_page(json_handler: Handler) -> Handler:
+    """The app's handler logs and answers 503 with Retry-After; a page says the same as a page."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        answer = await json_handler(request, exc)
+        if not is_page(request):
+            return answer
+        page = error_page(request, answer.status_code)
+        if "retry-after" in answer.headers:
+            page.headers["Retry-After"] = answer.headers["retry-after"]
+        return page
+
+    return handler
+
+
 def install_page_errors(app: FastAPI) -> None:
     handlers = app.exception_handlers
     for kind in (VitrinaError, StarletteHTTPException, RequestValidationError):
         app.add_exception_handler(kind, _html_for_pages(handlers.get(kind)))  # type: ignore[arg-type]
+    for down in DATABASE_UNAVAILABLE:
+        if (unavailable := handlers.get(down)) is not None:
+            app.add_exception_handler(down, _unavailable_page(unavailable))  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _crash_page(handlers.get(Exception)))  # type: ignore[arg-type]
     app.add_exception_handler(LoginRequired, _login_required)

@@ -44,6 +44,10 @@ FIXED = frozenset(
             "stopped before any payment. Please try again; we have been notified."
         ),
         N_("Incorrect email or password."),
+        N_(
+            "The products in your basket cannot all be shipped to the same country; "
+            "order them separately."
+        ),
         N_("An account with this email address already exists."),
     }
 )
@@ -70,6 +74,23 @@ PATTERNS = (
         N_("“%(name)s” cannot be paid in %(currency)s."),
     ),
     (r"“(?P<name>.+)” is out of stock\.", N_("“%(name)s” is out of stock.")),
+    (r"We do not ship to (?P<country>[^.]+)\.", N_("We do not ship to %(country)s.")),
+    (
+        r"“(?P<name>.+)” cannot be shipped to (?P<country>\S+); remove it from your basket or "
+        r"choose another country\.",
+        N_(
+            "“%(name)s” cannot be shipped to %(country)s; remove it from your basket or "
+            "choose another country."
+        ),
+    ),
+    (
+        r"None of our shipping methods to (?P<where>.+) can take this basket "
+        r"\((?P<weight>\S+) kg\); remove something from it\.",
+        N_(
+            "None of our shipping methods to %(where)s can take this basket (%(weight)s kg); "
+            "remove something from it."
+        ),
+    ),
     (
         r"Only (?P<count>\d+) of “(?P<name>.+)” left in stock; you have (?P<wanted>\d+)\.",
         N_("Only %(count)s of “%(name)s” left in stock; you have %(wanted)s."),

@@ -22,6 +22,8 @@ from vitrina.config import SettingsDep
 from vitrina.db import SessionDep
 from vitrina.errors import Conflict, NotFound, VitrinaError
 from vitrina.payments.fulfilment import fulfil_for_customer, fulfil_for_guest
+from vitrina.shipping import service as shipping_service
+from vitrina.storefront.currency import chosen_currency
 from vitrina.storefront.deps import WebUser, login_url, refresh_basket_count, require_user
 from vitrina.storefront.messages import shown
 from vitrina.storefront.shopper import (
@@ -30,12 +32,30 @@ from vitrina.storefront.shopper import (
     page_guest,
     page_shopper,
 )
-from vitrina.storefront.templating import N_, flash, language_of, render, translate
+from vitrina.storefront.templating import (
+    COUNTRY_COOKIE,
+    N_,
+    flash,
+    language_of,
+    render,
+    translate,
+)
 from vitrina.storefront.web import safe_next
 
 router = APIRouter()
 
 MAX_QUANTITY = 10_000
+
+
+def chosen_country(request: Request, wanted: str = "") -> str | None:
+    """A country picked now (`wanted`), else the one remembered in the cookie."""
+    for value in (wanted, request.cookies.get(COUNTRY_COOKIE, "")):
+        code = value.strip().upper()
+        if len(code) == 2 and code.isascii() and code.isalpha():
+            return code
+    return None
+
+
 Quantity = Annotated[int, Form(ge=0, le=MAX_QUANTITY)]
 
 
@@ -50,15 +70,20 @@ async def basket_page(
     settings: SettingsDep,
     user: WebUser,
     checkout: str = "",
+    country: str = "",
 ) -> Response:
     owner = page_shopper(user, request)
     # Logged in some other way than the login form: the guest's basket joins now.
     adopted = user is not None and await merge_into_account(request, session, user)
     if adopted:
         await refresh_basket_count(request, session, owner)
-    basket = await basket_view(session, owner, settings)
+    picked = chosen_country(request, country)
+    basket = await basket_view(
+        session, owner, settings, country=picked, currency=chosen_currency(request)
+    )
     context = {
         "basket": basket,
+        "countries": await shipping_service.countries_shipped_to(session, settings),
         "warnings": [shown(request, warning.message) for warning in basket.warnings],
         "cancelled": checkout == "cancelled",
         "promo_error": request.session.pop("promo_error", None),
@@ -67,6 +92,10 @@ async def basket_page(
     response = render(request, "storefront/basket.html", context)
     if adopted:
         forget_guest(response, settings)
+    if picked and country:
+        response.set_cookie(
+            COUNTRY_COOKIE, picked, max_age=365 * 86400, samesite="lax", httponly=True
+        )
     return response
 
 
@@ -79,6 +108,7 @@ async def add_to_basket(
     product_id: Annotated[int, Form()],
     quantity: Quantity = 1,
     next: Annotated[str, Form(max_length=2000)] = "/",
+    variant_id: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
 ) -> Response:
     back = safe_next(next)
     partial = request.headers.get("hx-request") == "true"
@@ -86,11 +116,11 @@ async def add_to_basket(
     current = await basket_view(session, owner, settings)
     in_basket = 0
     for line in current.items:
-        if line.product.id == product_id:
+        if line.product.id == product_id and variant_id in (None, line.product.variant_id):
             in_basket = line.quantity
     next_quantity = min(in_basket + max(quantity, 1), MAX_QUANTITY)
     try:
-        await basket_service.set_quantity(session, owner, product_id, next_quantity)
+        await basket_service.set_quantity(session, owner, product_id, next_quantity, variant_id)
     except VitrinaError as error:
         message = shown(request, error.detail)
         if partial:
@@ -111,10 +141,11 @@ async def update_quantity(
     user: WebUser,
     product_id: int,
     quantity: Quantity,
+    variant_id: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
 ) -> Response:
     owner = page_shopper(user, request)
     try:
-        await basket_service.set_quantity(session, owner, product_id, quantity)
+        await basket_service.set_quantity(session, owner, product_id, quantity, variant_id)
     except VitrinaError as error:
         flash(request, shown(request, error.detail), "error")
     return keep_guest(_to_basket(), owner)
@@ -122,11 +153,15 @@ async def update_quantity(
 
 @router.post("/basket/items/{product_id}/remove")
 async def remove_from_basket(
-    request: Request, session: SessionDep, user: WebUser, product_id: int
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    product_id: int,
+    variant_id: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
 ) -> Response:
     owner = page_shopper(user, request)
     with contextlib.suppress(NotFound):
-        await basket_service.remove_item(session, owner, product_id)
+        await basket_service.remove_item(session, owner, product_id, variant_id)
     flash(request, translate(request, N_("Removed from your basket.")), "success")
     return keep_guest(_to_basket(), owner)
 
@@ -185,7 +220,14 @@ async def _open_checkout(
     request: Request, session: SessionDep, settings: SettingsDep, owner: Owner
 ) -> Response:
     try:
-        opened = await start_checkout(session, owner, settings, language_of(request))
+        opened = await start_checkout(
+            session,
+            owner,
+            settings,
+            language_of(request),
+            chosen_country(request),
+            chosen_currency(request),
+        )
     except VitrinaError as error:
         if error.status_code >= 500:
             raise

@@ -14,11 +14,14 @@ from vitrina.catalog import categories as catalog_categories
 from vitrina.catalog import service as catalog_service
 from vitrina.catalog.schemas import ProductQuery, ProductSort
 from vitrina.config import Settings, SettingsDep, get_settings
+from vitrina.currencies import service as currencies
 from vitrina.db import SessionDep
 from vitrina.kit.languages import Language, as_language
+from vitrina.storefront.currency import page_pricing
 from vitrina.storefront.listing import SORTS, ListingForm, build_query
 from vitrina.storefront.seo import page_links, product_json_ld
 from vitrina.storefront.templating import N_, language_of, render, translate
+from vitrina.storefront.variant_picker import gallery, pick
 
 router = APIRouter()
 
@@ -164,9 +167,32 @@ async def product_page(
     # Each language's address carries that language's slug.
     paths: dict[str, str] = {lang: f"/product/{slug}" for lang, slug in details.slugs.items()}
     links = page_links(request, settings.public_base_url, language_of(request), paths)
+    picked = pick(details, dict(request.query_params))
+    request.state.pricing = await currencies.with_hand_set(
+        session,
+        page_pricing(request, settings.store_currency),
+        [v.id for v in details.variants or []],
+    )
     context = {
         "product": details,
+        "picked": picked,
+        "variant": picked.variant,
+        "gallery": gallery(details, picked.variant),
         "links": links,
-        "product_data": product_json_ld(details, links.canonical, settings.public_base_url),
     }
-    return render(request, "storefront/product.html", context)
+    if _swapping(request):
+        response = render(request, "storefront/_product_main.html", context)
+    else:
+        context["product_data"] = product_json_ld(
+            details, links.canonical, settings.public_base_url
+        )
+        response = render(request, "storefront/product.html", context)
+    response.headers["Vary"] += ", HX-Request"
+    return response
+
+
+def _swapping(request: Request) -> bool:
+    """An option picked with JavaScript on: htmx swaps the variant's part of the page in
+    (a history restore asks for the whole page)."""
+    headers = request.headers
+    return headers.get("hx-request") == "true" and "hx-history-restore-request" not in headers

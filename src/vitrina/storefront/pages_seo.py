@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from vitrina.catalog import sitemap_reads
 from vitrina.config import SettingsDep
-from vitrina.db import ReaderDep
+from vitrina.db import PublicReaderDep
 from vitrina.errors import NotFound
 from vitrina.storefront import i18n
 from vitrina.storefront.seo import LANGUAGE_PARAM
@@ -52,7 +52,7 @@ async def robots(settings: SettingsDep) -> Response:
 
 
 @router.get("/sitemap.xml")
-async def sitemap_index(reader: ReaderDep, settings: SettingsDep) -> Response:
+async def sitemap_index(reader: PublicReaderDep, settings: SettingsDep) -> Response:
     base = settings.public_base_url.rstrip("/")
     files = ["pages"]
     highest = await sitemap_reads.highest_product_id(reader)
@@ -69,7 +69,7 @@ async def sitemap_index(reader: ReaderDep, settings: SettingsDep) -> Response:
 
 
 @router.get("/sitemaps/pages.xml")
-async def pages_sitemap(reader: ReaderDep, settings: SettingsDep) -> Response:
+async def pages_sitemap(reader: PublicReaderDep, settings: SettingsDep) -> Response:
     pages: list[tuple[str, datetime | None]] = [("/", None), ("/products", None)]
     pages += [
         (f"/category/{c.slug}", c.updated_at) for c in await sitemap_reads.all_categories(reader)
@@ -78,7 +78,7 @@ async def pages_sitemap(reader: ReaderDep, settings: SettingsDep) -> Response:
 
 
 @router.get("/sitemaps/products-{number}.xml")
-async def products_sitemap(number: int, reader: ReaderDep, settings: SettingsDep) -> Response:
+async def products_sitemap(number: int, reader: PublicReaderDep, settings: SettingsDep) -> Response:
     if number < 1:
         raise NotFound()
     highest = number * SITEMAP_PRODUCTS

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -13,12 +15,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from vitrina.config import get_settings
+from vitrina.currencies.pricing import Pricing, in_default
 from vitrina.kit.money import to_decimal
 from vitrina.storefront import i18n
+from vitrina.storefront.currency import page_pricing
 from vitrina.storefront.listing import highlight
 from vitrina.storefront.seo import page_links
 from vitrina.storefront.static_files import static_url
 from vitrina.storefront.web import CSRF_FIELD, csrf_token
+from vitrina.taxes.display import price_note
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -48,10 +53,18 @@ def environment(language: str) -> Environment:
     env.filters["number"] = lambda value: i18n.number(value, language)
     env.filters["amount"] = lambda minor: str(to_decimal(minor, settings.store_currency))
     env.globals["static"] = static_url
+    env.globals["price"] = _price(language)
     env.globals["store_name"] = settings.store_name
     env.globals["languages"] = i18n.LANGUAGES
     env.globals["csrf_field_name"] = CSRF_FIELD
+    env.globals["price_note"] = lambda request: price_note(
+        get_settings(), request.cookies.get(COUNTRY_COOKIE)
+    )
     return env
+
+
+COUNTRY_COOKIE = "vitrina_country"
+"""The country the shopper chose to ship to (set by the basket page)."""
 
 
 def language_of(request: Request) -> str:
@@ -99,7 +112,12 @@ def render(
         "base_url": base_url,
         **context,
     }
-    body = page.render(full_context).encode()
+    full_context.update(_currency_context(request))
+    token = _page_pricing.set(page_pricing(request, get_settings().store_currency))
+    try:
+        body = page.render(full_context).encode()
+    finally:
+        _page_pricing.reset(token)
     headers = {
         "Content-Language": language,
         "Vary": "Accept-Language, Cookie",
@@ -112,6 +130,26 @@ def render(
     if status_code == 200 and headers["ETag"] in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     return HTMLResponse(body, status_code=status_code, headers=headers)
+
+
+def _currency_context(request: Request) -> dict[str, Any]:
+    """The switcher's codes and the shopper's currency."""
+    pricing = page_pricing(request, get_settings().store_currency)
+    offered = getattr(request.state, "currencies", None) or [pricing.currency]
+    return {"currencies": offered, "currency": pricing.currency}
+
+
+_page_pricing: ContextVar[Pricing | None] = ContextVar("page_pricing", default=None)
+"""The pricing of the page being rendered (macros imported without context see it too)."""
+
+
+def _price(language: str) -> Callable[..., str]:
+    def price(amount: int, variant_id: int | None = None) -> str:
+        """A price of the store's default currency as shown in the shopper's."""
+        pricing = _page_pricing.get() or in_default(get_settings().store_currency)
+        return i18n.money(pricing.price(amount, variant_id), pricing.currency, language)
+
+    return price
 
 
 def _unpinned_path(request: Request) -> str:

@@ -1,7 +1,9 @@
 """Drift between the store and Stripe: find it, and repair it.
 
 Compared only for rows the store believes synced (pending rows are the worker's business):
-products (missing, stale name/price/active), coupons (missing, stale percent, promotion codes
+products (missing, stale name/price/active, and for a product with options a variant whose
+Price is missing, at another amount or lookup key, or still active when the variant is not
+sold), coupons (missing, stale percent, promotion codes
 not matching `number` and the active flag), and orphans: objects with the store's id prefix
 that the store no longer has (or no longer wants), unless a pending tombstone is about to
 archive them. Repair re-marks rows for sync (a version
@@ -27,7 +29,8 @@ from vitrina.payments.sync.ids import (
 )
 from vitrina.payments.sync.models import StripeTombstone
 from vitrina.payments.sync.stripe_io import Delivery
-from vitrina.payments.sync.targets import coupon_target, product_target
+from vitrina.payments.sync.targets import coupon_target, product_target, variant_targets
+from vitrina.payments.sync.variant_prices import VariantTarget, variant_of
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,42 @@ def _product_drift(product: Product, view: StripeView) -> list[Drift]:
     return found
 
 
+def _variant_drift(
+    product: Product, variants: tuple[VariantTarget, ...], view: StripeView
+) -> list[Drift]:
+    """Each active variant sold at exactly one active Price, of its amount and lookup key;
+    no active Price for a variant that is inactive or gone."""
+    stripe_id = product_target(product).stripe_id
+    currency = product.currency.lower()
+    active: dict[int, list[stripe.Price]] = {}
+    for price in view.prices.values():
+        variant_id = variant_of(price)
+        if price.product == stripe_id and price.active and variant_id is not None:
+            active.setdefault(variant_id, []).append(price)
+    found: list[Drift] = []
+    for variant in variants:
+        prices = active.pop(variant.variant_id, [])
+        wanted = f"{variant.lookup_key} {variant.price} {currency}" if variant.active else "none"
+        shown = ", ".join(f"{p.lookup_key} {p.unit_amount} {p.currency}" for p in prices)
+        if wanted != (shown or "none"):
+            found.append(
+                Drift("product", product.id, stripe_id, "stale variant price", wanted, shown)
+            )
+    for variant_id, prices in active.items():
+        shown = ", ".join(f"{p.lookup_key} {p.unit_amount} {p.currency}" for p in prices)
+        found.append(
+            Drift(
+                "product",
+                product.id,
+                stripe_id,
+                "stale variant price",
+                f"none ({variant_id})",
+                shown,
+            )
+        )
+    return found
+
+
 def _coupon_drift(coupon: DiscountCoupon, view: StripeView) -> list[Drift]:
     target = coupon_target(coupon)
     if target.deleted or target.expired(utcnow()):
@@ -138,7 +177,11 @@ async def find_drift(session: AsyncSession, view: StripeView) -> list[Drift]:
     products = {p.id: p for p in await session.scalars(select(Product))}
     for product in products.values():
         if product.synced_version >= product.sync_version:
-            drift.extend(_product_drift(product, view))
+            found = _product_drift(product, view)
+            variants = await variant_targets(session, product)
+            if variants is not None and not any(d.problem == "missing" for d in found):
+                found.extend(_variant_drift(product, variants, view))
+            drift.extend(found)
     being_archived = set(
         await session.scalars(
             select(StripeTombstone.stripe_id).where(StripeTombstone.done_at.is_(None))

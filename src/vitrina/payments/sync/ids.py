@@ -14,6 +14,8 @@ from vitrina.kit.clock import to_unix
 
 PRODUCT_PREFIX = "vitrina_prod_"
 COUPON_PREFIX = "vitrina_coupon_"
+VARIANT_KEY = "vitrina_variant_id"
+"""The metadata key naming the variant a Price sells (a product's own Prices have none)."""
 DAY = 24 * 60 * 60
 STRIPE_REDEEM_BY_LIMIT = 5 * 365 * DAY
 """Stripe refuses a coupon `redeem_by` more than five years ahead."""
@@ -32,6 +34,11 @@ def product_local_id(stripe_id: str) -> int | None:
 
 def price_lookup_key(local_id: int, currency: str, amount: int) -> str:
     return f"{product_stripe_id(local_id)}_{currency.lower()}_{amount}"
+
+
+def variant_lookup_key(variant_id: int, sku: str | None) -> str:
+    """A variant Price's lookup key: the variant's SKU, else one made from its id."""
+    return sku or f"vitrina_variant_{variant_id}"
 
 
 def terms_fingerprint(discount: Decimal | float, end_at: int) -> str:

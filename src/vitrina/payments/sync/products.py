@@ -1,13 +1,19 @@
-"""Bring a Stripe Product (and its default Price) to a product's state in the store."""
+"""Bring a Stripe Product (its default Price, and its variants' Prices) to a product's state.
+
+Every Price the store makes is described by ONE function, `price_params`: the product's own
+Prices and its variants' alike.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import stripe
+from stripe.params import ProductCreateParamsDefaultPriceData
 
-from vitrina.payments.sync.ids import price_lookup_key, product_stripe_id
+from vitrina.payments.sync.ids import VARIANT_KEY, price_lookup_key, product_stripe_id
 from vitrina.payments.sync.stripe_io import Delivery, already_exists, is_missing
+from vitrina.payments.sync.variant_prices import VariantPrice, VariantTarget, push_variant_prices
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,11 @@ class ProductTarget:
     price: int
     currency: str
     active: bool
+    variants: tuple[VariantTarget, ...] | None = None
+    """The variants of a product with options, each a Price of its own; None leaves the
+    variants' Prices as they are (a product without options, the seed's classes)."""
+    currency_options: tuple[tuple[str, int], ...] = ()
+    """The Price's amount per other enabled currency (`currency_options.py`)."""
 
     @property
     def stripe_id(self) -> str:
@@ -34,6 +45,51 @@ class ProductResult:
     stripe_id: str
     price_id: str
     price_amount: int
+    variant_prices: tuple[VariantPrice, ...] = ()
+
+
+def price_params(
+    product_stripe_id: str,
+    currency: str,
+    amount: int,
+    *,
+    lookup_key: str,
+    metadata: dict[str, str],
+    currency_options: tuple[tuple[str, int], ...] = (),
+) -> stripe.params.PriceCreateParams:
+    """The one place a Price's payload is made (a product's and a variant's alike), with its
+    amount in each other enabled currency (`currency_options.py`)."""
+    params: stripe.params.PriceCreateParams = {
+        "product": product_stripe_id,
+        "currency": currency,
+        "unit_amount": amount,
+        "lookup_key": lookup_key,
+        "metadata": metadata,
+    }
+    if currency_options:
+        params["currency_options"] = {
+            code: {"unit_amount": unit_amount} for code, unit_amount in currency_options
+        }
+    return params
+
+
+def _default_price_data(
+    params: stripe.params.PriceCreateParams,
+) -> stripe.params.ProductCreateParamsDefaultPriceData:
+    """`price_params` as a new product's `default_price_data` (which takes no product,
+    lookup key or metadata: those are set on the Price when it changes)."""
+    data: ProductCreateParamsDefaultPriceData = {
+        "currency": params["currency"],
+        "unit_amount": params["unit_amount"],
+    }
+    if "currency_options" in params:
+        data["currency_options"] = params["currency_options"]
+    return data
+
+
+def is_product_price(price: stripe.Price) -> bool:
+    """A product's own Price, not one of its variants'."""
+    return not price.metadata or VARIANT_KEY not in price.metadata.to_dict()
 
 
 def _metadata(target: ProductTarget) -> dict[str, str]:
@@ -64,7 +120,7 @@ async def _create(delivery: Delivery, target: ProductTarget) -> stripe.Product:
                 "id": target.stripe_id,
                 "name": target.name,
                 "active": target.active,
-                "default_price_data": {"currency": target.currency, "unit_amount": target.price},
+                "default_price_data": _default_price_data(_params(target)),
                 "metadata": _metadata(target),
                 "expand": ["default_price"],
             },
@@ -90,7 +146,9 @@ async def _price_for(delivery: Delivery, target: ProductTarget) -> stripe.Price:
     same = [
         p
         for p in existing.data
-        if p.unit_amount == target.price and p.currency.lower() == target.currency
+        if p.unit_amount == target.price
+        and p.currency.lower() == target.currency
+        and is_product_price(p)
     ]
     if same:
         price = next((p for p in same if p.active), same[0])
@@ -101,14 +159,7 @@ async def _price_for(delivery: Delivery, target: ProductTarget) -> stripe.Price:
         return price
     try:
         return await prices.create_async(
-            {
-                "product": target.stripe_id,
-                "currency": target.currency,
-                "unit_amount": target.price,
-                "lookup_key": target.lookup_key,
-                "metadata": _metadata(target),
-            },
-            delivery.options(f"price-{target.currency}-{target.price}"),
+            _params(target), delivery.options(f"price-{target.currency}-{target.price}")
         )
     except stripe.InvalidRequestError as error:
         if error.param != "lookup_key":
@@ -125,8 +176,8 @@ async def _archive_other_prices(delivery: Delivery, target: ProductTarget, keep:
     active = await delivery.client.v1.prices.list_async(
         {"product": target.stripe_id, "active": True, "limit": 100}
     )
-    for price in active.data:
-        if price.id != keep:
+    async for price in active.auto_paging_iter():
+        if price.id != keep and is_product_price(price):
             await delivery.client.v1.prices.update_async(
                 price.id, {"active": False}, delivery.options(f"archive-{price.id}")
             )
@@ -157,7 +208,28 @@ async def push_product(delivery: Delivery, target: ProductTarget) -> ProductResu
             delivery.options("update"),
         )
     assert current.unit_amount is not None
-    return ProductResult(target.stripe_id, current.id, current.unit_amount)
+    variant_prices: tuple[VariantPrice, ...] = ()
+    if target.variants is not None:
+        variant_prices = await push_variant_prices(
+            delivery,
+            target.stripe_id,
+            target.local_id,
+            target.currency,
+            target.variants,
+            price_params,
+        )
+    return ProductResult(target.stripe_id, current.id, current.unit_amount, variant_prices)
+
+
+def _params(target: ProductTarget) -> stripe.params.PriceCreateParams:
+    return price_params(
+        target.stripe_id,
+        target.currency,
+        target.price,
+        lookup_key=target.lookup_key,
+        metadata=_metadata(target),
+        currency_options=target.currency_options,
+    )
 
 
 async def _current_price(delivery: Delivery, product: stripe.Product) -> stripe.Price | None:

@@ -2,21 +2,74 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from vitrina.catalog.models import Product
+from vitrina.catalog.variants import option_text, options_of, variants_of
+from vitrina.config import get_settings
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.kit.clock import to_unix
 from vitrina.payments.sync.coupons import CouponTarget
+from vitrina.payments.sync.currency_options import EnabledRate, currency_options
 from vitrina.payments.sync.products import ProductTarget
+from vitrina.payments.sync.variant_prices import VariantTarget
 
 
-def product_target(product: Product) -> ProductTarget:
+def product_target(
+    product: Product,
+    variants: tuple[VariantTarget, ...] | None = None,
+    rates: Sequence[EnabledRate] = (),
+) -> ProductTarget:
     return ProductTarget(
         local_id=product.id,
         name=product.name,
         price=product.price,
         currency=product.currency.lower(),
         active=product.is_active,
+        variants=variants,
+        currency_options=_in_other_currencies(product.price, product.currency, rates),
     )
+
+
+def _in_other_currencies(
+    amount: int, currency: str, rates: Sequence[EnabledRate]
+) -> tuple[tuple[str, int], ...]:
+    options = currency_options(amount, currency, rates)
+    return tuple((code, option["unit_amount"]) for code, option in options.items())
+
+
+async def variant_targets(
+    session: AsyncSession, product: Product, rates: Sequence[EnabledRate] = ()
+) -> tuple[VariantTarget, ...] | None:
+    """The Prices a product with options sells its variants at (None without options:
+    the product's own Price is what is sold). Two reads, only for such products."""
+    if not product.has_options:
+        return None
+    options = await options_of(session, product.id)
+    language = get_settings().store_language
+    return tuple(
+        VariantTarget(
+            variant_id=variant.id,
+            sku=variant.sku,
+            price=variant.price,
+            active=variant.is_active,
+            options=option_text(variant, options, language),
+            currency_options=_in_other_currencies(variant.price, product.currency, rates),
+        )
+        for variant in await variants_of(session, product.id)
+        if variant.combination
+    )
+
+
+async def full_product_target(
+    session: AsyncSession, product: Product, rates: Sequence[EnabledRate] = ()
+) -> ProductTarget:
+    """The product and, when it has options, its variants' Prices (each with its amount in
+    every other enabled currency of `rates`)."""
+    variants = await variant_targets(session, product, rates)
+    return product_target(product, variants, rates)
 
 
 def coupon_target(coupon: DiscountCoupon) -> CouponTarget:

@@ -21,23 +21,28 @@ from typing import Literal
 import stripe
 import structlog
 from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from vitrina.catalog.models import Product
+from vitrina.catalog.models import Product, ProductVariant
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.db import db_helper
 from vitrina.kit.clock import utcnow
 from vitrina.payments.client import make_stripe_client
 from vitrina.payments.sync.coupons import CodeTaken, CouponTarget, push_coupon
+from vitrina.payments.sync.currency_options import enabled_rates
 from vitrina.payments.sync.ids import idempotency_key
 from vitrina.payments.sync.leases import backoff, call_budget, live_lease, release, take_lease
 from vitrina.payments.sync.products import ProductTarget, push_product
 from vitrina.payments.sync.stripe_io import Delivery, LeaseExpired, describe
-from vitrina.payments.sync.targets import coupon_target, product_target
+from vitrina.payments.sync.targets import coupon_target, full_product_target
 from vitrina.payments.sync.tombstones import claim_tombstones, deliver_tombstone
+from vitrina.payments.sync.variant_prices import VariantPrice
 
 log = structlog.get_logger(__name__)
 
 Kind = Literal["product", "coupon"]
+VARIANT_PRICES = "_variant_prices"
+"""Key of a product delivery's result holding its variants' Prices (not a column)."""
 MODELS: dict[Kind, type[Product] | type[DiscountCoupon]] = {
     "product": Product,
     "coupon": DiscountCoupon,
@@ -100,7 +105,8 @@ async def deliver(kind: Kind, row_id: int, config: WorkerConfig, deadline: float
         unchanged = _unchanged(row)
         push: Callable[[Delivery], Awaitable[dict[str, object]]]
         if isinstance(row, Product):
-            push = partial(_push_product, target=product_target(row))
+            rates = await enabled_rates(session)
+            push = partial(_push_product, target=await full_product_target(session, row, rates))
         else:
             push = partial(_push_coupon, target=coupon_target(row), known=row.stripe_id)
         await session.rollback()
@@ -150,11 +156,14 @@ def _unchanged(row: Product | DiscountCoupon) -> list[ColumnElement[bool]]:
 
 async def _push_product(delivery: Delivery, *, target: ProductTarget) -> dict[str, object]:
     product = await push_product(delivery, target)
-    return {
+    values: dict[str, object] = {
         "stripe_id": product.stripe_id,
         "stripe_price_id": product.price_id,
         "stripe_price_amount": product.price_amount,
     }
+    if target.variants is not None:
+        values[VARIANT_PRICES] = product.variant_prices
+    return values
 
 
 async def _push_coupon(
@@ -177,6 +186,7 @@ async def _record_success(
 ) -> bool:
     model = MODELS[kind]
     now = utcnow()
+    variant_prices = values.pop(VARIANT_PRICES, None)
     async with db_helper.session_factory() as session:
         await session.execute(
             update(model)
@@ -197,6 +207,8 @@ async def _record_success(
             .execution_options(synchronize_session=False)
         )
         done = bool(getattr(result, "rowcount", 0))
+        if done and isinstance(variant_prices, tuple):
+            await _record_variant_prices(session, row_id, variant_prices)
         if not done:  # changed meanwhile under the same version: next time, fresh keys
             await session.execute(
                 update(model)
@@ -208,6 +220,20 @@ async def _record_success(
         await session.commit()
     log.info("stripe_synced", kind=kind, row_id=row_id, version=version, current=done)
     return done
+
+
+async def _record_variant_prices(
+    session: AsyncSession, product_id: int, prices: tuple[VariantPrice, ...]
+) -> None:
+    """Each variant's Price as delivered, recorded with the version that asked for it (so
+    checkout's "synced and current" test reads one consistent state)."""
+    for price in prices:
+        await session.execute(
+            update(ProductVariant)
+            .where(ProductVariant.id == price.variant_id, ProductVariant.product_id == product_id)
+            .values(stripe_price_id=price.price_id, stripe_price_amount=price.amount)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def _record_failure(

@@ -45,8 +45,8 @@ def record(ctx: Ctx, session: StripeObject, checked: Plan, items: list[StripeObj
         "shipping": [
             {
                 "rate": option.rate["id"],
-                "amount": int(option.rate["fixed_amount"]["amount"]),
-                "tax_behavior": option.rate["tax_behavior"],
+                "amount": option.amount,
+                "tax_behavior": option.tax_behavior,
             }
             for option in checked.shipping
         ],

@@ -76,6 +76,9 @@ class Discount:
 class Shipping:
     rate: StripeObject
     new: bool
+    amount: int = 0
+    """In the session's currency: the rate's own amount or its currency option's."""
+    tax_behavior: str = "unspecified"
 
 
 @dataclass
@@ -95,7 +98,7 @@ class Plan:
 
     @property
     def shipping_amount(self) -> int:
-        return int(self.shipping[0].rate["fixed_amount"]["amount"]) if self.shipping else 0
+        return self.shipping[0].amount if self.shipping else 0
 
 
 def plan(ctx: Ctx, params: dict[str, Any]) -> Plan:
@@ -435,28 +438,40 @@ def _shipping(ctx: Ctx, options: list[dict[str, Any]], session_currency: str) ->
             found.append(Shipping(rate, new=False))
         else:
             found.append(Shipping(build_rate(ctx, option["shipping_rate_data"], param), True))
-        if found[-1].rate["fixed_amount"]["currency"] != session_currency:
-            raise invalid("Shipping rates must use the session's currency.", param=f"{param}")
+        _rate_in_currency(found[-1], session_currency, param)
     return found
+
+
+def _rate_in_currency(option: Shipping, session_currency: str, param: str) -> None:
+    """The rate's amount in the session's currency: its own, or its currency option's
+    (whose `tax_behavior` is the rate's unless the option sets one)."""
+    fixed = option.rate["fixed_amount"]
+    option.tax_behavior = str(option.rate["tax_behavior"])
+    if fixed["currency"] == session_currency:
+        option.amount = int(fixed["amount"])
+        return
+    chosen = (fixed.get("currency_options") or {}).get(session_currency)
+    if chosen is None:
+        raise invalid("Shipping rates must use the session's currency.", param=param)
+    option.amount = int(chosen["amount"])
+    option.tax_behavior = str(chosen.get("tax_behavior") or option.tax_behavior)
 
 
 def build_rate(ctx: Ctx, data: dict[str, Any], param: str) -> StripeObject:
     param = f"{param}[shipping_rate_data]" if param else ""
     if data.get("type", "fixed_amount") != "fixed_amount":
         raise invalid("Only fixed_amount shipping rates exist.", param=f"{param}[type]")
+    at = f"{param}[fixed_amount]" if param else "fixed_amount"
     fixed = data.get("fixed_amount")
     if fixed is None:
         raise invalid(
             "fixed_amount is required for a fixed_amount shipping rate.",
-            param=f"{param}[fixed_amount]",
+            param=at,
             code="parameter_missing",
         )
-    if "currency_options" in fixed:
-        raise not_modelled(
-            "fixed_amount.currency_options", f"{param}[fixed_amount][currency_options]"
-        )
-    rate_currency = currency(fixed["currency"], f"{param}[fixed_amount][currency]")
-    amount = non_negative(fixed["amount"], f"{param}[fixed_amount][amount]")
+    rate_currency = currency(fixed["currency"], f"{at}[currency]")
+    options = _rate_options(fixed.get("currency_options"), rate_currency, at)
+    amount = non_negative(fixed["amount"], f"{at}[amount]")
     estimate = data.get("delivery_estimate")
     return {
         "id": new_id("shr"),
@@ -470,8 +485,9 @@ def build_rate(ctx: Ctx, data: dict[str, Any], param: str) -> StripeObject:
         ),
         "display_name": data["display_name"],
         "fixed_amount": {
-            "amount": chargeable(amount, rate_currency, f"{param}[fixed_amount][amount]"),
+            "amount": chargeable(amount, rate_currency, f"{at}[amount]"),
             "currency": rate_currency,
+            **({"currency_options": options} if options else {}),
         },
         "livemode": False,
         "metadata": data.get("metadata") or {},
@@ -479,6 +495,38 @@ def build_rate(ctx: Ctx, data: dict[str, Any], param: str) -> StripeObject:
         "tax_code": data.get("tax_code"),
         "type": "fixed_amount",
     }
+
+
+def _rate_options(
+    given: dict[str, Any] | None, rate_currency: str, at: str
+) -> dict[str, Any] | None:
+    """`fixed_amount[currency_options]`: per other currency, a chargeable `amount` and an
+    optional `tax_behavior`."""
+    if not given:
+        return None
+    found: dict[str, Any] = {}
+    for code, option in given.items():
+        where = f"{at}[currency_options][{code}]"
+        option_currency = currency(code, where)
+        if option_currency == rate_currency:
+            raise invalid(
+                f"currency_options cannot contain the rate's own currency ({code}).", param=where
+            )
+        if option.get("amount") is None:
+            raise invalid(
+                "Missing required param: amount.",
+                param=f"{where}[amount]",
+                code="parameter_missing",
+            )
+        amount = non_negative(int(option["amount"]), f"{where}[amount]")
+        behavior = option.get("tax_behavior")
+        if behavior not in (None, "inclusive", "exclusive", "unspecified"):
+            raise invalid(f"Invalid tax_behavior: {behavior}.", param=f"{where}[tax_behavior]")
+        found[option_currency] = {
+            "amount": chargeable(amount, option_currency, f"{where}[amount]"),
+            "tax_behavior": behavior or "unspecified",
+        }
+    return found
 
 
 def _expires_at(ctx: Ctx, expires_at: int | None) -> int:

@@ -126,8 +126,7 @@ def _build(
         "shipping_address_collection": params.get("shipping_address_collection"),
         "shipping_cost": None,
         "shipping_options": [
-            {"shipping_amount": o.rate["fixed_amount"]["amount"], "shipping_rate": o.rate["id"]}
-            for o in checked.shipping
+            {"shipping_amount": o.amount, "shipping_rate": o.rate["id"]} for o in checked.shipping
         ],
         "status": "open",
         "submit_type": params.get("submit_type"),
