@@ -22,7 +22,12 @@ from sqlalchemy import Table, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vitrina.catalog.bulk_writes import copy_to_scratch, drop_scratch, insert_rows
+from vitrina.catalog.bulk_writes import (
+    copy_to_scratch,
+    drop_scratch,
+    insert_rows,
+    refresh_statistics,
+)
 from vitrina.catalog.csv_rows import Row, parse_rows
 from vitrina.catalog.models import Category, Product, ProductVariant
 from vitrina.catalog.schemas import ImportReport, ImportRowError
@@ -297,6 +302,8 @@ async def import_product_rows(
     created, updated = await write_products(session, rows, present, progress)
     await add_missing_default_variants(session)
     await mirror_into_only_variants(session, [r.target_id for r in rows if r.target_id])
+    written = [cast(Table, table.__table__) for table in (Product, ProductVariant)]
+    await refresh_statistics(session, written, len(rows))
     await record_words(session, (text for r in rows for text in (r.name, *r.texts.values())))
     session.expire_all()
     return ImportReport(rows=len(rows), created=created, updated=updated, errors=[])

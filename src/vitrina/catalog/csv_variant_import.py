@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vitrina.catalog.bulk_writes import refresh_statistics
 from vitrina.catalog.csv_import import (
     category_keys,
     generate_slugs,
@@ -22,7 +23,7 @@ from vitrina.catalog.csv_import import (
 )
 from vitrina.catalog.csv_variant_plan import plan_products, summarise
 from vitrina.catalog.csv_variant_rows import parse_variant_rows
-from vitrina.catalog.csv_variant_write import new_product_ids, write_variants
+from vitrina.catalog.csv_variant_write import WRITTEN_TABLES, new_product_ids, write_variants
 from vitrina.catalog.schemas import ImportReport
 from vitrina.catalog.words import record_words
 from vitrina.config import get_settings
@@ -64,6 +65,7 @@ async def import_variant_rows(
     stage(6)
     await write_variants(session, plans, existing, lambda step: stage(6 + step))
     await record_words(session, (t for p in products for t in (p.name, *p.texts.values())))
+    await refresh_statistics(session, WRITTEN_TABLES, count)
     stage(STAGES)
     session.expire_all()
     return ImportReport(rows=count, created=created, updated=updated, errors=[])

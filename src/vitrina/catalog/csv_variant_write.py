@@ -32,6 +32,7 @@ _options = cast(Table, ProductOption.__table__)
 _values = cast(Table, ProductOptionValue.__table__)
 _variants = cast(Table, ProductVariant.__table__)
 _links = cast(Table, VariantOptionValue.__table__)
+WRITTEN_TABLES = [cast(Table, Product.__table__), _options, _values, _variants, _links]
 FIELDS = ("sku", "price", "compare_at_price", "stock", "weight_grams", "is_active")
 
 
