@@ -27,6 +27,8 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
+from bench.postgres import run_sql
+
 ADMIN_DSN = os.environ.get("VITRINA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 SIZES = ("XS", "S", "M", "L", "XL")
 COLOURS = ("black", "white")
@@ -76,14 +78,6 @@ def with_new_prices(text: str) -> str:
     return out.getvalue()
 
 
-async def _sql(dsn: str, sql: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(sql, timeout=3600)
-    finally:
-        await conn.close()
-
-
 async def copy_floor(dsn: str, text: str) -> float:
     """COPY of the same bytes into a table of text columns: what the import cannot beat."""
     conn = await asyncpg.connect(dsn)
@@ -112,7 +106,7 @@ async def run(url: str, dsn: str, rows: int) -> None:
     from vitrina.catalog.csv_formats import import_products
     from vitrina.db import DataBaseHelper
 
-    await _sql(
+    await run_sql(
         dsn,
         "INSERT INTO categories (name, slug, description, position, created_at, updated_at) "
         "VALUES ('Bench', 'bench', '', 0, now(), now())",
@@ -159,12 +153,12 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     from vitrina import schema
 
-    asyncio.run(_sql(ADMIN_DSN, f'CREATE DATABASE "{name}"'))
+    asyncio.run(run_sql(ADMIN_DSN, f'CREATE DATABASE "{name}"'))
     try:
         schema.upgrade(url, "head")
         asyncio.run(run(url, dsn, args.rows))
     finally:
-        asyncio.run(_sql(ADMIN_DSN, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(run_sql(ADMIN_DSN, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
+
 PG_BIN = Path(os.environ.get("VITRINA_BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
 DATA_DIR = Path(os.environ.get("VITRINA_BENCH_PGDATA", "/var/tmp/vitrina-bench-pg"))
 PORT = int(os.environ.get("VITRINA_BENCH_PG_PORT", "55432"))
@@ -100,3 +102,12 @@ def private_cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+async def run_sql(dsn: str, sql: str) -> None:
+    """Run `sql` (one statement or several) on a connection of its own, closed after."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql, timeout=3600)
+    finally:
+        await conn.close()

@@ -18,6 +18,7 @@ import time
 
 import asyncpg
 
+from bench.postgres import run_sql
 from vitrina import schema
 
 BEFORE = "20261204_polish"
@@ -37,14 +38,6 @@ ANALYZE products;
 """
 
 
-async def _sql(dsn: str, sql: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(sql, timeout=3600)
-    finally:
-        await conn.close()
-
-
 async def _value(dsn: str, sql: str) -> int:
     conn = await asyncpg.connect(dsn)
     try:
@@ -61,11 +54,11 @@ def main() -> None:
     base = ADMIN_DSN.rsplit("/", 1)[0]
     dsn = f"{base}/{name}"
     url = dsn.replace("postgresql://", "postgresql+asyncpg://")
-    asyncio.run(_sql(ADMIN_DSN, f'CREATE DATABASE "{name}"'))
+    asyncio.run(run_sql(ADMIN_DSN, f'CREATE DATABASE "{name}"'))
     try:
         schema.upgrade(url, BEFORE)
         started = time.perf_counter()
-        asyncio.run(_sql(dsn, FILL.replace("$count", str(args.products))))
+        asyncio.run(run_sql(dsn, FILL.replace("$count", str(args.products))))
         print(f"filled {args.products:,} products in {time.perf_counter() - started:.1f} s")
 
         started = time.perf_counter()
@@ -85,7 +78,7 @@ def main() -> None:
         assert products == args.products
         print(f"downgrade to {BEFORE}: {down:.1f} s")
     finally:
-        asyncio.run(_sql(ADMIN_DSN, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(run_sql(ADMIN_DSN, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":
