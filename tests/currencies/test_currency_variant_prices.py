@@ -47,3 +47,62 @@ async def test_a_synced_variant_bought_in_euros(
         await emulator.stripe.v1.checkout.sessions.line_items.list_async(again.json()["session_id"])
     ).data
     assert own.price.id == m_price.id
+
+
+async def _options_of(emulator, price_id: str) -> dict[str, int]:
+    price = await emulator.stripe.v1.prices.retrieve_async(
+        price_id, {"expand": ["currency_options"]}
+    )
+    options = price.currency_options.to_dict() if price.currency_options else {}
+    return {code: option["unit_amount"] for code, option in options.items()}
+
+
+async def test_a_hand_set_price_reaches_the_variants_stripe_price(
+    client, staff_headers, make_product, emulator, enable
+) -> None:
+    """A price set by hand in a currency wins over the converted one on Stripe too: the
+    product is synced again and its variant's Price (the same Price: its amount in the
+    store's currency is unchanged) gets the hand-set amount; removing it restores the
+    converted one."""
+    await enable("eur", "0.5")
+    await enable("jpy", "150", "whole")
+    _product, variant = await shirt_with_sizes(
+        client, staff_headers, make_product, {"M": 3, "XL": 2}
+    )
+    await drain()
+    [m_price] = (await emulator.stripe.v1.prices.list_async({"lookup_keys": ["TS-M"]})).data
+    assert await _options_of(emulator, m_price.id) == {"eur": 795, "jpy": 2385}
+
+    r = await client.put(
+        f"/api/v1/variants/{variant['M']}/prices/eur", json={"amount": 750}, headers=staff_headers
+    )
+    assert r.status_code == 200, r.text
+    await drain()
+    [now] = (await emulator.stripe.v1.prices.list_async({"lookup_keys": ["TS-M"]})).data
+    assert now.id == m_price.id
+    assert await _options_of(emulator, m_price.id) == {"eur": 750, "jpy": 2385}
+    [xl] = (await emulator.stripe.v1.prices.list_async({"lookup_keys": ["TS-XL"]})).data
+    assert (await _options_of(emulator, xl.id))["eur"] == 845  # its own, converted
+
+    gone = await client.delete(f"/api/v1/variants/{variant['M']}/prices/eur", headers=staff_headers)
+    assert gone.status_code == 204
+    await drain()
+    assert await _options_of(emulator, m_price.id) == {"eur": 795, "jpy": 2385}
+
+
+async def test_a_product_of_one_variant_carries_its_hand_set_price(
+    client, staff_headers, make_product, emulator, enable
+) -> None:
+    await enable("eur", "0.5")
+    product = await make_product(name="Mug", price=1000, stock=4)
+    await drain()
+    shown = await client.get(f"/api/v1/products/{product.id}/variants", headers=staff_headers)
+    [only] = shown.json()["variants"]
+    r = await client.put(
+        f"/api/v1/variants/{only['id']}/prices/eur", json={"amount": 990}, headers=staff_headers
+    )
+    assert r.status_code == 200, r.text
+    await drain()
+    stripe_product = await emulator.stripe.v1.products.retrieve_async(f"vitrina_prod_{product.id}")
+    assert isinstance(stripe_product.default_price, str)
+    assert await _options_of(emulator, stripe_product.default_price) == {"eur": 990}

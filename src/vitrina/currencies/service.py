@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vitrina.catalog.models import ProductVariant
+from vitrina.catalog.models import Product, ProductVariant
 from vitrina.config import Settings
 from vitrina.currencies.conversion import Rounding
 from vitrina.currencies.models import StoreCurrency, VariantPrice
@@ -112,6 +112,24 @@ async def hand_set_prices(
     return {variant_id: amount for variant_id, amount in rows.all()}
 
 
+async def hand_set_by_variant(
+    session: AsyncSession, variant_ids: Iterable[int]
+) -> dict[int, dict[str, int]]:
+    """Every hand-set price of `variant_ids`: variant id -> {currency: amount}."""
+    ids = sorted(set(variant_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(VariantPrice.variant_id, VariantPrice.currency, VariantPrice.amount).where(
+            VariantPrice.variant_id.in_(ids)
+        )
+    )
+    found: dict[int, dict[str, int]] = {}
+    for variant_id, code, amount in rows.all():
+        found.setdefault(variant_id, {})[code] = amount
+    return found
+
+
 # Staff ---------------------------------------------------------------------------------
 
 
@@ -159,7 +177,8 @@ async def put_variant_price(
 ) -> VariantPrice:
     """Set a variant's price in a currency of the table by hand (minor units of it)."""
     code = _checked_code(code, settings)
-    if await session.get(ProductVariant, variant_id) is None:
+    variant = await session.get(ProductVariant, variant_id)
+    if variant is None:
         raise NotFound(f"Variant {variant_id} not found.")
     if await session.get(StoreCurrency, code) is None:
         raise Unprocessable(f"Add {code.upper()} to the currency table first.", field="currency")
@@ -169,6 +188,8 @@ async def put_variant_price(
             field="amount",
         )
     row = await session.get(VariantPrice, (variant_id, code))
+    if row is None or row.amount != data.amount:
+        await _resync_product_of(session, variant.product_id)
     if row is None:
         row = VariantPrice(variant_id=variant_id, currency=code, amount=data.amount)
         session.add(row)
@@ -181,8 +202,21 @@ async def delete_variant_price(session: AsyncSession, variant_id: int, code: str
     row = await session.get(VariantPrice, (variant_id, code.strip().lower()))
     if row is None:
         raise NotFound(f"Variant {variant_id} has no price set in {code.upper()}.")
+    variant = await session.get(ProductVariant, variant_id)
     await session.delete(row)
+    if variant is not None:
+        await _resync_product_of(session, variant.product_id)
     await session.flush()
+
+
+async def _resync_product_of(session: AsyncSession, product_id: int) -> None:
+    """A hand-set price is part of its variant's Stripe Price (`currency_options`): the
+    product goes back to the sync worker (its row locked, as every sync mark is)."""
+    product = await session.get(
+        Product, product_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+    if product is not None:
+        product.mark_for_sync()
 
 
 # The storefront -----------------------------------------------------------------------

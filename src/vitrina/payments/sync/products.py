@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import stripe
 from stripe.params import ProductCreateParamsDefaultPriceData
 
+from vitrina.payments.sync.currency_options import converge_currency_options
 from vitrina.payments.sync.ids import VARIANT_KEY, price_lookup_key, product_stripe_id
 from vitrina.payments.sync.stripe_io import Delivery, already_exists, is_missing
 from vitrina.payments.sync.variant_prices import VariantPrice, VariantTarget, push_variant_prices
@@ -201,6 +202,7 @@ async def push_product(delivery: Delivery, target: ProductTarget) -> ProductResu
         )
         await _archive_other_prices(delivery, target, keep=new_price.id)
         current = new_price
+    current = await converge_currency_options(delivery, current, target.currency_options, "price")
     if product.name != target.name or product.active != target.active:
         await products.update_async(
             target.stripe_id,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import stripe
 
+from vitrina.payments.sync.currency_options import converge_currency_options
 from vitrina.payments.sync.ids import VARIANT_KEY, variant_lookup_key
 from vitrina.payments.sync.stripe_io import Delivery
 
@@ -147,6 +148,9 @@ async def _current_price(
             params, delivery.options(f"variant-{variant.variant_id}-{currency}-{variant.price}")
         )
     price = next((p for p in same if p.active), same[0])
+    price = await converge_currency_options(
+        delivery, price, variant.currency_options, f"variant-{variant.variant_id}"
+    )
     current = metadata_of(price)
     if price.active and price.lookup_key == variant.lookup_key and current == metadata:
         return price
