@@ -176,12 +176,9 @@ async def start_checkout(
             "The payment provider computed a different total for your basket, so checkout was "
             "stopped before any payment. Please try again; we have been notified."
         )
-    checkout = await _record(
-        session, basket, user, created.id, created.url, priced, expires_at, language
+    return await _record(
+        session, basket, user, created, priced, expires_at, language, shipping_plan
     )
-    checkout.shipping_country = shipping_plan.country
-    checkout.shipping_options = shipping_plan.offered(shipping_rate_ids(created))
-    return checkout
 
 
 async def _shipping_plan(
@@ -390,20 +387,22 @@ async def _record(
     session: AsyncSession,
     basket: Basket,
     user: User | None,
-    session_id: str,
-    url: str | None,
+    created: stripe.checkout.Session,
     priced: Quote,
     expires_at: datetime,
-    language: str | None = None,
+    language: str | None,
+    shipping_plan: ShippingPlan,
 ) -> CheckoutSession:
+    """The checkout row (its shipping offer in the same INSERT) and its reservations."""
     assert basket.unique_code is not None
+    session_id = created.id
     checkout = CheckoutSession(
         id=session_id,
         basket_id=basket.id,
         user_id=user.id if user is not None else None,
         unique_code=basket.unique_code,
         status=CheckoutStatus.OPEN,
-        url=url,
+        url=created.url,
         currency=priced.currency,
         amount_subtotal=priced.subtotal,
         amount_discount=priced.discount,
@@ -414,6 +413,8 @@ async def _record(
         items=priced.items_snapshot(),
         expires_at=expires_at,
         language=language,
+        shipping_country=shipping_plan.country,
+        shipping_options=shipping_plan.offered(shipping_rate_ids(created)),
     )
     session.add(checkout)
     await session.flush()
