@@ -9,9 +9,9 @@ transactions, on as many pooled connections, with the same row locks and in the 
 the statements the store runs for that request (`python -m bench.write_statements` counts
 both sides and fails when they differ; tests/foundation/test_write_floor.py runs it in CI):
 
-- `PUT /w/basket/<user_id>/<product_id>` with `{"quantity": n}` (13 statements): the user
-  (auth), the basket locked (made first if missing), the product, its images, its only
-  variant and the variant's option values, the line with what other checkouts hold, the line
+- `PUT /w/basket/<user_id>/<product_id>` with `{"quantity": n}` (12 statements): the user
+  (auth), the basket locked (made first if missing), the product, its only variant and the
+  variant's option values, the line with what other checkouts hold, the line
   written (one upsert that also stamps the basket); the answer: the lines joined with their
   products, variants and held stock, their images, option values, the default address, the
   shipping zones;
@@ -289,7 +289,6 @@ async def basket_update(pool: asyncpg.Pool, user_id: int, product_id: int, quant
         product = await conn.fetchrow(SQL["products"], [product_id])
         if product is None:
             raise Refused(f"Product {product_id} does not exist.")
-        await conn.fetch(SQL["images"], [product_id])
         only = await conn.fetch(SQL["only_variant"], product_id)
         if len(only) != 1 or only[0]["combination"]:
             raise Refused("the floor sells products of one variant only")
