@@ -17,10 +17,10 @@ both sides and fails when they differ; tests/foundation/test_write_floor.py runs
   shipping zones;
 - `POST /w/checkout/<user_id>`: the user, the basket locked, its lines, products, variants
   and option values, the address and zones (the shipping plan); an open unchanged session is
-  handed back (9 statements); else the address again, the Stripe Customer (its first
-  checkout) and its id written, the variants locked with their option values, the
+  handed back (9 statements); else the Stripe Customer (its first checkout) and its id
+  written, the variants locked with their option values, the
   reservations summed, the Checkout Session made through the same SDK client with the same
-  parameters (`StripeSession`), then the session row, the basket and the reservations (16);
+  parameters (`StripeSession`), then the session row, the basket and the reservations (15);
 - `POST /w/webhook`: the signature checked (HMAC), the event recorded in the inbox and
   committed (a redelivery: read back, answered; 2 statements), the session retrieved from
   Stripe with no connection held (same expansion as the store), then the claim, the checkout
@@ -409,11 +409,10 @@ async def checkout(pool: asyncpg.Pool, user_id: int) -> bytes:
         variant_ids = _ids(items, "variant")
         variants = {r["id"]: r for r in await conn.fetch(SQL["variants"], variant_ids)}
         await conn.fetch(SQL["values"], variant_ids)
-        plan = _Plan.of(
-            settings,
-            await conn.fetchrow(SQL["address"], user_id),
-            list(await conn.fetch(SQL["zones"])),
-        )
+        address = await conn.fetchrow(SQL["address"], user_id)
+        if address is not None:
+            raise Refused("the floor has no shipping address for the Customer")
+        plan = _Plan.of(settings, address, list(await conn.fetch(SQL["zones"])))
         lines = [(_sold(products[i["product_id"]], variants[i["variant_id"]]), i["quantity"])
                  for i in items]  # fmt: skip
         if basket["session_id"] is not None:
@@ -422,9 +421,6 @@ async def checkout(pool: asyncpg.Pool, user_id: int) -> bytes:
                 assert open_ is not None
                 return json.dumps({"url": open_["url"], "session_id": open_["id"]}).encode()
             raise Refused("the floor does not retire open checkouts")
-        address = await conn.fetchrow(SQL["address"], user_id)
-        if address is not None:
-            raise Refused("the floor has no shipping address for the Customer")
         account = SimpleNamespace(**dict(user))
         await customers.ensure_customer_async(client, account)
         if (account.stripe_customer_id, account.stripe_customer_digest) != (
