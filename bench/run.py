@@ -223,15 +223,17 @@ class Bench:
         floor_label: str,
         note: str,
         p99_ms: float | None = None,
+        unit: str = "req/s",
     ) -> None:
-        """A write request against its floor: >= 50% of the floor's rate (and a p99 bound)."""
+        """A write request against its floor: >= 50% of the floor's rate (and a p99 bound);
+        `unit`: what the rate counts."""
         rows = self.report.rows
         rows.append(report.Row(f"floor: {floor_label}", bare))
         row = report.Row(name, result, note=note)
         row.floor, row.floor_result = floor_label, bare
         report.judge_write(row, p99_ms)
         rows.append(row)
-        self.report.verdicts.append(report.write_verdict(name, row, p99_ms))
+        self.report.verdicts.append(report.write_verdict(name, row, p99_ms, unit))
 
     def check_invariants(self, after: str) -> None:
         from bench.faults import invariants
@@ -295,6 +297,7 @@ class Bench:
             f"buyers each; {max(result.requests - created, 0)} answers handing back an open "
             f"one (floor {max(bare.requests - made_by_floor, 0)})"
             + ("; RAN OUT of buyers: not comparable" if ran_out else ""),
+            unit="sessions made/s",
         )
         self.check_invariants("checkouts")
         self.webhooks(store, floor, workload)
@@ -349,6 +352,7 @@ class Bench:
             f"16 conn.; orders/s from {signed:,} distinct paid sessions each: {orders:,} orders "
             f"(floor {floor_orders:,}); replays answered: {replays} (floor {floor_replays})"
             + ("; RAN OUT of sessions: not comparable" if ran_out else ""),
+            unit="orders/s",
         )
         # Every paid session reaches its server (the timed runs stop before the last
         # events), then the books are compared.
