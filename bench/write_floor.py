@@ -7,14 +7,13 @@ store), on rows of the floor's own customers (`floor-*` users made by bench.prep
 store's and the floor's requests never touch the same basket. Each handler runs, in the same
 transactions, on as many pooled connections, with the same row locks and in the same order,
 the statements the store runs for that request (`python -m bench.write_statements` counts
-both sides and fails when they differ; tests/foundation/test_write_floor.py runs it in CI):
+both sides and fails when they differ; tests/proof/test_write_floor_statements.py runs it):
 
-- `PUT /w/basket/<user_id>/<product_id>` with `{"quantity": n}` (12 statements): the user
-  (auth), the basket locked (made first if missing), the product, its only variant and the
-  variant's option values, the line with what other checkouts hold, the line
-  written (one upsert that also stamps the basket); the answer: the lines joined with their
-  products, variants and held stock, their images, option values, the default address, the
-  shipping zones;
+- `PUT /w/basket/<user_id>/<product_id>` with `{"quantity": n}` (11 statements): the user
+  (auth), the basket locked (made first if missing), the product, its only variant, the
+  line with what other checkouts hold, the line written (one upsert that also stamps the
+  basket); the answer: the lines joined with their products, variants and held stock, their
+  images, option values, the default address, the shipping zones;
 - `POST /w/checkout/<user_id>`: the user, the basket locked, its lines, products, variants
   and option values, the address and zones (the shipping plan); an open unchanged session is
   handed back (9 statements); else the Stripe Customer (its first checkout) and its id
@@ -292,8 +291,7 @@ async def basket_update(pool: asyncpg.Pool, user_id: int, product_id: int, quant
         only = await conn.fetch(SQL["only_variant"], product_id)
         if len(only) != 1 or only[0]["combination"]:
             raise Refused("the floor sells products of one variant only")
-        variant = only[0]
-        await conn.fetch(SQL["values"], [variant["id"]])
+        variant = only[0]  # a default variant: no option values to read (as the store)
         own = basket["session_id"] or ""
         line = await conn.fetchrow(SQL["line_and_held"], basket["id"], variant["id"], _now(), own)
         assert line is not None
