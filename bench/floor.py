@@ -20,7 +20,8 @@ from typing import Any
 import asyncpg
 
 from bench import write_floor
-from vitrina.db import OLTP_SETTINGS  # the store's session settings, for the same plans
+from vitrina.config import get_settings
+from vitrina.observability.logging import configure_logging
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -38,9 +39,9 @@ async def _startup() -> None:
     global _pool
     dsn = os.environ["FLOOR_DSN"]
     size = int(os.environ.get("FLOOR_POOL_SIZE", "10"))
-    _pool = await asyncpg.create_pool(
-        dsn, min_size=size, max_size=size, server_settings=OLTP_SETTINGS
-    )
+    _pool = await write_floor.create_pool(dsn, size)  # the store's session settings
+    settings = get_settings()
+    configure_logging(settings.log_level_number, settings.log_format)
     captured = await asyncio.to_thread(Path(os.environ["FLOOR_SQL"]).read_bytes)
     _queries.update(pickle.loads(captured))
 
@@ -69,19 +70,23 @@ async def _body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _write(scope: Scope, receive: Receive) -> bytes:
+async def _write(scope: Scope, receive: Receive) -> tuple[int, bytes]:
     """The write floors (bench/write_floor.py): `/w/basket/<user>/<product>`,
-    `/w/checkout/<user>`, `/w/webhook`."""
-    assert _pool is not None
+    `/w/checkout/<user>`, `/w/webhook`, each with the store's access log line."""
+    pool = _pool
+    assert pool is not None
     parts = scope["path"].split("/")[2:]
     body = await _body(receive)
+    handler: Callable[[], Awaitable[bytes]]
     if parts[0] == "basket":
-        quantity = int(json.loads(body)["quantity"])
-        return await write_floor.basket_update(_pool, int(parts[1]), int(parts[2]), quantity)
-    if parts[0] == "checkout":
-        return await write_floor.checkout(_pool, int(parts[1]))
-    headers = dict(scope["headers"])
-    return await write_floor.webhook(_pool, body, headers[b"stripe-signature"].decode())
+        user_id, product_id, quantity = int(parts[1]), int(parts[2]), json.loads(body)["quantity"]
+        handler = lambda: write_floor.basket_update(pool, user_id, product_id, int(quantity))  # noqa: E731
+    elif parts[0] == "checkout":
+        handler = lambda: write_floor.checkout(pool, int(parts[1]))  # noqa: E731
+    else:
+        signature = dict(scope["headers"]).get(b"stripe-signature", b"").decode()
+        handler = lambda: write_floor.webhook(pool, body, signature)  # noqa: E731
+    return await write_floor.logged(scope["method"], scope["path"], handler)()
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -100,10 +105,7 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     if path == "/const":
         await _respond(send, 200, CONSTANT)
     elif path.startswith("/w/"):
-        try:
-            await _respond(send, 200, await _write(scope, receive))
-        except write_floor.Refused as exc:
-            await _respond(send, 409, json.dumps({"detail": str(exc)}).encode())
+        await _respond(send, *await _write(scope, receive))
     elif path.startswith("/sql/") and path[5:] in _queries:
         await _respond(send, 200, await _replay(path[5:]))
     else:

@@ -159,6 +159,9 @@ class Workload:
     floor_checkout_file: Path
     options_path: str
     """The page of the product sold in the most variants (the demo's 24)."""
+    products: list[int]
+    """The products the baskets hold (in stock, one variant each)."""
+    password_hash: str
 
 
 def _line(method: str, path: str, header: tuple[str, str] | None, body: str | None) -> str:
@@ -306,6 +309,8 @@ async def prepare_workload(
         files["floor-basket"],
         files["floor-checkout"],
         options_path,
+        products,
+        password_hash,
     )
 
 
@@ -371,6 +376,54 @@ async def complete_and_sign(
         lines.append(_line("POST", path, header, payload))
     await asyncio.to_thread(out.write_text, "\n".join(lines) + "\n")
     return len(lines)
+
+
+async def paid_sessions(
+    settings: Settings,
+    workload: Workload,
+    count: int,
+    prefix: str,
+    out: Path,
+    path: str = "/api/v1/stripe/webhook",
+    concurrency: int = 16,
+) -> int:
+    """`count` new customers with full baskets (as the checkout run's, same seed), each with
+    an open Checkout Session (made by the write floor's checkout in-process: the statements
+    and Stripe calls of the store's, `bench.write_statements`) that is then paid in the
+    emulator; their signed `checkout.session.completed` events are written to `out` for
+    requests.lua, to be POSTed to `path`. Returns how many were written.
+
+    The store's and the floor's webhook runs each get `count` of their own, so both sides
+    make orders from distinct sessions the whole time instead of answering replays."""
+    from bench import write_floor
+
+    set_settings(settings)
+    db_helper.configure(settings.database_url, pool_size=4)
+    try:
+        buyers = await _customers(count, prefix, workload.password_hash)
+        await _fill_baskets(buyers, workload.products, random.Random(12))
+    finally:
+        await db_helper.dispose()
+    pool = await write_floor.create_pool(asyncpg_dsn(settings.database_url), concurrency)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def open_one(user_id: int) -> str:
+        async with gate:
+            return str(json.loads(await write_floor.checkout(pool, user_id))["session_id"])
+
+    try:
+        sessions = await asyncio.gather(*(open_one(u.id) for u in buyers))
+    finally:
+        await pool.close()
+    assert settings.stripe_api_base and settings.stripe_api_key
+    return await complete_and_sign(
+        settings.stripe_api_base,
+        settings.stripe_api_key.get_secret_value(),
+        list(sessions),
+        settings.webhook_key(),
+        out,
+        path,
+    )
 
 
 async def deliver_all(base_url: str, events_file: Path, concurrency: int = 8) -> int:

@@ -103,12 +103,12 @@ def judge_write(row: Row, p99_ms: float | None = None) -> None:
     )
 
 
-def write_verdict(name: str, row: Row, p99_ms: float | None) -> Verdict:
+def write_verdict(name: str, row: Row, p99_ms: float | None, unit: str = "req/s") -> Verdict:
     floor = row.floor_result
     ratio = f"{row.ratio:.0%}" if row.ratio is not None else "-"
     return Verdict(
         target=f"{name}: {row.target}",
-        measured=f"{row.result.rps:,.0f} req/s vs floor {floor.rps if floor else 0:,.0f} "
+        measured=f"{row.result.rps:,.1f} {unit} vs floor {floor.rps if floor else 0:,.1f} "
         f"({ratio}); p99 {row.result.p99_ms:.0f} ms (floor "
         f"{floor.p99_ms if floor else 0:.0f}); {row.result.errors} errors",
         passed=bool(row.verdict),

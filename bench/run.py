@@ -23,6 +23,7 @@ import subprocess
 import threading
 import time
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,12 +59,24 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--soak-seconds", type=float, default=30)
     parser.add_argument("--scaling", default="10000,100000", help="Catalog sizes; '' for none.")
     parser.add_argument("--checkout-users", type=int, default=1500)
+    parser.add_argument(
+        "--webhook-sessions",
+        type=int,
+        default=2500,
+        help="Paid Checkout Sessions for EACH side's webhook run (store and floor alike): "
+        "enough that neither runs out and answers replays during the run.",
+    )
     parser.add_argument("--no-worker", action="store_true", help="Run no sync worker.")
     parser.add_argument(
         "--sync-backlog",
         action="store_true",
         help="Every product due for Stripe sync (as after a bulk import): the worker works "
         "through the run instead of idling.",
+    )
+    parser.add_argument(
+        "--writes-only",
+        action="store_true",
+        help="Only the three writes against their floors (no reads, soak or scaling).",
     )
     parser.add_argument("--faults", action="store_true", help="Run the fault scenarios too.")
     parser.add_argument("--fresh", action="store_true", help="Reload the catalogs.")
@@ -95,6 +108,12 @@ def server_env(
         "DATABASE_POOL_SIZE": str(pool_size),
         "FLOOR_POOL_SIZE": str(pool_size),
     }
+
+
+def made_per_second(result: wrk.WrkResult, made: int) -> wrk.WrkResult:
+    """The run's rate of rows made (sessions, orders) instead of its answers per second,
+    which also count the cheap ones (an open session handed back, a replayed event)."""
+    return replace(result, rps=made / result.seconds if result.seconds else 0.0)
 
 
 def start_store(stack: Stack, name: str, env: dict[str, str], workers: int) -> Service:
@@ -164,6 +183,9 @@ class Bench:
         return wrk.run(url, **options)
 
     def peak(self, store: Service, floor: Service, workload: prepare.Workload) -> None:
+        if self.args.writes_only:
+            self.checkout_and_webhook(store, floor, workload)
+            return
         a, f = store.url, floor.url
         console.print("[bold]Warming up[/bold]")
         for url in (f"{a}/api/v1/products", f"{a}{workload.detail_path}", f"{f}/sql/list"):
@@ -201,15 +223,17 @@ class Bench:
         floor_label: str,
         note: str,
         p99_ms: float | None = None,
+        unit: str = "req/s",
     ) -> None:
-        """A write request against its floor: >= 50% of the floor's rate (and a p99 bound)."""
+        """A write request against its floor: >= 50% of the floor's rate (and a p99 bound);
+        `unit`: what the rate counts."""
         rows = self.report.rows
         rows.append(report.Row(f"floor: {floor_label}", bare))
         row = report.Row(name, result, note=note)
         row.floor, row.floor_result = floor_label, bare
         report.judge_write(row, p99_ms)
         rows.append(row)
-        self.report.verdicts.append(report.write_verdict(name, row, p99_ms))
+        self.report.verdicts.append(report.write_verdict(name, row, p99_ms, unit))
 
     def check_invariants(self, after: str) -> None:
         from bench.faults import invariants
@@ -262,48 +286,78 @@ class Bench:
         made_by_floor = asyncio.run(prepare.count_rows(url, "checkout_sessions")) - before
         result = self.wrk(f"{store.url}/", requests_file=workload.checkout_file, connections=16)
         created = asyncio.run(prepare.count_rows(url, "checkout_sessions")) - before - made_by_floor
+        users = workload.checkout_users
+        handed_back = max(result.requests - created, 0), max(bare.requests - made_by_floor, 0)
+        # One buyer per line and wrk cycles through its lines: a side that hands back an open
+        # session has used up its buyers, and its rate of sessions made no longer counts.
+        ran_out = max(created, made_by_floor) >= users or any(handed_back)
         self.write_row(
             "POST /api/v1/checkout",
-            result,
-            bare,
+            made_per_second(result, created),
+            made_per_second(bare, made_by_floor),
             "checkout, same SQL + Stripe calls",
-            f"16 conn.; {created} sessions created (floor {made_by_floor}), the rest reused",
+            f"16 conn.; sessions made/s: {created} made (floor {made_by_floor}) of {users} "
+            f"buyers each; {handed_back[0]} answers handing back an open one (floor "
+            f"{handed_back[1]})" + ("; RAN OUT of buyers: not comparable" if ran_out else ""),
+            unit="sessions made/s",
         )
         self.check_invariants("checkouts")
-        sessions = asyncio.run(prepare.open_sessions(url, "buyer-"))
-        floor_sessions = asyncio.run(prepare.open_sessions(url, "floor-buyer-"))
+        self.webhooks(store, floor, workload)
+
+    def webhooks(self, store: Service, floor: Service, workload: prepare.Workload) -> None:
+        """Each side gets the same number of distinct paid sessions; the ratio is of orders
+        made per second, replays (an event already handled) counted apart."""
+        url = prepare.database_url("vitrina_bench")
+        count = self.args.webhook_sessions
+        settings = prepare.bench_settings(url, self.env)
         events_file = self.out / "webhook.tsv"
         floor_events = self.out / "floor-webhook.tsv"
+        console.print(f"[bold]webhook: preparing {count:,} paid sessions per side[/bold]")
         signed = asyncio.run(
-            prepare.complete_and_sign(
-                self.emulator_url, API_KEY, sessions, WEBHOOK_SECRET, events_file
-            )
+            prepare.paid_sessions(settings, workload, count, "wh-buyer", events_file)
         )
         floor_signed = asyncio.run(
-            prepare.complete_and_sign(
-                self.emulator_url, API_KEY, floor_sessions, WEBHOOK_SECRET, floor_events,
-                path="/w/webhook",
+            prepare.paid_sessions(
+                settings, workload, count, "floor-wh-buyer", floor_events, path="/w/webhook"
             )
-        )  # fmt: skip
-        if not signed or not floor_signed:
-            self.report.notes.append("webhook: no completed session to deliver; not measured")
+        )
+        if not signed or signed != floor_signed:
+            self.report.notes.append(
+                f"webhook: {signed} and {floor_signed} paid sessions prepared; not measured"
+            )
             return
-        console.print(f"[bold]webhook ({signed} signed events, floor {floor_signed})[/bold]")
+        console.print(f"[bold]webhook ({signed:,} distinct paid sessions each)[/bold]")
         orders_before = asyncio.run(prepare.count_rows(url, "orders"))
         bare = self.wrk(f"{floor.url}/", requests_file=floor_events, connections=16)
         floor_orders = asyncio.run(prepare.count_rows(url, "orders")) - orders_before
         result = self.wrk(f"{store.url}/", requests_file=events_file, connections=16)
         orders = asyncio.run(prepare.count_rows(url, "orders")) - orders_before - floor_orders
+        # wrk counts the answers it read; a request still in flight when it stopped made
+        # its order all the same, so a replay is an answer beyond the orders made.
+        replays = max(result.requests - orders, 0)
+        floor_replays = max(bare.requests - floor_orders, 0)
+        ran_out = max(orders, floor_orders) >= signed or replays + floor_replays > 0
+        self.report.settings["webhook"] = {
+            "sessions_each": signed,
+            "store_orders": orders,
+            "store_replays": replays,
+            "floor_orders": floor_orders,
+            "floor_replays": floor_replays,
+            "store_orders_per_s": orders / result.seconds,
+            "floor_orders_per_s": floor_orders / bare.seconds,
+        }
         self.write_row(
             "POST /api/v1/stripe/webhook",
-            result,
-            bare,
+            made_per_second(result, orders),
+            made_per_second(bare, floor_orders),
             "webhook -> order, same SQL + Stripe retrieve",
-            f"16 conn.; {orders} orders from {signed} events (floor {floor_orders} from "
-            f"{floor_signed}), then replays",
+            f"16 conn.; orders/s from {signed:,} distinct paid sessions each: {orders:,} orders "
+            f"(floor {floor_orders:,}); replays answered: {replays} (floor {floor_replays})"
+            + ("; RAN OUT of sessions: not comparable" if ran_out else ""),
+            unit="orders/s",
         )
-        # Every paid session reaches its server (the timed runs may stop before the last
-        # event), then the books are compared.
+        # Every paid session reaches its server (the timed runs stop before the last
+        # events), then the books are compared.
         undelivered = asyncio.run(prepare.deliver_all(store.url, events_file))
         undelivered += asyncio.run(prepare.deliver_all(floor.url, floor_events))
         if undelivered:
@@ -438,6 +492,8 @@ class Bench:
         if not args.no_worker:
             self.stack.start("worker", vitrina("worker"), env)
         self.peak(store, floor, workload)
+        if args.writes_only:
+            return
         self.soak(store, workload)
         self.stack.stop(floor)
         if not args.no_worker:

@@ -39,7 +39,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.accounts import addresses
-from vitrina.accounts.models import User
+from vitrina.accounts.models import ShippingAddress, User
 from vitrina.basket.codes import new_unique_code
 from vitrina.basket.in_currency import reprice
 from vitrina.basket.models import (
@@ -126,7 +126,13 @@ async def start_checkout(
         raise Unprocessable("Your basket is empty.")
     coupon = await basket_coupon(session, basket)
     pricing = await pricing_for(session, settings, currency, [i.variant_id for i in items])
-    shipping_plan = await _shipping_plan(session, settings, user, country, items, coupon, pricing)
+    # The account's default address, read once: it decides the country when none was chosen
+    # and is what the Stripe Customer carries.
+    address: ShippingAddress | None = None
+    if user is not None and not country:
+        address = await addresses.default_address(session, user.id)
+    where = shipping_service.country_to(country, address)  # as `shopper_country`
+    shipping_plan = await _shipping_plan(session, settings, where, items, coupon, pricing)
     reusable = await _reusable_checkout(
         session, basket, items, coupon, language, shipping_plan, pricing
     )
@@ -138,7 +144,9 @@ async def start_checkout(
         await coupons.validate_coupon_for(session, coupon, user)
         stripe_coupon_id = await sync.ensure_coupon_in_stripe(session, coupon)
     # The address the account's Stripe Customer carries, read before the products are locked.
-    shipping = await addresses.default_shipping(session, user.id) if user is not None else None
+    if user is not None and country:
+        address = await addresses.default_address(session, user.id)
+    shipping = addresses.stripe_shipping(address) if address is not None else None
     if user is not None:
         # Made or brought up to date before the products are locked, so that no other
         # checkout of these products waits on this call too (only on the session's).
@@ -176,19 +184,15 @@ async def start_checkout(
             "The payment provider computed a different total for your basket, so checkout was "
             "stopped before any payment. Please try again; we have been notified."
         )
-    checkout = await _record(
-        session, basket, user, created.id, created.url, priced, expires_at, language
+    return await _record(
+        session, basket, user, created, priced, expires_at, language, shipping_plan
     )
-    checkout.shipping_country = shipping_plan.country
-    checkout.shipping_options = shipping_plan.offered(shipping_rate_ids(created))
-    return checkout
 
 
 async def _shipping_plan(
     session: AsyncSession,
     settings: Settings,
-    user: User | None,
-    country: str | None,
+    where: str | None,
     items: list[BasketItem],
     coupon: DiscountCoupon | None,
     pricing: Pricing,
@@ -199,9 +203,6 @@ async def _shipping_plan(
     reprice(sold, pricing)
     lines = [(s, i.quantity) for s, i in zip(sold, items, strict=True)]
     goods = quote(lines, coupon, currency=pricing.currency, shipping_amount=0).total
-    where = await shipping_service.shopper_country(
-        session, user.id if user is not None else None, country
-    )
     return await shipping_service.plan_for(session, settings, where, lines, goods, pricing.amount)
 
 
@@ -390,20 +391,22 @@ async def _record(
     session: AsyncSession,
     basket: Basket,
     user: User | None,
-    session_id: str,
-    url: str | None,
+    created: stripe.checkout.Session,
     priced: Quote,
     expires_at: datetime,
-    language: str | None = None,
+    language: str | None,
+    shipping_plan: ShippingPlan,
 ) -> CheckoutSession:
+    """The checkout row (its shipping offer in the same INSERT) and its reservations."""
     assert basket.unique_code is not None
+    session_id = created.id
     checkout = CheckoutSession(
         id=session_id,
         basket_id=basket.id,
         user_id=user.id if user is not None else None,
         unique_code=basket.unique_code,
         status=CheckoutStatus.OPEN,
-        url=url,
+        url=created.url,
         currency=priced.currency,
         amount_subtotal=priced.subtotal,
         amount_discount=priced.discount,
@@ -414,6 +417,8 @@ async def _record(
         items=priced.items_snapshot(),
         expires_at=expires_at,
         language=language,
+        shipping_country=shipping_plan.country,
+        shipping_options=shipping_plan.offered(shipping_rate_ids(created)),
     )
     session.add(checkout)
     await session.flush()

@@ -213,7 +213,9 @@ async def chosen_variant(
     """The product and the variant a basket line is of: `variant_id` when given (it must be
     one of the product's), else the product's only variant (422 for a product sold in
     several: the shopper must choose)."""
-    product = (await catalog.get_products_by_ids(session, [product_id])).get(product_id)
+    # No images: a basket change does not show them (its answer reads every line's).
+    found = await catalog.get_products_by_ids(session, [product_id], with_images=False)
+    product = found.get(product_id)
     if product is None:
         raise NotFound(f"Product {product_id} does not exist.")
     if variant_id is not None:

@@ -43,6 +43,7 @@ from vitrina.catalog.models import (
     ProductOption,
     ProductOptionValue,
     ProductVariant,
+    VariantOptionValue,
 )
 from vitrina.kit.clock import utcnow
 from vitrina.reads import run
@@ -182,16 +183,31 @@ async def options_by_product(
 
 
 async def only_variant(session: AsyncSession, product_id: int) -> ProductVariant | None:
-    """The product's variant if it has exactly one, else None."""
+    """The product's variant if it has exactly one (with its option values), else None.
+
+    A variant's `combination` is its option values' ids, so a product's default variant
+    (`combination` "") has none: they are read only for a variant that has some."""
     rows = (
         await session.scalars(
-            select(ProductVariant)
-            .where(ProductVariant.product_id == product_id)
-            .options(selectinload(ProductVariant.values))
-            .limit(2)
+            select(ProductVariant).where(ProductVariant.product_id == product_id).limit(2)
         )
     ).all()
-    return rows[0] if len(rows) == 1 else None
+    if len(rows) != 1:
+        return None
+    variant = rows[0]
+    if "values" in inspect(variant).unloaded:
+        values: list[ProductOptionValue] = []
+        if variant.combination:
+            values = list(
+                await session.scalars(
+                    select(ProductOptionValue)
+                    .join(VariantOptionValue, VariantOptionValue.value_id == ProductOptionValue.id)
+                    .where(VariantOptionValue.variant_id == variant.id)
+                    .order_by(ProductOptionValue.option_id)
+                )
+            )
+        set_committed_value(variant, "values", values)
+    return variant
 
 
 async def get_variants_by_ids(

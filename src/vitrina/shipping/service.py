@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from vitrina.accounts.addresses import default_address
+from vitrina.accounts.models import ShippingAddress
 from vitrina.config import Settings
 from vitrina.errors import NotFound, Unprocessable
 from vitrina.kit.money import as_text
@@ -202,11 +203,15 @@ async def shopper_country(
 ) -> str | None:
     """The country to ship to: the one chosen (a form, a cookie), else the account's default
     address's, else None (the first zone's)."""
+    if chosen or user_id is None:
+        return country_to(chosen, None)
+    return country_to(None, await default_address(session, user_id))
+
+
+def country_to(chosen: str | None, address: ShippingAddress | None) -> str | None:
+    """`shopper_country` with the account's default address in hand (None: it has none)."""
     if chosen:
         return chosen.strip().upper()
-    if user_id is None:
-        return None
-    address = await default_address(session, user_id)
     return address.country.upper() if address is not None and address.country else None
 
 
