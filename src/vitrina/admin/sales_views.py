@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from wtforms import (
 from vitrina.admin.base import StaffView, audited
 from vitrina.admin.forms import CHECK, CONTROL, AdminForm, not_saved
 from vitrina.admin.i18n import gettext as _
-from vitrina.admin.i18n import lazy, moment
+from vitrina.admin.i18n import lazy, moment, money
 from vitrina.admin.labels import N_
 from vitrina.config import get_settings
 from vitrina.coupons import service as coupons_service
@@ -85,8 +86,12 @@ class CouponForm(AdminForm):
         return {key: self._fields[key].data for key in COUPON_FIELDS}
 
 
-def _percent(model: DiscountCoupon, _attribute: Any) -> str:
-    return f"{model.discount.normalize():f} %"
+def _discount(model: DiscountCoupon, _attribute: Any) -> str:
+    """ "$5.00 off" or "10% off"."""
+    if model.amount_off is not None:
+        return _("%(amount)s off") % {"amount": money(model.amount_off)}
+    percent = f"{Decimal(model.discount or 0).normalize():f}"
+    return _("%(percent)s%% off") % {"percent": percent}
 
 
 def _ends(model: DiscountCoupon, _attribute: Any) -> str:
@@ -114,7 +119,7 @@ class CouponAdmin(StaffView, model=DiscountCoupon):
     column_labels: ClassVar[dict[Any, Any]] = {
         DiscountCoupon.id: "#",
         DiscountCoupon.number: lazy("Code"),
-        DiscountCoupon.discount: lazy("Percent off"),
+        DiscountCoupon.discount: lazy("Discount"),
         DiscountCoupon.end_at: lazy("Valid until"),
         DiscountCoupon.is_active: lazy("Active"),
         DiscountCoupon.times_redeemed: lazy("Used"),
@@ -123,7 +128,7 @@ class CouponAdmin(StaffView, model=DiscountCoupon):
         DiscountCoupon.deleted_at: lazy("Deleted"),
     }
     column_formatters: ClassVar[dict[Any, Any]] = {
-        DiscountCoupon.discount: _percent,
+        DiscountCoupon.discount: _discount,
         DiscountCoupon.end_at: _ends,
     }
     column_formatters_detail = column_formatters
