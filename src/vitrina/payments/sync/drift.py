@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import stripe
 from sqlalchemy import select
@@ -151,8 +152,9 @@ def _variant_drift(
 
 
 def _amount_options(coupon: stripe.Coupon) -> dict[str, int]:
-    options = getattr(coupon, "currency_options", None) or {}
-    return {code: int(option["amount_off"]) for code, option in options.items()}
+    options = getattr(coupon, "currency_options", None)
+    found: dict[str, Any] = options.to_dict() if options else {}
+    return {code: int(option["amount_off"]) for code, option in found.items()}
 
 
 def _stale_terms(target: CouponTarget, remote: stripe.Coupon) -> bool:
