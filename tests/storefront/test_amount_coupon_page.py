@@ -20,9 +20,7 @@ async def test_the_coupon_is_shown_in_the_shoppers_currency(
     customer: User,
     staff_headers: dict[str, str],
 ) -> None:
-    r = await client.put(
-        "/api/v1/currencies/eur", json={"rate": "0.92"}, headers=staff_headers
-    )
+    r = await client.put("/api/v1/currencies/eur", json={"rate": "0.92"}, headers=staff_headers)
     assert r.status_code == 200, r.text
     body = {"number": "FIVE", "amount_off": 500, "end_at": FAR}
     r = await client.post("/api/v1/coupons", json=body, headers=staff_headers)
