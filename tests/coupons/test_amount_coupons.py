@@ -100,6 +100,8 @@ async def test_a_percent_coupon_reads_as_before(
         ({"amount_off": 500, "amounts": {"eur": 0}}, "greater than 0"),
         ({"discount": 10, "amounts": {"eur": 450}}, "amounts belong"),
         ({"amounts": {"eur": 450}}, "either discount"),
+        ({"amount_off": 500, "amounts": {"euro": 450}}, "not a currency code"),
+        ({"amount_off": 500, "amounts": {"e\u0000r": 450}}, "not a currency code"),
     ],
 )
 async def test_refused_by_the_schema(

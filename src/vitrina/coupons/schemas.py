@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
@@ -12,6 +13,7 @@ from vitrina.kit.clock import from_unix, utcnow
 from vitrina.kit.stripe_sync import SyncState
 
 CODE_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
+CURRENCY_CODE = re.compile(r"[a-z]{3}")
 
 
 def _end_at(value: Any) -> Any:
@@ -53,6 +55,7 @@ AmountOff = Annotated[
 Amounts = Annotated[
     dict[str, AmountOff],
     Field(
+        max_length=50,
         description="Amount off set by hand per enabled currency (lower- or upper-case ISO "
         "code -> minor units); other currencies take `amount_off` converted at the rate.",
         examples=[{"eur": 450, "jpy": 700}],
@@ -81,6 +84,9 @@ def _lower_keys(value: dict[str, int] | None) -> dict[str, int] | None:
     if value is None:
         return None
     lowered = {code.strip().lower(): amount for code, amount in value.items()}
+    for code in lowered:
+        if not CURRENCY_CODE.fullmatch(code):
+            raise ValueError(f"{code[:10]!r} is not a currency code (three letters, e.g. EUR)")
     if len(lowered) != len(value):
         raise ValueError("a currency is named twice")
     return lowered
