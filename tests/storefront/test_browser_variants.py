@@ -56,6 +56,10 @@ async def test_a_guest_buys_two_sizes_of_one_shirt(
         await page.select_option("#option-size", "m")
         await page.get_by_role("button", name="Choose").click()
         await page.wait_for_url(f"**/product/{slug}?size=m")
+        # The select's change and the button's submit each swap the form in (htmx); a
+        # quantity typed before the last swap is lost, so wait for both.
+        await page.locator(".product-info .price").get_by_text("$39.00").wait_for()
+        await page.wait_for_load_state("networkidle")
         await page.fill("#quantity", "2")
         await page.get_by_role("button", name="Add to basket").click()
         await page.locator("#basket-status").get_by_text("Added to your basket.").wait_for()
