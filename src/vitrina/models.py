@@ -13,7 +13,7 @@ from vitrina.catalog.models import (
     ProductVariant,
     VariantOptionValue,
 )
-from vitrina.coupons.models import CouponRedemption, DiscountCoupon
+from vitrina.coupons.models import CouponAmount, CouponRedemption, DiscountCoupon
 from vitrina.currencies.models import StoreCurrency, VariantPrice
 from vitrina.db import Base
 from vitrina.orders.models import Order, OrderEvent, OrderItem, WebhookEvent
@@ -29,6 +29,7 @@ __all__ = [
     "CatalogImport",
     "Category",
     "CheckoutSession",
+    "CouponAmount",
     "CouponRedemption",
     "DiscountCoupon",
     "Order",

@@ -83,14 +83,14 @@ def make_coupon(session: AsyncSession) -> Callable[..., Awaitable[DiscountCoupon
 
     async def factory(
         number: str = "SAVE10",
-        discount: Decimal | str = "10",
+        discount: Decimal | str | None = "10",
         *,
         end_at: Any = None,
         **fields: Any,
     ) -> DiscountCoupon:
         coupon = DiscountCoupon(
             number=number,
-            discount=Decimal(str(discount)),
+            discount=Decimal(str(discount)) if discount is not None else None,
             end_at=end_at or utcnow() + timedelta(days=30),
             **fields,
         )

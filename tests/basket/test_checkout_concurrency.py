@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from vitrina.basket.models import StockReservation
@@ -74,11 +75,16 @@ async def test_fifty_customers_ten_in_stock(client, shopper, make_product, emula
         assert (await emulator.session(session_id)).status == "open"
 
 
+@pytest.mark.parametrize(
+    ("terms", "discount"),
+    [({"discount": "50"}, 500), ({"discount": None, "amount_off": 300}, 300)],
+    ids=["percent", "amount"],
+)
 async def test_coupon_total_limit_holds_under_concurrency(
-    client, shopper, make_product, make_coupon, emulator
+    client, shopper, make_product, make_coupon, emulator, terms, discount
 ):
     product = await make_product(price=1000, stock=100)
-    await make_coupon(number="FIRST3", discount="50", max_redemptions=3)
+    await make_coupon(number="FIRST3", max_redemptions=3, **terms)
     everyone = await _shoppers_with(client, shopper, product, 12, code="first3")
     responses = await asyncio.gather(
         *(client.post("/api/v1/checkout", headers=headers) for headers in everyone)
@@ -92,7 +98,7 @@ async def test_coupon_total_limit_holds_under_concurrency(
         if r.status_code == 200:
             assert (
                 await emulator.session(r.json()["session_id"])
-            ).total_details.amount_discount == 500
+            ).total_details.amount_discount == discount
 
 
 async def test_one_customer_many_clicks_one_session(client, shopper, make_product, emulator):

@@ -78,3 +78,47 @@ async def test_out_of_date_database_is_refused_with_the_fix(tmp_path: object) ->
     url = f"sqlite+aiosqlite:///{tmp_path}/empty.db"
     with pytest.raises(schema.SchemaOutOfDate, match="vitrina migrate"):
         await schema.ensure_up_to_date(url)
+
+
+AMOUNTS_BEFORE = "20261205_currencies_1"
+COUPON_ROW = (
+    "INSERT INTO discount_coupons (number, discount, amount_off, end_at, is_active, "
+    "times_redeemed, sync_version, synced_version, sync_attempts, created_at, updated_at) "
+    "VALUES ('{number}', {discount}, {amount_off}, '2030-01-01 00:00:00', 1, 0, 1, 0, 0, "
+    "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+)
+
+
+def test_coupon_amounts_migration_keeps_percent_coupons_on_sqlite(tmp_path: object) -> None:
+    """Up from the currencies revision with a percent coupon in place, the checks hold, and
+    down again; an amount-off coupon stops the downgrade with the reason."""
+    import sqlite3
+
+    path = f"{tmp_path}/coupons.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    schema.upgrade(url, AMOUNTS_BEFORE)
+    db = sqlite3.connect(path)
+    db.execute(
+        "INSERT INTO discount_coupons (number, discount, end_at, is_active, times_redeemed, "
+        "sync_version, synced_version, sync_attempts, created_at, updated_at) VALUES "
+        "('OLD', 22, '2030-01-01 00:00:00', 1, 0, 1, 0, 0, '2026-01-01', '2026-01-01')"
+    )
+    db.commit()
+    schema.upgrade(url)
+    assert db.execute("SELECT number, discount, amount_off FROM discount_coupons").fetchall() == [
+        ("OLD", 22, None)
+    ]
+    for number, discount, amount_off in [
+        ("BOTH", 10, 500), ("NEITHER", "NULL", "NULL"), ("ZERO", "NULL", 0), ("old", 5, "NULL"),
+    ]:  # fmt: skip
+        with pytest.raises(sqlite3.IntegrityError):
+            db.execute(COUPON_ROW.format(number=number, discount=discount, amount_off=amount_off))
+    db.rollback()
+    schema.downgrade(url, AMOUNTS_BEFORE)
+    assert db.execute("SELECT number, discount FROM discount_coupons").fetchall() == [("OLD", 22)]
+    schema.upgrade(url)
+    db.execute(COUPON_ROW.format(number="FIVE", discount="NULL", amount_off=500))
+    db.commit()
+    with pytest.raises(RuntimeError, match="amount-off coupon"):
+        schema.downgrade(url, AMOUNTS_BEFORE)
+    db.close()

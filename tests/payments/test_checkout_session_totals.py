@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from vitrina.basket.pricing import MAXIMUM_CHARGE, quote
 from vitrina.catalog.models import Product
 from vitrina.config import Settings
+from vitrina.currencies.pricing import in_default
 from vitrina.payments.checkout_session import StripeSession
 from vitrina.payments.client import make_stripe_client
 
@@ -72,11 +73,11 @@ def test_store_total_equals_stripe_amount_total(
     coupon = None
     if percent is not None:
         coupon_id = client.v1.coupons.create({"percent_off": float(percent), "duration": "once"}).id
-        coupon = SimpleNamespace(id=1, number="RANDOM", discount=percent)
+        coupon = SimpleNamespace(id=1, number="RANDOM", discount=percent, amount_off=None)
     priced = quote(
         basket,
         coupon,  # type: ignore[arg-type]
-        currency=currency,
+        pricing=in_default(currency),
         shipping_amount=settings.shipping_rate_amount,
     )
     assert settings.shipping_rate_amount <= SHIPPING_HEADROOM

@@ -208,3 +208,33 @@ async def test_session_currency_with_shipping_rate_currency_options(sdk: SDK) ->
         {"display_name": "Post", "fixed_amount": {"amount": 500, "currency": "usd"}},
     )
     assert "currency_options" not in plain.fixed_amount  # sent only when the rate has some
+
+
+async def test_amount_coupon_options_in_zero_and_three_decimal_currencies(sdk: SDK) -> None:
+    coupons, sessions = sdk.client.v1.coupons, sdk.client.v1.checkout.sessions
+    bad = await refused(
+        sdk,
+        coupons.create,
+        {"amount_off": 500, "currency": "usd", "currency_options": {"kwd": {"amount_off": 1505}}},
+    )
+    assert bad.param == "currency_options[kwd][amount_off]"
+    coupon = await sdk(
+        coupons.create,
+        {
+            "amount_off": 500,
+            "currency": "usd",
+            "currency_options": {"jpy": {"amount_off": 750}, "kwd": {"amount_off": 1540}},
+        },
+    )
+    listed = await sdk(coupons.list, {"expand": ["data.currency_options"]})
+    options = next(c for c in listed.data if c.id == coupon.id).currency_options.to_dict()
+    assert options == {"jpy": {"amount_off": 750}, "kwd": {"amount_off": 1540}}
+    yen = await new_price(sdk, 600, "jpy", name="Yen tea")
+    capped = await sdk(sessions.create, session_params(yen.id, discounts=[{"coupon": coupon.id}]))
+    assert (capped.total_details.amount_discount, capped.amount_total) == (600, 0)
+    assert capped.payment_status == "no_payment_required"
+    dinar = await new_price(sdk, 12340, "kwd", name="Dinar tea")
+    session = await sdk(
+        sessions.create, session_params(dinar.id, quantity=2, discounts=[{"coupon": coupon.id}])
+    )
+    assert (session.total_details.amount_discount, session.amount_total) == (1540, 23140)

@@ -149,19 +149,27 @@ def schema_message(problem: Mapping[str, Any]) -> str:
 
 class MoneyField(StringField):  # type: ignore[misc]
     """Money typed in major units ("1 146,00" in Russian, "1,146.00" in English), kept as
-    minor units of the store currency."""
+    minor units of the store currency (or of `currency`, when given)."""
+
+    def __init__(self, *args: Any, currency: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+
+    @property
+    def in_currency(self) -> str:
+        return self.currency or get_settings().store_currency
 
     def _value(self) -> str:
         if self.raw_data:
             return str(self.raw_data[0])
-        return i18n.plain_amount(self.data, get_settings().store_currency)
+        return i18n.plain_amount(self.data, self.in_currency)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not str(valuelist[0]).strip():
             self.data = None
             return
         try:
-            self.data = i18n.parse_amount(str(valuelist[0]), get_settings().store_currency)
+            self.data = i18n.parse_amount(str(valuelist[0]), self.in_currency)
         except ValueError as error:
             self.data = None
             raise ValueError(str(error)) from None

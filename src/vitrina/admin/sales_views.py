@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -13,25 +14,29 @@ from wtforms import (
     DecimalField,
     Form,
     IntegerField,
+    SelectField,
     StringField,
     validators,
 )
 
+from vitrina.admin.audit_hooks import admin_sessions
 from vitrina.admin.base import StaffView, audited
-from vitrina.admin.forms import CHECK, CONTROL, AdminForm, not_saved
+from vitrina.admin.forms import CHECK, CONTROL, SELECT, AdminForm, MoneyField, not_saved
 from vitrina.admin.i18n import gettext as _
-from vitrina.admin.i18n import lazy, moment
+from vitrina.admin.i18n import lazy, moment, money
 from vitrina.admin.labels import N_
 from vitrina.config import get_settings
 from vitrina.coupons import service as coupons_service
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.coupons.schemas import CouponCreate, CouponUpdate
+from vitrina.currencies import service as currencies
 from vitrina.errors import VitrinaError
 
 COUPON_TAKEN = {"number": N_("Another coupon already uses this code (codes ignore case).")}
 COUPON_FIELDS = (
     "number",
     "discount",
+    "amount_off",
     "end_at",
     "is_active",
     "max_redemptions",
@@ -65,8 +70,17 @@ class CouponForm(AdminForm):
         [validators.InputRequired(), validators.Length(max=64)],
         render_kw=CONTROL,
     )
+    kind = SelectField(
+        lazy("Kind"),
+        choices=[("percent", lazy("Percent off")), ("amount", lazy("Amount off"))],
+        default="percent",
+        render_kw=SELECT,
+    )
     discount = DecimalField(
-        lazy("Percent off"), [validators.InputRequired()], places=2, render_kw=CONTROL
+        lazy("Percent off"), [validators.Optional()], places=2, render_kw=CONTROL
+    )
+    amount_off = MoneyField(
+        lazy("Amount off, in the store's currency"), [validators.Optional()], render_kw=CONTROL
     )
     end_at = LocalDateTimeField(
         lazy("Valid until (store time)"),
@@ -82,11 +96,58 @@ class CouponForm(AdminForm):
     )
 
     def schema_data(self) -> dict[str, Any]:
-        return {key: self._fields[key].data for key in COUPON_FIELDS}
+        return coupon_fields({name: field.data for name, field in self._fields.items()})
 
 
-def _percent(model: DiscountCoupon, _attribute: Any) -> str:
-    return f"{model.discount.normalize():f} %"
+AMOUNT_PREFIX = "amount_in_"
+"""Form fields `amount_in_<code>`: an amount-off coupon's amount set by hand in a currency."""
+
+
+def coupon_fields(data: dict[str, Any], *, update: bool = False) -> dict[str, Any]:
+    """The schema's fields from the form's: the kind chosen keeps its own amount and drops
+    the other's; the per-currency lines left empty are converted at the rate."""
+    fields = {key: data.get(key) for key in COUPON_FIELDS}
+    if data.get("kind", "percent") == "amount":
+        fields.pop("discount")
+        fields["amounts"] = {
+            name.removeprefix(AMOUNT_PREFIX): value
+            for name, value in data.items()
+            if name.startswith(AMOUNT_PREFIX) and value is not None
+        }
+    else:
+        fields.pop("amount_off")
+    if update:  # a field sent as null would be refused ("may not be null")
+        for key in ("number", "discount", "amount_off", "end_at", "is_active"):
+            if fields.get(key, "") is None:
+                fields.pop(key)
+    return fields
+
+
+async def _form_with_currencies() -> type[CouponForm]:
+    """The coupon form with a line per enabled currency, in that currency's major units."""
+    async with admin_sessions()() as session:
+        rows = [row for row in await currencies.table(session) if row.is_enabled]
+    default = get_settings().store_currency
+    lines = {
+        f"{AMOUNT_PREFIX}{row.code}": MoneyField(
+            _("Amount off in %(currency)s (empty: converted at the rate)")
+            % {"currency": row.code.upper()},
+            [validators.Optional()],
+            currency=row.code,
+            render_kw=CONTROL,
+        )
+        for row in rows
+        if row.code != default
+    }
+    return type("CouponFormWithCurrencies", (CouponForm,), lines)
+
+
+def _discount(model: DiscountCoupon, _attribute: Any) -> str:
+    """ "$5.00 off" or "10% off"."""
+    if model.amount_off is not None:
+        return _("%(amount)s off") % {"amount": money(model.amount_off)}
+    percent = f"{Decimal(model.discount or 0).normalize():f}"
+    return _("%(percent)s%% off") % {"percent": percent}
 
 
 def _ends(model: DiscountCoupon, _attribute: Any) -> str:
@@ -114,7 +175,7 @@ class CouponAdmin(StaffView, model=DiscountCoupon):
     column_labels: ClassVar[dict[Any, Any]] = {
         DiscountCoupon.id: "#",
         DiscountCoupon.number: lazy("Code"),
-        DiscountCoupon.discount: lazy("Percent off"),
+        DiscountCoupon.discount: lazy("Discount"),
         DiscountCoupon.end_at: lazy("Valid until"),
         DiscountCoupon.is_active: lazy("Active"),
         DiscountCoupon.times_redeemed: lazy("Used"),
@@ -123,16 +184,23 @@ class CouponAdmin(StaffView, model=DiscountCoupon):
         DiscountCoupon.deleted_at: lazy("Deleted"),
     }
     column_formatters: ClassVar[dict[Any, Any]] = {
-        DiscountCoupon.discount: _percent,
+        DiscountCoupon.discount: _discount,
         DiscountCoupon.end_at: _ends,
     }
     column_formatters_detail = column_formatters
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
-        return CouponForm
+        return await _form_with_currencies()
+
+    async def get_form_data_for_edit(self, obj: Any) -> dict[str, Any]:
+        data = await super().get_form_data_for_edit(obj)
+        data["kind"] = "amount" if obj.amount_off is not None else "percent"
+        for amount in obj.amounts:
+            data[f"{AMOUNT_PREFIX}{amount.currency}"] = amount.amount_minor
+        return data
 
     async def insert_model(self, request: Request, data: dict[str, Any]) -> Any:
-        fields = {key: data.get(key) for key in COUPON_FIELDS}
+        fields = coupon_fields(data)
         try:
             async with audited() as session:
                 return await coupons_service.create_coupon(session, CouponCreate(**fields))
@@ -140,7 +208,7 @@ class CouponAdmin(StaffView, model=DiscountCoupon):
             raise not_saved(error, COUPON_TAKEN) from error
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Any:
-        fields = {key: data.get(key) for key in COUPON_FIELDS}
+        fields = coupon_fields(data, update=True)
         try:
             async with audited() as session:
                 return await coupons_service.update_coupon(session, int(pk), CouponUpdate(**fields))

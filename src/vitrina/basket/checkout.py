@@ -161,7 +161,7 @@ async def start_checkout(
     priced = quote(
         lines,
         coupon,
-        currency=pricing.currency,
+        pricing=pricing,
         shipping_amount=shipping_plan.first_amount,
         language=language,
     )
@@ -202,7 +202,7 @@ async def _shipping_plan(
     sold = await sold_variants(session, [(i.product, i.variant) for i in items])
     reprice(sold, pricing)
     lines = [(s, i.quantity) for s, i in zip(sold, items, strict=True)]
-    goods = quote(lines, coupon, currency=pricing.currency, shipping_amount=0).total
+    goods = quote(lines, coupon, pricing=pricing, shipping_amount=0).total
     return await shipping_service.plan_for(session, settings, where, lines, goods, pricing.amount)
 
 
@@ -247,7 +247,7 @@ async def _reusable_checkout(
     priced = quote(
         [(p, i.quantity) for p, i in zip(sold, items, strict=True)],
         coupon,
-        currency=pricing.currency,
+        pricing=pricing,
         shipping_amount=shipping_plan.first_amount,
         language=language,
     )

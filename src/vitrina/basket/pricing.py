@@ -1,7 +1,9 @@
 """What a basket costs, computed exactly as Stripe computes a Checkout Session's totals.
 
 subtotal = sum(unit price x quantity); discount = `percent_of(subtotal, coupon.discount)`
-(half up, as Stripe rounds a percent-off coupon; in tens in three-decimal currencies);
+(half up, as Stripe rounds a percent-off coupon; in tens in three-decimal currencies), or
+for an amount-off coupon min(its amount in the basket's currency, subtotal), as Stripe takes
+`amount_off` (or the `currency_options` amount) from a session's subtotal, never below zero;
 shipping is the option Stripe preselects, added after the discount;
 total = subtotal - discount + shipping. Lines are in the shopper's currency (`priced_in`).
 """
@@ -14,7 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 from vitrina.basket.sold import Sold
+from vitrina.coupons.amounts import amount_in
 from vitrina.coupons.models import DiscountCoupon
+from vitrina.currencies.pricing import Pricing
 from vitrina.kit.money import charge_step, percent_of, to_decimal
 from vitrina.payments.checkout_session import ProductLike, name_in
 
@@ -66,6 +70,8 @@ class Quote:
     coupon_id: int | None = None
     coupon_number: str | None = None
     percent: Decimal | None = None
+    amount_off: int | None = None
+    """An amount-off coupon's amount in `currency`."""
 
     @property
     def subtotal(self) -> int:
@@ -73,6 +79,8 @@ class Quote:
 
     @property
     def discount(self) -> int:
+        if self.amount_off is not None:
+            return max(0, min(self.amount_off, self.subtotal))
         if self.percent is None:
             return 0
         return min(
@@ -117,15 +125,16 @@ def quote(
     lines: Sequence[tuple[Sold | ProductLike, int]],
     coupon: DiscountCoupon | None,
     *,
-    currency: str,
+    pricing: Pricing,
     shipping_amount: int,
     language: str | None = None,
 ) -> Quote:
-    """The basket's price (of variants, or of products as the seed passes them); each line
-    named as the shopper in `language` sees the product and its variant's options (on
-    Stripe's page too), which is the name it is sold under."""
+    """The basket's price in `pricing`'s currency (lines already repriced into it, of
+    variants, or of products as the seed passes them); each line named as the shopper in
+    `language` sees the product and its variant's options (on Stripe's page too), which is
+    the name it is sold under."""
     return Quote(
-        currency=currency,
+        currency=pricing.currency,
         lines=tuple(
             QuoteLine(
                 p.id,
@@ -141,7 +150,10 @@ def quote(
         shipping=shipping_amount if lines else 0,
         coupon_id=coupon.id if coupon else None,
         coupon_number=coupon.number if coupon else None,
-        percent=Decimal(coupon.discount) if coupon else None,
+        percent=Decimal(coupon.discount) if coupon and coupon.discount is not None else None,
+        amount_off=(
+            amount_in(coupon, pricing.currency, pricing.default, pricing.rate) if coupon else None
+        ),
     )
 
 

@@ -45,7 +45,11 @@ class BasketLineOut(BaseModel):
 
 class CouponOut(BaseModel):
     number: str
-    percent: Decimal
+    percent: Decimal | None = Field(description="Percent off; null for an amount-off coupon.")
+    amount_off: int | None = Field(
+        default=None, description="Amount off in minor units of the basket's currency."
+    )
+    currency: str | None = Field(default=None, description="The basket's currency.")
 
 
 class StockWarning(BaseModel):

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.basket.in_currency import price_in
 from vitrina.basket.models import Basket, BasketItem, CheckoutSession, CheckoutStatus
-from vitrina.basket.pricing import quote
+from vitrina.basket.pricing import Quote, quote
 from vitrina.basket.schemas import (
     BasketLineOut,
     BasketOut,
@@ -29,6 +29,7 @@ from vitrina.basket.sold import Sold, sold_variants
 from vitrina.catalog.schemas import media_url
 from vitrina.config import Settings
 from vitrina.coupons import service as coupons
+from vitrina.coupons.models import DiscountCoupon
 from vitrina.errors import VitrinaError
 from vitrina.kit.clock import utcnow
 from vitrina.shipping import service as shipping_service
@@ -123,7 +124,7 @@ async def basket_view(
             warnings.append(StockWarning(product_id=None, message=str(exc.detail)))
             coupon = None
     pairs = [(p, i.quantity) for p, i in zip(sold, items, strict=True)]
-    goods = quote(pairs, coupon, currency=pricing.currency, shipping_amount=0)
+    goods = quote(pairs, coupon, pricing=pricing, shipping_amount=0)
     user = customer_of(owner)
     where = await shipping_service.shopper_country(
         session, user.id if user is not None else None, country
@@ -142,7 +143,7 @@ async def basket_view(
     priced = quote(
         pairs,
         coupon,
-        currency=pricing.currency,
+        pricing=pricing,
         shipping_amount=options[0].amount if options else 0,
     )
     if problem := priced.charge_problem():
@@ -168,10 +169,20 @@ async def basket_view(
         tax_at_checkout=bool(tax and tax.amount is None),
         shipping_country=where,
         shipping_options=options,
-        coupon=CouponOut(number=coupon.number, percent=coupon.discount) if coupon else None,
+        coupon=_coupon_out(coupon, priced),
         warnings=warnings,
         notices=notices or [],
         checkout=checkout_out(checkout) if is_open and checkout is not None else None,
+    )
+
+
+def _coupon_out(coupon: DiscountCoupon | None, priced: Quote) -> CouponOut | None:
+    if coupon is None:
+        return None
+    if priced.amount_off is None:
+        return CouponOut(number=coupon.number, percent=coupon.discount)
+    return CouponOut(
+        number=coupon.number, percent=None, amount_off=priced.amount_off, currency=priced.currency
     )
 
 

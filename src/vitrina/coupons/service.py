@@ -18,14 +18,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from vitrina.accounts.models import User
 from vitrina.config import get_settings
-from vitrina.coupons.models import CouponRedemption, DiscountCoupon
+from vitrina.coupons.models import CouponAmount, CouponRedemption, DiscountCoupon
 from vitrina.coupons.schemas import CouponCreate, CouponRead, CouponUpdate
+from vitrina.currencies.models import StoreCurrency
 from vitrina.errors import Conflict, NotFound, Unprocessable
 from vitrina.kit.clock import to_unix, utcnow
+from vitrina.kit.money import charge_step, to_decimal
 from vitrina.orders.models import Order
 
 CENT = Decimal("0.01")
-SYNCED_FIELDS = frozenset({"number", "discount", "end_at", "is_active"})
+SYNCED_FIELDS = frozenset({"number", "discount", "amount_off", "end_at", "is_active"})
 
 
 def is_expired(coupon: DiscountCoupon, now: datetime | None = None) -> bool:
@@ -37,7 +39,11 @@ def to_read(coupon: DiscountCoupon) -> CouponRead:
     return CouponRead(
         id=coupon.id,
         number=coupon.number,
-        discount=Decimal(coupon.discount).quantize(CENT),
+        kind="amount" if coupon.is_amount else "percent",
+        discount=Decimal(coupon.discount).quantize(CENT) if coupon.discount is not None else None,
+        amount_off=coupon.amount_off,
+        currency=get_settings().store_currency if coupon.is_amount else None,
+        amounts={a.currency: a.amount_minor for a in coupon.amounts},
         end_at=end_at,
         end_at_unix=to_unix(end_at),
         end_at_local=end_at.astimezone(get_settings().tz),
@@ -79,12 +85,57 @@ async def _flush_unique(session: AsyncSession, number: str) -> None:
         raise _duplicate(number) from exc
 
 
+def _chargeable(amount: int, currency: str, field: str) -> None:
+    step = charge_step(currency)
+    if amount % step:
+        raise Unprocessable(
+            f"{to_decimal(amount, currency)} {currency.upper()} cannot be charged: amounts in "
+            f"{currency.upper()} must be a multiple of {step} minor units.",
+            field=field,
+        )
+
+
+async def _checked_amounts(session: AsyncSession, amounts: dict[str, int]) -> dict[str, int]:
+    """Hand-set amounts: each in an enabled currency other than the store's, chargeable."""
+    default = get_settings().store_currency
+    for code, amount in amounts.items():
+        if code == default:
+            raise Unprocessable(
+                f"{code.upper()} is the store's currency: set its amount as amount_off.",
+                field="amounts",
+            )
+        row = await session.get(StoreCurrency, code)
+        if row is None or not row.is_enabled:
+            raise Unprocessable(
+                f"{code.upper()} is not a currency this store sells in; enable it first.",
+                field="amounts",
+            )
+        _chargeable(amount, code, "amounts")
+    return amounts
+
+
+def _set_amounts(coupon: DiscountCoupon, amounts: dict[str, int]) -> bool:
+    """Replace the hand-set amounts; True if anything changed."""
+    current = {a.currency: a.amount_minor for a in coupon.amounts}
+    if current == amounts:
+        return False
+    coupon.amounts = [
+        CouponAmount(currency=code, amount_minor=amount) for code, amount in sorted(amounts.items())
+    ]
+    return True
+
+
 async def create_coupon(session: AsyncSession, data: CouponCreate) -> DiscountCoupon:
     if await _number_taken(session, data.number, except_id=None):
         raise _duplicate(data.number)
+    if data.amount_off is not None:
+        _chargeable(data.amount_off, get_settings().store_currency, "amount_off")
+    amounts = await _checked_amounts(session, data.amounts or {})
     coupon = DiscountCoupon(
         number=data.number,
-        discount=data.discount.quantize(CENT),
+        discount=data.discount.quantize(CENT) if data.discount is not None else None,
+        amount_off=data.amount_off,
+        amounts=[CouponAmount(currency=c, amount_minor=a) for c, a in sorted(amounts.items())],
         end_at=data.end_at.astimezone(UTC),
         is_active=data.is_active,
         max_redemptions=data.max_redemptions,
@@ -127,14 +178,20 @@ async def update_coupon(
 ) -> DiscountCoupon:
     coupon = await get_coupon(session, coupon_id, lock=True)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    changes.pop("kind", None)
     new_number = changes.get("number")
     if new_number and await _number_taken(session, new_number, except_id=coupon.id):
         raise _duplicate(new_number)
     if "end_at" in changes:
         changes["end_at"] = changes["end_at"].astimezone(UTC)
-    if "discount" in changes:
-        changes["discount"] = changes["discount"].quantize(CENT)
-    needs_sync = False
+    needs_sync = _change_kind(coupon, changes)
+    if "amounts" in changes:
+        amounts = await _checked_amounts(session, changes.pop("amounts"))
+        if not coupon.is_amount and amounts:
+            raise Unprocessable(
+                "amounts belong to amount-off coupons; send amount_off too.", field="amounts"
+            )
+        needs_sync = _set_amounts(coupon, amounts) or needs_sync
     for field, value in changes.items():
         current = getattr(coupon, field)
         if current != value:
@@ -144,6 +201,42 @@ async def update_coupon(
         coupon.mark_for_sync()
     await _flush_unique(session, coupon.number)
     return coupon
+
+
+def _change_kind(coupon: DiscountCoupon, changes: dict[str, Any]) -> bool:
+    """Apply `discount` or `amount_off` (switching the coupon's kind when it is the other);
+    True if the terms changed."""
+    if "discount" in changes:
+        percent: Decimal = changes.pop("discount").quantize(CENT)
+        changed: bool = coupon.discount != percent or coupon.is_amount
+        coupon.discount, coupon.amount_off = percent, None
+        if coupon.amounts:
+            coupon.amounts = []
+        return changed
+    if "amount_off" in changes:
+        amount: int = changes.pop("amount_off")
+        _chargeable(amount, get_settings().store_currency, "amount_off")
+        changed = coupon.amount_off != amount
+        coupon.discount, coupon.amount_off = None, amount
+        return changed
+    return False
+
+
+async def mark_amount_coupons_for_sync(session: AsyncSession) -> int:
+    """The rate table changed: live amount-off coupons carry converted amounts in Stripe
+    (`currency_options`), so each is delivered again (a new Stripe coupon if an amount moved)."""
+    rows = await session.scalars(
+        select(DiscountCoupon)
+        .where(DiscountCoupon.amount_off.is_not(None), DiscountCoupon.deleted_at.is_(None))
+        .order_by(DiscountCoupon.id)
+        .with_for_update()
+    )
+    marked = 0
+    for coupon in rows:
+        coupon.mark_for_sync()
+        marked += 1
+    await session.flush()
+    return marked
 
 
 async def delete_coupon(session: AsyncSession, coupon_id: int) -> DiscountCoupon:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.catalog.models import Product, ProductVariant
 from vitrina.config import Settings
+from vitrina.coupons import service as coupons
 from vitrina.currencies.conversion import Rounding
 from vitrina.currencies.models import StoreCurrency, VariantPrice
 from vitrina.currencies.pricing import Pricing, in_default
@@ -153,6 +154,7 @@ async def put_currency(
     """Add a currency or change its rate, rounding, order or whether it is offered."""
     code = _checked_code(code, settings)
     row = await session.get(StoreCurrency, code)
+    before = (row.rate, row.is_enabled) if row is not None else (None, False)
     if row is None:
         row = StoreCurrency(code=code)
         session.add(row)
@@ -161,6 +163,8 @@ async def put_currency(
     row.is_enabled = data.is_enabled
     row.position = data.position
     await session.flush()
+    if before != (row.rate, row.is_enabled) and (row.is_enabled or before[1]):
+        await coupons.mark_amount_coupons_for_sync(session)
     return row
 
 
@@ -168,8 +172,11 @@ async def delete_currency(session: AsyncSession, code: str) -> None:
     row = await session.get(StoreCurrency, code.strip().lower())
     if row is None:
         raise NotFound(f"Currency {code.upper()} is not in the table.")
+    was_enabled = row.is_enabled
     await session.delete(row)
     await session.flush()
+    if was_enabled:
+        await coupons.mark_amount_coupons_for_sync(session)
 
 
 async def put_variant_price(

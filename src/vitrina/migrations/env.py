@@ -60,9 +60,11 @@ async def run_migrations_online() -> None:
         _run_sync(connection)
         return
     engine = make_engine(_url())
-    async with engine.connect() as conn:
-        await conn.run_sync(_run_sync)
-    await engine.dispose()
+    try:
+        async with engine.connect() as conn:
+            await conn.run_sync(_run_sync)
+    finally:  # a migration that refuses (an exception) must not leave a connection behind
+        await engine.dispose()
 
 
 if context.is_offline_mode():

@@ -329,7 +329,16 @@ def _name_of(product: Any, variant: ProductVariant | None) -> str:
     return variant.sku or f"Variant {variant.id}"
 
 
+AMOUNT_REFUSED = (
+    "The seed's coupon classes make percent-off coupons (`discount`) only; an amount-off "
+    "coupon (amount_off per currency) is made and changed through /api/v1/coupons or the "
+    "admin, whose sync gives it its amount in every currency."
+)
+
+
 def _coupon_target(local_id: int, values: Mapping[str, Any], deleted: bool = False) -> CouponTarget:
+    if values.get("amount_off") is not None:
+        raise Unprocessable(AMOUNT_REFUSED, field="amount_off")
     try:
         data = CouponCreate.model_validate(
             {
@@ -373,12 +382,16 @@ class _CouponAction(Stripe):
             )
             if codes.data or coupon is coupons[-1]:
                 meta: dict[str, str] = coupon.metadata.to_dict() if coupon.metadata else {}
-                return {
+                terms: dict[str, Any] = {
                     "number": codes.data[0].code if codes.data else coupon.name,
-                    "discount": Decimal(meta.get("discount") or str(coupon.percent_off)),
                     "end_at": int(meta.get("end_at") or coupon.redeem_by or 0),
                     "active": bool(codes.data),
                 }
+                if coupon.amount_off is not None:
+                    terms.update(amount_off=coupon.amount_off, currency=coupon.currency or "")
+                else:
+                    terms["discount"] = Decimal(meta.get("discount") or str(coupon.percent_off))
+                return terms
         raise AssertionError("unreachable")
 
 
@@ -398,7 +411,11 @@ class UpdateDiscountCoupon(_CouponAction):
 
     async def run(self) -> CouponResult:
         coupons = await self.stripe_coupons()
-        merged = {**await self.current_values(coupons), **self.values}
+        current = await self.current_values(coupons)
+        if "amount_off" in current and self.values.get("discount") is None:
+            raise Unprocessable(AMOUNT_REFUSED, field="amount_off")
+        current.pop("amount_off", None)
+        merged = {**current, **self.values}
         target = _coupon_target(self.local_id, merged)
         return await push_coupon(self.delivery(), target, [c.id for c in coupons])
 
@@ -411,13 +428,17 @@ class DeleteDiscountCoupon(_CouponAction):
         if not coupons:
             return CouponResult(None, None)
         current = await self.current_values(coupons)
+        # An amount-off coupon's id is not rebuilt here (its currency options are not
+        # listed); every Stripe coupon of this id is among those deleted anyway.
         target = CouponTarget(
             local_id=self.local_id,
             number=str(current["number"]),
-            discount=current["discount"],
+            discount=current.get("discount"),
             end_at=current["end_at"],
             active=False,
             deleted=True,
+            amount_off=current.get("amount_off"),
+            currency=current.get("currency", ""),
         )
         return await push_coupon(self.delivery(), target, [c.id for c in coupons])
 

@@ -1,8 +1,11 @@
 """Bring a Stripe Coupon and its Promotion Code to a discount coupon's state in the store.
 
-Percent and expiry are immutable in Stripe, so the Stripe coupon id carries a fingerprint of
-them (`vitrina_coupon_<id>_<hash8>`): new terms mean a new coupon, and the old one is deleted
-once its codes are deactivated. The promotion code carries the customer-facing `number`.
+Percent (or amount, in every currency) and expiry are immutable in Stripe, so the Stripe
+coupon id carries a fingerprint of them (`vitrina_coupon_<id>_<hash8>`): new terms mean a new
+coupon, and the old one is deleted once its codes are deactivated. The promotion code carries
+the customer-facing `number`. An amount-off coupon is `amount_off` in the store's currency
+plus `currency_options` with its amount in every other enabled currency, so a changed amount
+or a changed rate is a new coupon too.
 """
 
 from __future__ import annotations
@@ -15,7 +18,12 @@ from decimal import Decimal
 import stripe
 
 from vitrina.kit.clock import utcnow
-from vitrina.payments.sync.ids import COUPON_PREFIX, coupon_stripe_id, redeem_by
+from vitrina.payments.sync.ids import (
+    COUPON_PREFIX,
+    amount_coupon_stripe_id,
+    coupon_stripe_id,
+    redeem_by,
+)
 from vitrina.payments.sync.stripe_io import Delivery, already_exists, is_missing
 
 NAME_LENGTH = 40
@@ -29,14 +37,32 @@ class CodeTaken(Exception):
 class CouponTarget:
     local_id: int
     number: str
-    discount: Decimal
+    discount: Decimal | None
     end_at: int
     active: bool = True
     deleted: bool = False
+    amount_off: int | None = None
+    """Amount-off coupons: minor units of `currency` (the store's)."""
+    currency: str = ""
+    currency_options: tuple[tuple[str, int], ...] = ()
+    """Amount-off coupons: (currency, amount) for every other enabled currency."""
 
     @property
     def stripe_id(self) -> str:
+        if self.amount_off is not None:
+            return amount_coupon_stripe_id(
+                self.local_id, self.currency, self.amount_off, self.currency_options, self.end_at
+            )
+        assert self.discount is not None
         return coupon_stripe_id(self.local_id, self.discount, self.end_at)
+
+    def terms(self) -> str:
+        """The discount as Stripe should hold it, for drift reports: "10.00 %" or
+        "500 usd; eur 460, jpy 750"."""
+        if self.amount_off is None:
+            return f"{self.discount} %"
+        others = ", ".join(f"{code} {amount}" for code, amount in self.currency_options)
+        return f"{self.amount_off} {self.currency}" + (f"; {others}" if others else "")
 
     def expired(self, now: datetime) -> bool:
         return self.end_at <= int(now.timestamp())
@@ -49,18 +75,36 @@ class CouponResult:
 
 
 def coupon_params(target: CouponTarget, now: datetime) -> stripe.params.CouponCreateParams:
-    return {
+    metadata = {"vitrina_coupon_id": str(target.local_id)}
+    params: stripe.params.CouponCreateParams = {
         "id": target.stripe_id,
-        "percent_off": float(target.discount),
         "duration": "once",
         "redeem_by": redeem_by(target.end_at, now),
         "name": target.number[:NAME_LENGTH],
-        "metadata": {
-            "vitrina_coupon_id": str(target.local_id),
-            "discount": str(target.discount),
-            "end_at": str(target.end_at),
-        },
+        "metadata": metadata,
     }
+    if target.amount_off is None:
+        params["percent_off"] = float(target.discount or 0)
+        metadata["discount"] = str(target.discount)
+        metadata["end_at"] = str(target.end_at)
+        return params
+    params["amount_off"] = target.amount_off
+    params["currency"] = target.currency
+    metadata["amount_off"] = str(target.amount_off)
+    metadata["end_at"] = str(target.end_at)
+    if target.currency_options:
+        params["currency_options"] = {
+            code: {"amount_off": amount} for code, amount in target.currency_options
+        }
+    return params
+
+
+def stripe_terms(coupon: stripe.Coupon, options: dict[str, int]) -> str:
+    """What a Stripe coupon holds, in `CouponTarget.terms()`'s words."""
+    if coupon.amount_off is None:
+        return f"{Decimal(str(coupon.percent_off)).quantize(Decimal('0.01'))} %"
+    others = ", ".join(f"{code} {amount}" for code, amount in sorted(options.items()))
+    return f"{coupon.amount_off} {coupon.currency}" + (f"; {others}" if others else "")
 
 
 async def fetch_coupon(delivery: Delivery, stripe_id: str) -> stripe.Coupon | None:

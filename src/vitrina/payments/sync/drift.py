@@ -3,16 +3,19 @@
 Compared only for rows the store believes synced (pending rows are the worker's business):
 products (missing, stale name/price/active, and for a product with options a variant whose
 Price is missing, at another amount or lookup key, or still active when the variant is not
-sold), coupons (missing, stale percent, promotion codes
-not matching `number` and the active flag), and orphans: objects with the store's id prefix
-that the store no longer has (or no longer wants), unless a pending tombstone is about to
-archive them. Repair re-marks rows for sync (a version
-bump, so fresh idempotency keys) and archives or deletes orphans.
+sold), coupons (missing, stale percent, stale amount: an amount-off coupon whose amount or
+amount in another currency (`currency_options`, hand-set or converted at today's rate) is
+not what Stripe holds, promotion codes not matching `number` and the active flag), and
+orphans: objects with the store's id prefix that the store no longer has (or no longer
+wants), unless a pending tombstone is about to archive them. Repair re-marks rows for sync
+(a version bump, so fresh idempotency keys) and archives or deletes orphans.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import stripe
 from sqlalchemy import select
@@ -21,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vitrina.catalog.models import Product
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.kit.clock import utcnow
+from vitrina.payments.sync.coupons import CouponTarget, stripe_terms
+from vitrina.payments.sync.currency_options import EnabledRate, enabled_rates
 from vitrina.payments.sync.ids import (
     COUPON_PREFIX,
     PRODUCT_PREFIX,
@@ -73,7 +78,9 @@ async def load_stripe(client: stripe.StripeClient) -> StripeView:
     }
     coupons = {
         c.id: c
-        async for c in (await v1.coupons.list_async({"limit": 100})).auto_paging_iter()
+        async for c in (
+            await v1.coupons.list_async({"limit": 100, "expand": ["data.currency_options"]})
+        ).auto_paging_iter()
         if c.id.startswith(COUPON_PREFIX)
     }
     codes = [
@@ -144,25 +151,41 @@ def _variant_drift(
     return found
 
 
-def _coupon_drift(coupon: DiscountCoupon, view: StripeView) -> list[Drift]:
-    target = coupon_target(coupon)
+def _amount_options(coupon: stripe.Coupon) -> dict[str, int]:
+    options = getattr(coupon, "currency_options", None)
+    found: dict[str, Any] = options.to_dict() if options else {}
+    return {code: int(option["amount_off"]) for code, option in found.items()}
+
+
+def _stale_terms(target: CouponTarget, remote: stripe.Coupon) -> bool:
+    if target.amount_off is None:
+        return remote.percent_off != float(target.discount or 0)
+    return (remote.amount_off, remote.currency, _amount_options(remote)) != (
+        target.amount_off,
+        target.currency,
+        dict(target.currency_options),
+    )
+
+
+def _coupon_drift(
+    coupon: DiscountCoupon, view: StripeView, rates: Sequence[EnabledRate]
+) -> list[Drift]:
+    target = coupon_target(coupon, rates)
     if target.deleted or target.expired(utcnow()):
         return []
     remote = view.coupons.get(target.stripe_id)
+    recorded = view.coupons.get(coupon.stripe_id or "")
+    if remote is None and target.amount_off is not None and recorded is not None:
+        # The amounts changed (by hand or by a rate) and Stripe still holds the old coupon.
+        there = stripe_terms(recorded, _amount_options(recorded))
+        return [Drift("coupon", coupon.id, recorded.id, "stale amount", target.terms(), there)]
     if remote is None:
         return [Drift("coupon", coupon.id, target.stripe_id, "missing")]
     found: list[Drift] = []
-    if remote.percent_off != float(target.discount):
-        found.append(
-            Drift(
-                "coupon",
-                coupon.id,
-                remote.id,
-                "stale discount",
-                str(target.discount),
-                str(remote.percent_off),
-            )
-        )
+    if _stale_terms(target, remote):
+        problem = "stale amount" if target.amount_off is not None else "stale discount"
+        there = stripe_terms(remote, _amount_options(remote))
+        found.append(Drift("coupon", coupon.id, remote.id, problem, target.terms(), there))
     wanted = [target.number] if target.active else []
     codes = view.active_codes(remote.id)
     if codes != wanted:
@@ -192,13 +215,17 @@ async def find_drift(session: AsyncSession, view: StripeView) -> list[Drift]:
         if local is None and remote.active and remote.id not in being_archived:
             drift.append(Drift("product", None, remote.id, "orphan", "", remote.name))
     coupons = {c.id: c for c in await session.scalars(select(DiscountCoupon))}
+    rates = await enabled_rates(session)
     wanted_coupons: set[str] = set()
     for coupon in coupons.values():
-        target = coupon_target(coupon)
+        target = coupon_target(coupon, rates)
         if not target.deleted:
             wanted_coupons.add(target.stripe_id)
         if coupon.synced_version >= coupon.sync_version:
-            drift.extend(_coupon_drift(coupon, view))
+            found_for_coupon = _coupon_drift(coupon, view, rates)
+            # A stale amount coupon is replaced by the row's next delivery, not as an orphan.
+            wanted_coupons.update(d.stripe_id for d in found_for_coupon)
+            drift.extend(found_for_coupon)
     for remote_coupon in view.coupons.values():
         local_id = coupon_local_id(remote_coupon.id)
         pending = local_id in coupons and coupons[local_id].sync_state != "synced"

@@ -51,6 +51,26 @@ def coupon_stripe_id(local_id: int, discount: Decimal | float, end_at: int) -> s
     return f"{COUPON_PREFIX}{local_id}_{terms_fingerprint(discount, end_at)}"
 
 
+def amount_fingerprint(
+    currency: str, amount_off: int, options: tuple[tuple[str, int], ...], end_at: int
+) -> str:
+    """Eight hex characters naming an amount-off coupon's immutable terms: its amount, its
+    amount in every other currency (`currency_options`) and its expiry."""
+    others = ",".join(f"{code}={amount}" for code, amount in sorted(options))
+    terms = f"amount|{currency.lower()}|{amount_off}|{others}|{end_at}"
+    return hashlib.sha256(terms.encode()).hexdigest()[:8]
+
+
+def amount_coupon_stripe_id(
+    local_id: int,
+    currency: str,
+    amount_off: int,
+    options: tuple[tuple[str, int], ...],
+    end_at: int,
+) -> str:
+    return f"{COUPON_PREFIX}{local_id}_{amount_fingerprint(currency, amount_off, options, end_at)}"
+
+
 def coupon_local_id(stripe_id: str) -> int | None:
     tail = stripe_id.removeprefix(COUPON_PREFIX)
     head, _, fingerprint = tail.partition("_")

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vitrina.catalog.models import Product
 from vitrina.catalog.variants import option_text, options_of, variants_of
 from vitrina.config import get_settings
+from vitrina.coupons.amounts import amount_in
 from vitrina.coupons.models import DiscountCoupon
 from vitrina.currencies.service import hand_set_by_variant
 from vitrina.kit.clock import to_unix
@@ -90,7 +91,17 @@ async def full_product_target(
     return product_target(product, variants, rates, own)
 
 
-def coupon_target(coupon: DiscountCoupon) -> CouponTarget:
+def coupon_target(coupon: DiscountCoupon, rates: Sequence[EnabledRate] = ()) -> CouponTarget:
+    """The Stripe coupon for `coupon`; an amount-off one in the store's currency with its
+    amount in every other enabled currency of `rates` (hand-set, else converted)."""
+    default = get_settings().store_currency
+    options: tuple[tuple[str, int], ...] = ()
+    if coupon.amount_off is not None:
+        options = tuple(
+            (r.code, amount_in(coupon, r.code, default, r.rate) or 0)
+            for r in rates
+            if r.code != default
+        )
     return CouponTarget(
         local_id=coupon.id,
         number=coupon.number,
@@ -98,4 +109,7 @@ def coupon_target(coupon: DiscountCoupon) -> CouponTarget:
         end_at=to_unix(coupon.end_at),
         active=coupon.is_active,
         deleted=coupon.deleted_at is not None,
+        amount_off=coupon.amount_off,
+        currency=default if coupon.amount_off is not None else "",
+        currency_options=options,
     )

@@ -108,7 +108,8 @@ async def deliver(kind: Kind, row_id: int, config: WorkerConfig, deadline: float
             rates = await enabled_rates(session)
             push = partial(_push_product, target=await full_product_target(session, row, rates))
         else:
-            push = partial(_push_coupon, target=coupon_target(row), known=row.stripe_id)
+            target = coupon_target(row, await enabled_rates(session))
+            push = partial(_push_coupon, target=target, known=row.stripe_id)
         await session.rollback()
     delivery = Delivery(
         make_stripe_client(),
