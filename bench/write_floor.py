@@ -57,6 +57,7 @@ import structlog
 from vitrina.basket.codes import new_unique_code
 from vitrina.basket.pricing import Quote, quote
 from vitrina.config import Settings, get_settings
+from vitrina.currencies.pricing import in_default
 from vitrina.db import OLTP_SETTINGS
 from vitrina.models import Base
 from vitrina.payments import customers, gateway
@@ -385,9 +386,9 @@ class _Plan:
 
 
 def _quote(lines: list[tuple[SimpleNamespace, int]], plan: _Plan, language: str) -> Quote:
-    currency = get_settings().store_currency
+    pricing = in_default(get_settings().store_currency)
     return quote(
-        lines, None, currency=currency, shipping_amount=plan.option.amount, language=language
+        lines, None, pricing=pricing, shipping_amount=plan.option.amount, language=language
     )
 
 
