@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from vitrina.basket.pricing import Quote, QuoteLine
 from vitrina.currencies.conversion import Rounding, convert
+from vitrina.currencies.pricing import Pricing
 from vitrina.kit.money import charge_step, minor_unit_exponent
 from vitrina.stripe_emulator.resources.totals import percent_discount
 
@@ -113,3 +114,27 @@ def test_a_basket_in_any_currency_costs_what_stripe_computes(
     assert quote.discount % step == 0 and 0 <= quote.discount <= quote.subtotal
     assert quote.total == quote.subtotal - quote.discount + quote.shipping
     assert quote.total % step == 0
+
+
+CEILING = 10_000_000
+
+
+@given(
+    st.integers(min_value=0, max_value=CEILING),
+    st.integers(min_value=0, max_value=CEILING),
+    st.sampled_from(CURRENCIES),
+    rates,
+    st.sampled_from(list(Rounding)),
+)
+def test_a_typed_price_bound_keeps_exactly_the_prices_shown_inside_it(
+    price: int, shown_bound: int, currency: str, rate: Decimal, rounding: Rounding
+) -> None:
+    """A listing's price filter typed in the shopper's currency: a product is kept by a lower
+    bound exactly when its shown price is at or above it, by an upper one exactly when at or
+    below it (the catalogue filters on the default price, `Pricing.in_default`)."""
+    pricing = Pricing("usd", currency, rate, rounding)
+    shown = pricing.price(price)
+    lower = pricing.in_default(shown_bound, upper=False, ceiling=CEILING)
+    upper = pricing.in_default(shown_bound, upper=True, ceiling=CEILING)
+    assert (shown >= shown_bound) == (price >= lower)
+    assert (shown <= shown_bound) == (price <= upper)

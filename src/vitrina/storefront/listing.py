@@ -1,7 +1,9 @@
 """Turning a listing page's query string into the catalog's ProductQuery, leniently.
 
-Shoppers type prices in major units ("12.50"); the catalog filters in minor units. Values
-that cannot be used are dropped and reported next to their field instead of failing the page.
+Shoppers type prices in major units ("12.50") of the currency they shop in; the catalog
+filters in minor units of the store's default currency (a bound is turned into the default
+prices shown inside it, `Pricing.in_default`). Values that cannot be used are dropped and
+reported next to their field instead of failing the page.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup, escape
 
 from vitrina.catalog.schemas import ProductQuery, ProductSort
+from vitrina.currencies.pricing import Pricing
 from vitrina.kit.money import minor_unit_exponent
 
 PAGE_SIZE = 12
@@ -72,7 +75,7 @@ def to_minor(value: str, currency: str) -> int | None:
 
 def build_query(
     *,
-    currency: str,
+    pricing: Pricing,
     language: str,
     q: str = "",
     category: str | None = None,
@@ -97,9 +100,14 @@ def build_query(
     bounds: dict[str, int | None] = {}
     for name in ("min_price", "max_price"):
         typed = getattr(form, name)
-        bounds[name] = to_minor(typed, currency) if typed else None
-        if typed and bounds[name] is None:
+        minor = to_minor(typed, pricing.currency) if typed else None
+        if typed and minor is None:
             form.errors[name] = invalid_price
+        if minor is not None:
+            upper = name == "max_price"
+            bounds[name] = pricing.in_default(minor, upper=upper, ceiling=MAX_PRICE_MINOR - 1)
+        else:
+            bounds[name] = None
     query = ProductQuery.model_validate(
         {
             "q": form.q or None,

@@ -72,7 +72,7 @@ def _listing(
     category_filter: str = "",
 ) -> tuple[ProductQuery, ListingForm]:
     return build_query(
-        currency=settings.store_currency,
+        pricing=page_pricing(request, settings.store_currency),
         language=language_of(request),
         invalid_price=translate(request, INVALID_PRICE),
         q=q,

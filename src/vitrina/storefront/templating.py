@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 
 from vitrina.config import get_settings
 from vitrina.currencies.pricing import Pricing, in_default
-from vitrina.kit.money import to_decimal
+from vitrina.kit.money import charge_step, to_decimal
 from vitrina.storefront import i18n
 from vitrina.storefront.currency import page_pricing
 from vitrina.storefront.listing import highlight
@@ -54,6 +54,7 @@ def environment(language: str) -> Environment:
     env.filters["amount"] = lambda minor: str(to_decimal(minor, settings.store_currency))
     env.globals["static"] = static_url
     env.globals["price"] = _price(language)
+    env.globals["bound"], env.globals["bound_typed"] = _bounds(language)
     env.globals["store_name"] = settings.store_name
     env.globals["languages"] = i18n.LANGUAGES
     env.globals["csrf_field_name"] = CSRF_FIELD
@@ -143,13 +144,35 @@ _page_pricing: ContextVar[Pricing | None] = ContextVar("page_pricing", default=N
 """The pricing of the page being rendered (macros imported without context see it too)."""
 
 
+def _pricing() -> Pricing:
+    return _page_pricing.get() or in_default(get_settings().store_currency)
+
+
 def _price(language: str) -> Callable[..., str]:
     def price(amount: int, variant_id: int | None = None) -> str:
         """A price of the store's default currency as shown in the shopper's."""
-        pricing = _page_pricing.get() or in_default(get_settings().store_currency)
+        pricing = _pricing()
         return i18n.money(pricing.price(amount, variant_id), pricing.currency, language)
 
     return price
+
+
+def _bounds(language: str) -> tuple[Callable[[int], str], Callable[..., str]]:
+    """A price range's bound (a listing's price facet) in the shopper's currency, converted as
+    its prices are: shown as money, and as the filter form's text (which
+    `listing.build_query` turns back into the default prices shown inside it)."""
+
+    def bound(amount: int) -> str:
+        pricing = _pricing()
+        return i18n.money(pricing.price(amount), pricing.currency, language)
+
+    def bound_typed(amount: int, *, upper: bool = False) -> str:
+        """The form's text ("12.50"); an exclusive upper bound as the last amount below it."""
+        pricing = _pricing()
+        shown = pricing.price(amount) - (charge_step(pricing.currency) if upper else 0)
+        return str(to_decimal(shown, pricing.currency))
+
+    return bound, bound_typed
 
 
 def _unpinned_path(request: Request) -> str:
