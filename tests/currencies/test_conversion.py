@@ -122,17 +122,18 @@ CEILING = 10_000_000
 @given(
     st.integers(min_value=0, max_value=CEILING),
     st.integers(min_value=0, max_value=CEILING),
+    st.sampled_from(["usd", "jpy", "kwd"]),
     st.sampled_from(CURRENCIES),
     rates,
     st.sampled_from(list(Rounding)),
 )
 def test_a_typed_price_bound_keeps_exactly_the_prices_shown_inside_it(
-    price: int, shown_bound: int, currency: str, rate: Decimal, rounding: Rounding
+    price: int, shown_bound: int, default: str, currency: str, rate: Decimal, rounding: Rounding
 ) -> None:
     """A listing's price filter typed in the shopper's currency: a product is kept by a lower
     bound exactly when its shown price is at or above it, by an upper one exactly when at or
     below it (the catalogue filters on the default price, `Pricing.in_default`)."""
-    pricing = Pricing("usd", currency, rate, rounding)
+    pricing = Pricing(default, currency, rate, rounding)
     shown = pricing.price(price)
     lower = pricing.in_default(shown_bound, upper=False, ceiling=CEILING)
     upper = pricing.in_default(shown_bound, upper=True, ceiling=CEILING)
