@@ -6,27 +6,9 @@ from __future__ import annotations
 
 import random
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from vitrina.orders.models import Order
-from vitrina.payments.fulfilment import fulfil_checkout_session
+from fixtures.fulfil import fulfilled_order
 
 FAR = 8043214523
-
-
-async def _order(session, session_id: str) -> Order:
-    made = await fulfil_checkout_session(session, session_id)
-    await session.commit()
-    assert made is not None
-    order = await session.scalar(
-        select(Order)
-        .where(Order.id == made.id)
-        .options(selectinload(Order.items))
-        .execution_options(populate_existing=True)
-    )
-    assert order is not None
-    return order
 
 
 async def _coupon(client, staff_headers, **fields) -> dict:
@@ -72,7 +54,7 @@ async def test_the_coupon_in_each_currency_is_what_stripe_takes_off(
         assert remote.total_details.amount_discount == off
         assert remote.amount_total == basket["total"] == 2 * price - off + basket["shipping"]
         await emulator.complete(remote.id)
-        order = await _order(session, remote.id)
+        order = await fulfilled_order(session, remote.id)
         assert (order.currency, order.total, order.discount) == (currency, remote.amount_total, off)
         assert not order.needs_review
 
@@ -99,7 +81,7 @@ async def test_the_discount_never_exceeds_the_subtotal(
         assert remote.total_details.amount_discount == subtotal
         assert remote.amount_total == basket["total"]
         await emulator.complete(remote.id)
-        order = await _order(session, remote.id)
+        order = await fulfilled_order(session, remote.id)
         assert (order.total, order.discount) == (basket["total"], subtotal)
 
 
@@ -147,6 +129,6 @@ async def test_random_baskets_with_amount_coupons_cost_what_stripe_charges(
         assert (remote.currency, remote.amount_total) == (currency, basket["total"])
         assert remote.total_details.amount_discount == basket["discount"]
         await emulator.complete(remote.id)
-        order = await _order(session, remote.id)
+        order = await fulfilled_order(session, remote.id)
         assert (order.currency, order.total) == (currency, remote.amount_total)
         assert not order.needs_review

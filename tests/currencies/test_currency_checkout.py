@@ -5,25 +5,7 @@ from __future__ import annotations
 
 import random
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from vitrina.orders.models import Order
-from vitrina.payments.fulfilment import fulfil_checkout_session
-
-
-async def _order(session, session_id: str) -> Order:
-    made = await fulfil_checkout_session(session, session_id)
-    await session.commit()
-    assert made is not None
-    order = await session.scalar(
-        select(Order)
-        .where(Order.id == made.id)
-        .options(selectinload(Order.items))
-        .execution_options(populate_existing=True)
-    )
-    assert order is not None
-    return order
+from fixtures.fulfil import fulfilled_order
 
 
 async def test_the_rate_table_is_the_staffs_and_the_list_is_anyones(
@@ -115,7 +97,7 @@ async def test_a_basket_charged_in_euros_with_a_hand_set_price(
     assert dollars["amount_total"] == 8000 + 2500 - 1050 + 500
     again = (await client.post("/api/v1/checkout?currency=eur", headers=headers)).json()
     await emulator.complete(again["session_id"])
-    order = await _order(session, again["session_id"])
+    order = await fulfilled_order(session, again["session_id"])
     assert (order.currency, order.total) == ("eur", basket["total"]) and not order.needs_review
     mine = (await client.get(f"/api/v1/orders/{order.id}", headers=headers)).json()
     assert (mine["currency"], mine["total"]) == ("eur", basket["total"])
@@ -187,7 +169,7 @@ async def test_random_baskets_in_any_currency_cost_what_stripe_charges(
         assert (remote.currency, remote.amount_total) == (currency, basket["total"])
         assert remote.total_details.amount_discount == basket["discount"]
         await emulator.complete(remote.id)
-        order = await _order(session, remote.id)
+        order = await fulfilled_order(session, remote.id)
         assert (order.currency, order.total) == (currency, remote.amount_total)
         assert order.total == sum(i.line_total for i in order.items) - order.discount + (
             order.shipping

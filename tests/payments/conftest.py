@@ -171,3 +171,17 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
     }
     env.update(extra)
     return env
+
+
+async def stripe_sync_cli(settings: Settings, *args: str) -> tuple[int, str]:
+    """`vitrina stripe-sync <args>` against this test's database and Stripe: (exit, stdout)."""
+    import sys
+    from pathlib import Path
+
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "vitrina"), "stripe-sync", *args,
+        env=worker_env(settings, COLUMNS="200"),
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await process.communicate()
+    return process.returncode or 0, out.decode()

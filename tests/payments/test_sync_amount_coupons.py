@@ -4,9 +4,6 @@ code moves to it; drift reports a stale amount and `--fix` repairs it."""
 
 from __future__ import annotations
 
-import asyncio
-import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,13 +11,17 @@ import pytest
 import stripe
 from sqlalchemy import update
 
-from payments.conftest import EmulatorControls, assert_stripe_matches_store, drain, worker_env
+from payments.conftest import (
+    EmulatorControls,
+    assert_stripe_matches_store,
+    drain,
+    stripe_sync_cli,
+)
 from vitrina.config import Settings
 from vitrina.currencies.models import StoreCurrency
 from vitrina.db import db_helper
 
 FAR = 8043214523
-VITRINA = str(Path(sys.executable).parent / "vitrina")
 pytestmark = pytest.mark.usefixtures("sync_app")
 Headers = dict[str, str]
 
@@ -43,16 +44,6 @@ def _remote(stripe_client: stripe.StripeClient, coupon_id: str) -> tuple[Any, di
 def _codes(stripe_client: stripe.StripeClient, coupon_id: str) -> list[str]:
     found = stripe_client.v1.promotion_codes.list({"coupon": coupon_id, "active": True})
     return [c.code for c in found.data]
-
-
-async def _cli(settings: Settings, *args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        VITRINA, "stripe-sync", *args,
-        env=worker_env(settings, COLUMNS="200"),
-        stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, _ = await process.communicate()
-    return process.returncode or 0, out.decode()
 
 
 async def test_amounts_and_rates_reach_stripe_as_new_coupons(
@@ -120,7 +111,7 @@ async def test_a_stale_amount_is_reported_and_repaired(
     await _call(client, "PUT", "/api/v1/currencies/gbp", h, rate="0.8")
     await _call(client, "POST", "/api/v1/coupons", h, number="OFF", amount_off=1000, end_at=FAR)
     await drain()
-    assert await _cli(settings, "--check") == (0, "Stripe matches the store.\n")
+    assert await stripe_sync_cli(settings, "--check") == (0, "Stripe matches the store.\n")
     # A rate changed behind the service's back (by hand in the database): Stripe's coupon
     # still carries the old amount in GBP.
     async with db_helper.session_factory() as session:
@@ -128,11 +119,11 @@ async def test_a_stale_amount_is_reported_and_repaired(
             update(StoreCurrency).where(StoreCurrency.code == "gbp").values(rate="0.85")
         )
         await session.commit()
-    status, report = await _cli(settings, "--check")
+    status, report = await stripe_sync_cli(settings, "--check")
     assert status == 1
     assert "stale amount" in report and "gbp 850" in report and "gbp 800" in report, report
     assert "orphan" not in report, report
-    status, _ = await _cli(settings, "--fix")
+    status, _ = await stripe_sync_cli(settings, "--fix")
     assert status == 0
-    assert await _cli(settings, "--check") == (0, "Stripe matches the store.\n")
+    assert await stripe_sync_cli(settings, "--check") == (0, "Stripe matches the store.\n")
     await assert_stripe_matches_store()

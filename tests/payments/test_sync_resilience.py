@@ -22,6 +22,7 @@ from payments.conftest import (
     assert_stripe_matches_store,
     drain,
     pending_rows,
+    stripe_sync_cli,
     worker_env,
 )
 from vitrina.catalog.models import Product
@@ -187,16 +188,6 @@ async def test_two_worker_processes_apply_each_intent_once(
     await assert_stripe_matches_store()
 
 
-async def _cli(settings: Settings, *args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        VITRINA, "stripe-sync", *args,
-        env=worker_env(settings, COLUMNS="200"),
-        stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, _ = await process.communicate()
-    return process.returncode or 0, out.decode()
-
-
 async def test_drift_is_reported_and_repaired(
     settings: Settings,
     client: httpx.AsyncClient,
@@ -208,7 +199,7 @@ async def test_drift_is_reported_and_repaired(
     renamed, archived, repriced = [await make_product(price=1000 + n) for n in range(3)]
     await _post(client, "/api/v1/coupons", staff_headers, number="COUPON", discount=22, end_at=FAR)
     await drain()
-    assert await _cli(settings, "--check") == (0, "Stripe matches the store.\n")
+    assert await stripe_sync_cli(settings, "--check") == (0, "Stripe matches the store.\n")
 
     v1 = stripe_client.v1
     v1.products.update(f"vitrina_prod_{renamed.id}", {"name": "Changed by hand"})
@@ -225,15 +216,15 @@ async def test_drift_is_reported_and_repaired(
         v1.promotion_codes.update(code.id, {"active": False})
     v1.coupons.create({"id": "vitrina_coupon_77_deadbeef", "percent_off": 5})
 
-    status, report = await _cli(settings, "--check")
+    status, report = await stripe_sync_cli(settings, "--check")
     assert status == 1
     for problem in ("stale name", "stale active", "stale price", "stale code", "orphan"):
         assert problem in report, report
     assert "vitrina_prod_999" in report and "vitrina_coupon_77_deadbeef" in report
 
-    status, _ = await _cli(settings, "--fix")
+    status, _ = await stripe_sync_cli(settings, "--fix")
     assert status == 0
-    assert await _cli(settings, "--check") == (0, "Stripe matches the store.\n")
+    assert await stripe_sync_cli(settings, "--check") == (0, "Stripe matches the store.\n")
     await assert_stripe_matches_store()
     assert not v1.products.retrieve("vitrina_prod_999").active
     assert v1.products.retrieve(f"vitrina_prod_{renamed.id}").name == renamed.name

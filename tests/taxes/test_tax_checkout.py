@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from admin.helpers import admin_login
-from vitrina.orders.models import Order
-from vitrina.payments.fulfilment import fulfil_checkout_session
+from fixtures.fulfil import fulfilled_order
 from vitrina.payments.reconcile import reconcile
 
 
@@ -34,20 +30,6 @@ async def _buy(client, shopper, make_product, country: str = "DE") -> tuple[dict
     return r.json(), headers
 
 
-async def _order(session, session_id: str) -> Order:
-    made = await fulfil_checkout_session(session, session_id)
-    await session.commit()
-    assert made is not None
-    order = await session.scalar(
-        select(Order)
-        .where(Order.id == made.id)
-        .options(selectinload(Order.items))
-        .execution_options(populate_existing=True)
-    )
-    assert order is not None
-    return order
-
-
 async def test_manual_rates_added_to_prices(
     client, staff, staff_headers, shopper, make_product, emulator, session, settings, monkeypatch
 ) -> None:
@@ -69,7 +51,7 @@ async def test_manual_rates_added_to_prices(
     assert (rate.percentage, rate.inclusive, rate.country) == (19.0, False, "DE")
 
     await emulator.complete(opened["session_id"])
-    order = await _order(session, opened["session_id"])
+    order = await fulfilled_order(session, opened["session_id"])
     assert (order.subtotal, order.tax, order.total) == (12000, 2040, 14040)
     assert order.total == (await emulator.session(opened["session_id"])).amount_total
     assert not order.needs_review
@@ -98,7 +80,7 @@ async def test_manual_rates_included_in_prices_and_a_changed_rate(
     assert remote.amount_total == 12000
     assert remote.total_details.amount_tax == 1597 + 131  # 10000*19/119, 2000*7/107
     await emulator.complete(opened["session_id"])
-    order = await _order(session, opened["session_id"])
+    order = await fulfilled_order(session, opened["session_id"])
     assert (order.total, order.tax) == (12000, 1728) and not order.needs_review
 
     rates = (await client.get("/api/v1/tax-rates", headers=staff_headers)).json()
@@ -126,7 +108,7 @@ async def test_automatic_tax_from_the_address_stripe_collects(
     await emulator.complete(opened["session_id"], shipping={**address, "country": "FR"})
     paid = await emulator.session(opened["session_id"])
     assert paid.total_details.amount_tax == 2400  # 20 % of 12000
-    order = await _order(session, opened["session_id"])
+    order = await fulfilled_order(session, opened["session_id"])
     assert (order.tax, order.total) == (2400, paid.amount_total) and not order.needs_review
 
 
@@ -173,6 +155,6 @@ async def test_random_baskets_cost_in_the_store_what_stripe_charges(
             remote.total_details.amount_tax,
         )
         await emulator.complete(opened["session_id"])
-        order = await _order(session, opened["session_id"])
+        order = await fulfilled_order(session, opened["session_id"])
         assert order.total == remote.amount_total and order.tax == basket["tax"]
         assert sum(i.tax_amount for i in order.items) == order.tax and not order.needs_review
