@@ -182,30 +182,31 @@ async def options_by_product(
     return found
 
 
+_TWO_VARIANTS = (
+    select(ProductVariant).where(ProductVariant.product_id == bindparam("product_id")).limit(2)
+)
+_VARIANT_VALUES = (
+    select(ProductOptionValue)
+    .join(VariantOptionValue, VariantOptionValue.value_id == ProductOptionValue.id)
+    .where(VariantOptionValue.variant_id == bindparam("variant_id"))
+    .order_by(ProductOptionValue.option_id)
+)
+"""`only_variant`'s statements, built once (a basket change runs them)."""
+
+
 async def only_variant(session: AsyncSession, product_id: int) -> ProductVariant | None:
     """The product's variant if it has exactly one (with its option values), else None.
 
     A variant's `combination` is its option values' ids, so a product's default variant
     (`combination` "") has none: they are read only for a variant that has some."""
-    rows = (
-        await session.scalars(
-            select(ProductVariant).where(ProductVariant.product_id == product_id).limit(2)
-        )
-    ).all()
+    rows = (await session.scalars(_TWO_VARIANTS, {"product_id": product_id})).all()
     if len(rows) != 1:
         return None
     variant = rows[0]
     if "values" in inspect(variant).unloaded:
         values: list[ProductOptionValue] = []
         if variant.combination:
-            values = list(
-                await session.scalars(
-                    select(ProductOptionValue)
-                    .join(VariantOptionValue, VariantOptionValue.value_id == ProductOptionValue.id)
-                    .where(VariantOptionValue.variant_id == variant.id)
-                    .order_by(ProductOptionValue.option_id)
-                )
-            )
+            values = list(await session.scalars(_VARIANT_VALUES, {"variant_id": variant.id}))
         set_committed_value(variant, "values", values)
     return variant
 
