@@ -6,8 +6,8 @@ Makes a scratch database (dropped after), a customer with a two-line basket, the
 `--requests` `PUT /api/v1/basket/items/{id}` (quantities alternating 1 and 2, so every one
 writes) with `time.process_time()`: the CPU of the store's code and of the test client, one
 process, PostgreSQL's own work not counted. `--profile` prints cProfile's top functions.
-`--src` puts another source tree first on the path (e.g. `git archive main src`) to compare
-with the same command.
+`--src` puts another source tree first on the path (the folder holding `vitrina`, e.g. the
+`src` of `git archive main src`) to compare with the same command.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pstats
 import secrets
 import sys
 import time
+from pathlib import Path
 
 
 async def _measure(url: str, requests: int, profile: bool) -> None:
@@ -73,12 +74,27 @@ async def _measure(url: str, requests: int, profile: bool) -> None:
                 profiler.disable()
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     await db_helper.dispose()
+    import vitrina
+
+    print(f"vitrina from {Path(vitrina.__file__).parent}")
     print(
         f"{requests} basket updates: {cpu / requests * 1000:.2f} ms CPU per request, "
         f"{requests / wall:.0f} req/s (one client, in-process{', profiled' if profile else ''})"
     )
     if profiler:
         stats = pstats.Stats(profiler)
+        by_package: dict[str, float] = {}
+        for (filename, _, _), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+            package = filename.split("site-packages/")[-1].split("/")[0]
+            if "/vitrina/" in filename:
+                package = "vitrina (the store)"
+            elif "site-packages/" not in filename:
+                package = "stdlib (asyncio, ...), builtins"
+            by_package[package] = by_package.get(package, 0.0) + own
+        total = sum(by_package.values())
+        print("own time by package:")
+        for package, own in sorted(by_package.items(), key=lambda kv: -kv[1])[:12]:
+            print(f"  {own / total:6.1%}  {package}")
         stats.sort_stats("tottime").print_stats(25)
         stats.sort_stats("cumulative").print_stats(40)
 
@@ -90,6 +106,8 @@ def main() -> None:
     parser.add_argument("--src", default=None, help="Another source tree to import vitrina from.")
     args = parser.parse_args()
     if args.src:
+        if not (Path(args.src) / "vitrina").is_dir():
+            parser.error(f"{args.src} has no vitrina package (give the folder holding it)")
         sys.path.insert(0, args.src)
         for name in [m for m in sys.modules if m == "vitrina" or m.startswith("vitrina.")]:
             del sys.modules[name]
