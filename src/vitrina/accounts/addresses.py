@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.accounts.models import ShippingAddress, User
@@ -39,11 +39,13 @@ async def get_address(session: AsyncSession, user: User, address_id: int) -> Shi
 
 
 async def default_address(session: AsyncSession, user_id: int) -> ShippingAddress | None:
-    return await session.scalar(
-        select(ShippingAddress).where(
-            ShippingAddress.user_id == user_id, ShippingAddress.is_default.is_(True)
-        )
-    )
+    return await session.scalar(_DEFAULT_ADDRESS, {"user_id": user_id})
+
+
+_DEFAULT_ADDRESS = select(ShippingAddress).where(
+    ShippingAddress.user_id == bindparam("user_id"), ShippingAddress.is_default.is_(True)
+)
+"""Built once (every basket answer of a customer reads it)."""
 
 
 async def _clear_default(session: AsyncSession, user: User) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.accounts.models import EndedSession, RefreshToken, User
@@ -47,12 +47,19 @@ def api_session_lifetime() -> timedelta:
     return timedelta(minutes=get_settings().access_token_minutes)
 
 
+_SESSION_USER = select(User).where(
+    User.id == bindparam("user_id"),
+    ~exists().where(EndedSession.id == bindparam("session_id")),
+)
+"""Built once: every authenticated request runs it (building it cost more than running it)."""
+
+
 async def session_user(
     session: AsyncSession, user_id: int, session_id: str, version: int
 ) -> User | None:
     """The active user of a live session issued under their current version, else None."""
-    ended = exists().where(EndedSession.id == session_id)
-    user = await session.scalar(select(User).where(User.id == user_id, ~ended))
+    values = {"user_id": user_id, "session_id": session_id}
+    user = await session.scalar(_SESSION_USER, values)
     if user is None or not user.is_active or user.session_version != version:
         return None
     return user

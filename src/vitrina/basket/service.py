@@ -63,6 +63,18 @@ Owner = User | Guest
 """Whose basket: a customer's (an account) or a guest's (a signed cookie)."""
 
 
+_BASKET_OF_USER = select(Basket).where(Basket.user_id == bindparam("owner"))
+_BASKET_OF_GUEST = select(Basket).where(Basket.guest_key == bindparam("owner"))
+_BASKET_OF = {
+    (False, False): _BASKET_OF_USER,
+    (True, False): _BASKET_OF_GUEST,
+    (False, True): _BASKET_OF_USER.with_for_update().execution_options(populate_existing=True),
+    (True, True): _BASKET_OF_GUEST.with_for_update().execution_options(populate_existing=True),
+}
+"""The owner's basket (a customer's, a guest's; locked or not): built once, as every basket
+request reads it."""
+
+
 def _owned_by(owner: Owner) -> ColumnElement[bool]:
     if isinstance(owner, Guest):
         return Basket.guest_key == owner.key
@@ -76,10 +88,9 @@ def customer_of(owner: Owner) -> User | None:
 
 async def find_basket(session: AsyncSession, owner: Owner, *, lock: bool = False) -> Basket | None:
     """The owner's basket if there is one (a guest who added nothing has none)."""
-    query = select(Basket).where(_owned_by(owner))
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return await session.scalar(query)
+    is_guest = isinstance(owner, Guest)
+    key = owner.key if isinstance(owner, Guest) else owner.id
+    return await session.scalar(_BASKET_OF[is_guest, lock], {"owner": key})
 
 
 async def get_basket(session: AsyncSession, owner: Owner, *, lock: bool = False) -> Basket:
@@ -123,27 +134,30 @@ async def lines_and_held(session: AsyncSession, basket: Basket) -> list[tuple[Ba
     """The basket's lines as `basket_lines` gives them, each with the quantity of its variant
     that other checkouts hold: lines, products, variants and the reservations summed in one
     joined statement, then the images and the option values (two more)."""
-    reservation = StockReservation
-    held = (
-        select(func.coalesce(func.sum(reservation.quantity), 0))
+    values = {"basket_id": basket.id, "now": utcnow(), "own_session": basket.session_id or ""}
+    return [(item, int(held)) for item, held in await session.execute(_LINES_AND_HELD, values)]
+
+
+_LINES_AND_HELD = (
+    select(
+        BasketItem,
+        select(func.coalesce(func.sum(StockReservation.quantity), 0))
         .where(
-            reservation.variant_id == BasketItem.variant_id,
-            reservation.expires_at > utcnow(),
-            reservation.checkout_session_id != (basket.session_id or ""),
+            StockReservation.variant_id == BasketItem.variant_id,
+            StockReservation.expires_at > bindparam("now"),
+            StockReservation.checkout_session_id != bindparam("own_session"),
         )
         .scalar_subquery()
-        .label("held")
+        .label("held"),
     )
-    query = (
-        select(BasketItem, held)
-        .where(BasketItem.basket_id == basket.id)
-        .order_by(BasketItem.id)
-        .options(
-            joinedload(BasketItem.product).selectinload(Product.images),
-            joinedload(BasketItem.variant).selectinload(ProductVariant.values),
-        )
+    .where(BasketItem.basket_id == bindparam("basket_id"))
+    .order_by(BasketItem.id)
+    .options(
+        joinedload(BasketItem.product).selectinload(Product.images),
+        joinedload(BasketItem.variant).selectinload(ProductVariant.values),
     )
-    return [(item, int(held)) for item, held in await session.execute(query)]
+)
+"""`lines_and_held`'s statement, built once (every basket answer runs it)."""
 
 
 async def basket_coupon(session: AsyncSession, basket: Basket) -> DiscountCoupon | None:

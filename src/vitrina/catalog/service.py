@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 import structlog
-from sqlalchemy import BigInteger, cast, exists, or_, select, update
+from sqlalchemy import BigInteger, bindparam, cast, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -97,11 +97,15 @@ async def get_products_by_ids(
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    query = select(Product).where(Product.id.in_(wanted))
-    if with_images:
-        query = query.options(selectinload(Product.images))
-    rows = await session.scalars(query)
+    query = _PRODUCTS_WITH_IMAGES if with_images else _PRODUCTS
+    rows = await session.scalars(query, {"ids": wanted})
     return {p.id: p for p in rows}
+
+
+_PRODUCTS = select(Product).where(Product.id.in_(bindparam("ids", expanding=True)))
+_PRODUCTS_WITH_IMAGES = _PRODUCTS.options(selectinload(Product.images))
+"""Built once: a basket change reads its product with the first (building cost more than
+running)."""
 
 
 async def lock_products(session: AsyncSession, ids: Iterable[int]) -> dict[int, Product]:

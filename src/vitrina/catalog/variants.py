@@ -163,6 +163,15 @@ async def options_of(session: AsyncSession, product_id: int) -> list[ProductOpti
     return list(rows)
 
 
+_OPTIONS_OF = (
+    select(ProductOption)
+    .where(ProductOption.product_id.in_(bindparam("ids", expanding=True)))
+    .options(selectinload(ProductOption.values))
+    .order_by(ProductOption.product_id, ProductOption.position, ProductOption.id)
+)
+"""`options_by_product`'s statement, built once (every basket answer with options runs it)."""
+
+
 async def options_by_product(
     session: AsyncSession, product_ids: Iterable[int]
 ) -> dict[int, list[ProductOption]]:
@@ -171,15 +180,22 @@ async def options_by_product(
     found: dict[int, list[ProductOption]] = {}
     if not ids:
         return found
-    rows = await session.scalars(
-        select(ProductOption)
-        .where(ProductOption.product_id.in_(ids))
-        .options(selectinload(ProductOption.values))
-        .order_by(ProductOption.product_id, ProductOption.position, ProductOption.id)
-    )
+    rows = await session.scalars(_OPTIONS_OF, {"ids": ids})
     for option in rows:
         found.setdefault(option.product_id, []).append(option)
     return found
+
+
+_TWO_VARIANTS = (
+    select(ProductVariant).where(ProductVariant.product_id == bindparam("product_id")).limit(2)
+)
+_VARIANT_VALUES = (
+    select(ProductOptionValue)
+    .join(VariantOptionValue, VariantOptionValue.value_id == ProductOptionValue.id)
+    .where(VariantOptionValue.variant_id == bindparam("variant_id"))
+    .order_by(ProductOptionValue.option_id)
+)
+"""`only_variant`'s statements, built once (a basket change runs them)."""
 
 
 async def only_variant(session: AsyncSession, product_id: int) -> ProductVariant | None:
@@ -187,25 +203,14 @@ async def only_variant(session: AsyncSession, product_id: int) -> ProductVariant
 
     A variant's `combination` is its option values' ids, so a product's default variant
     (`combination` "") has none: they are read only for a variant that has some."""
-    rows = (
-        await session.scalars(
-            select(ProductVariant).where(ProductVariant.product_id == product_id).limit(2)
-        )
-    ).all()
+    rows = (await session.scalars(_TWO_VARIANTS, {"product_id": product_id})).all()
     if len(rows) != 1:
         return None
     variant = rows[0]
     if "values" in inspect(variant).unloaded:
         values: list[ProductOptionValue] = []
         if variant.combination:
-            values = list(
-                await session.scalars(
-                    select(ProductOptionValue)
-                    .join(VariantOptionValue, VariantOptionValue.value_id == ProductOptionValue.id)
-                    .where(VariantOptionValue.variant_id == variant.id)
-                    .order_by(ProductOptionValue.option_id)
-                )
-            )
+            values = list(await session.scalars(_VARIANT_VALUES, {"variant_id": variant.id}))
         set_committed_value(variant, "values", values)
     return variant
 
@@ -219,17 +224,22 @@ async def get_variants_by_ids(
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    query = (
-        select(ProductVariant)
-        .where(ProductVariant.id.in_(wanted))
-        .order_by(ProductVariant.id)
-        .options(selectinload(ProductVariant.values))
-    )
+    query = _VARIANTS
     if lock:
-        query = query.execution_options(populate_existing=True)
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(of=ProductVariant)
-    return {v.id: v for v in await session.scalars(query)}
+        postgres = session.get_bind().dialect.name == "postgresql"
+        query = _VARIANTS_LOCKED_PG if postgres else _VARIANTS_LOCKED
+    return {v.id: v for v in await session.scalars(query, {"ids": wanted})}
+
+
+_VARIANTS = (
+    select(ProductVariant)
+    .where(ProductVariant.id.in_(bindparam("ids", expanding=True)))
+    .order_by(ProductVariant.id)
+    .options(selectinload(ProductVariant.values))
+)
+_VARIANTS_LOCKED = _VARIANTS.execution_options(populate_existing=True)
+_VARIANTS_LOCKED_PG = _VARIANTS_LOCKED.with_for_update(of=ProductVariant)
+"""`get_variants_by_ids`'s statements, built once (basket changes and checkouts run them)."""
 
 
 MIRRORED = ("sku", "price", "stock")

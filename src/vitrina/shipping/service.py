@@ -106,11 +106,17 @@ def _as_zone(row: ShippingZone) -> Zone:
 
 
 async def _zone_rows(session: AsyncSession, *, active_only: bool) -> list[ShippingZone]:
-    query = select(ShippingZone).options(selectinload(ShippingZone.methods))
-    if active_only:
-        query = query.where(ShippingZone.is_active.is_(True))
-    rows = await session.scalars(query.order_by(ShippingZone.position, ShippingZone.id))
+    rows = await session.scalars(_ACTIVE_ZONES if active_only else _ZONES)
     return list(rows)
+
+
+_ZONES = (
+    select(ShippingZone)
+    .options(selectinload(ShippingZone.methods))
+    .order_by(ShippingZone.position, ShippingZone.id)
+)
+_ACTIVE_ZONES = _ZONES.where(ShippingZone.is_active.is_(True))
+"""Built once: every basket answer reads the zones."""
 
 
 async def zones_in_force(session: AsyncSession, settings: Settings) -> list[Zone]:
