@@ -41,6 +41,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, insert, select, update
 
 from bench.concurrent import run_concurrently
+from bench.postgres import run_sql
 from bench.stack import free_port, running_stack, vitrina_command
 from vitrina import schema
 from vitrina.accounts.models import Role, User
@@ -419,28 +420,20 @@ async def bench(args: argparse.Namespace, url: str, dsn: str) -> None:
     print(f"store / database floor: {store_rate / floor_rate:.1%}")
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
     name = f"vitrina_webhook_bench_{secrets.token_hex(4)}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(run_sql(ADMIN_DSN, f'CREATE DATABASE "{name}"'))
     dsn = f"{ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
     url = dsn.replace("postgresql://", "postgresql+asyncpg://")
     try:
         schema.upgrade(url)
         asyncio.run(bench(args, url, dsn))
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(run_sql(ADMIN_DSN, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import write_floor
+from bench.postgres import run_sql
 from bench.prepare import sign
 from vitrina import schema
 from vitrina.accounts.models import Role, User
@@ -244,26 +245,18 @@ async def _run(url: str, show_sql: bool) -> list[Counted]:
     return counted
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--sql", action="store_true", help="List every statement of each side.")
     args = parser.parse_args()
     name = f"vitrina_statements_{secrets.token_hex(4)}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(run_sql(ADMIN_DSN, f'CREATE DATABASE "{name}"'))
     url = f"{ADMIN_DSN.rsplit('/', 1)[0]}/{name}".replace("postgresql://", "postgresql+asyncpg://")
     try:
         schema.upgrade(url)
         counted = asyncio.run(_run(url, args.sql))
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(run_sql(ADMIN_DSN, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     sys.exit(0 if all(row.same for row in counted) else 1)
 
 
