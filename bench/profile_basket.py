@@ -24,24 +24,13 @@ from pathlib import Path
 
 async def _measure(url: str, requests: int, profile: bool) -> None:
     import httpx
-    from pydantic import SecretStr
 
-    from bench.write_statements import _arrange
+    from bench.write_statements import _arrange, in_process_settings
     from vitrina.accounts.security import create_access_token
     from vitrina.app import create_app
-    from vitrina.config import Settings
     from vitrina.db import db_helper
 
-    settings = Settings(
-        _env_file=None,
-        database_url=url,
-        jwt_secret=SecretStr(secrets.token_urlsafe(48)),
-        stripe_api_key=SecretStr("sk_test_unused"),
-        stripe_webhook_secret=SecretStr("whsec_" + secrets.token_urlsafe(24)),
-        stripe_max_network_retries=0,
-        mail_backend="memory",
-        log_level="WARNING",
-    )
+    settings = in_process_settings(url, "sk_test_unused")
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -111,17 +100,18 @@ def main() -> None:
         sys.path.insert(0, args.src)
         for name in [m for m in sys.modules if m == "vitrina" or m.startswith("vitrina.")]:
             del sys.modules[name]
-    from bench.write_statements import ADMIN_DSN, _admin
+    from bench.postgres import run_sql
+    from bench.write_statements import ADMIN_DSN
     from vitrina import schema
 
     name = f"vitrina_profile_{secrets.token_hex(4)}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(run_sql(ADMIN_DSN, f'CREATE DATABASE "{name}"'))
     url = f"{ADMIN_DSN.rsplit('/', 1)[0]}/{name}".replace("postgresql://", "postgresql+asyncpg://")
     try:
         schema.upgrade(url)
         asyncio.run(_measure(url, args.requests, args.profile))
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(run_sql(ADMIN_DSN, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

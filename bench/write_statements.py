@@ -222,19 +222,25 @@ def print_table(counted: list[Counted], console: Console, *, show_sql: bool = Fa
                     console.print(f"  {side} {n:2}: {' '.join(sql.split())[:150]}", soft_wrap=True)
 
 
+def in_process_settings(url: str, api_key: str, api_base: str | None = None) -> Settings:
+    """The store's settings for a run of the app in this process: fresh secrets, mail kept
+    in memory, warnings only."""
+    return Settings(
+        _env_file=None,
+        database_url=url,
+        jwt_secret=SecretStr(secrets.token_urlsafe(48)),
+        stripe_api_key=SecretStr(api_key),
+        stripe_api_base=api_base,
+        stripe_webhook_secret=SecretStr("whsec_" + secrets.token_urlsafe(24)),
+        stripe_max_network_retries=0,
+        mail_backend="memory",
+        log_level="WARNING",
+    )
+
+
 async def _run(url: str, show_sql: bool) -> list[Counted]:
     with EmulatorServer() as emulator:
-        settings = Settings(
-            _env_file=None,
-            database_url=url,
-            jwt_secret=SecretStr(secrets.token_urlsafe(48)),
-            stripe_api_key=SecretStr(emulator.api_key),
-            stripe_api_base=emulator.base_url,
-            stripe_webhook_secret=SecretStr("whsec_" + secrets.token_urlsafe(24)),
-            stripe_max_network_retries=0,
-            mail_backend="memory",
-            log_level="WARNING",
-        )
+        settings = in_process_settings(url, emulator.api_key, emulator.base_url)
         app = create_app(settings)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
