@@ -78,6 +78,12 @@ def arguments() -> argparse.Namespace:
         action="store_true",
         help="Only the three writes against their floors (no reads, soak or scaling).",
     )
+    parser.add_argument(
+        "--reads-only",
+        action="store_true",
+        help="Only the four reads against their floors, at 64 and 8 connections (no writes, "
+        "soak or scaling).",
+    )
     parser.add_argument("--faults", action="store_true", help="Run the fault scenarios too.")
     parser.add_argument("--fresh", action="store_true", help="Reload the catalogs.")
     parser.add_argument(
@@ -213,7 +219,8 @@ class Bench:
             rows.append(report.Row(f"GET {path} ({label})", calm, note=f"{light} connections"))
             self.report.verdicts.append(report.peak_verdict(label, row, self.args.connections))
             self.report.verdicts.append(report.light_verdict(label, calm, self.args.products))
-        self.checkout_and_webhook(store, floor, workload)
+        if not self.args.reads_only:
+            self.checkout_and_webhook(store, floor, workload)
 
     def write_row(
         self,
@@ -492,7 +499,7 @@ class Bench:
         if not args.no_worker:
             self.stack.start("worker", vitrina("worker"), env)
         self.peak(store, floor, workload)
-        if args.writes_only:
+        if args.writes_only or args.reads_only:
             return
         self.soak(store, workload)
         self.stack.stop(floor)

@@ -14,6 +14,7 @@ from vitrina.accounts.profile_router import router as accounts_profile_router
 from vitrina.accounts.router import router as accounts_router
 from vitrina.admin import install_admin
 from vitrina.basket.router import router as basket_router
+from vitrina.catalog.router import HOT_CATALOG_READS
 from vitrina.catalog.router import ROUTERS as CATALOG_ROUTERS
 from vitrina.config import Settings, get_settings, set_settings
 from vitrina.coupons.router import router as coupons_router
@@ -22,6 +23,7 @@ from vitrina.db import db_helper
 from vitrina.demo import resync_builtin_emulator
 from vitrina.demo_folder import EMULATOR_STATE_FILE
 from vitrina.errors import install_error_handlers
+from vitrina.hot_routes import HotRoutesMiddleware, hot_routes
 from vitrina.kit.after_commit import wait_for_after_commit_jobs
 from vitrina.kit.compression import GzipWhenAsked
 from vitrina.observability.body_limit import BodyLimitMiddleware
@@ -118,6 +120,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.resyncing_stripe = settings.builtin_emulator and _runs_embedded_worker(settings)
     install_error_handlers(app)
+    # Innermost: every other middleware sees the hot reads as any other request.
+    hot = hot_routes(API_PREFIX, API_ROUTERS, HOT_CATALOG_READS)
+    app.add_middleware(HotRoutesMiddleware, routes=hot)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(operations_router)

@@ -89,9 +89,14 @@ class ServiceUnavailable(VitrinaError):
 ERROR_RESPONSE = {"content": {"application/json": {"example": {"detail": "message"}}}}
 
 
+def error_response(exc: VitrinaError) -> JSONResponse:
+    """How every `VitrinaError` is answered: its status, `{"detail"}` and its headers."""
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
 async def _vitrina_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, VitrinaError)
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    return error_response(exc)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

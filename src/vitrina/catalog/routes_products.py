@@ -17,6 +17,7 @@ from vitrina.catalog.schemas import (
     ProductCreate,
     ProductOut,
     ProductPage,
+    ProductPageQuery,
     ProductQuery,
     ProductUpdate,
     StaffProductOut,
@@ -26,7 +27,6 @@ from vitrina.catalog.translations import asked_language
 from vitrina.catalog.uploads import read_limited
 from vitrina.config import SettingsDep
 from vitrina.currencies.catalog_prices import convert_items, convert_product, reader_pricing
-from vitrina.currencies.schemas import CurrencyQuery
 from vitrina.db import SessionDep, db_helper
 from vitrina.errors import ERROR_RESPONSE
 from vitrina.kit.languages import Language
@@ -79,26 +79,27 @@ def _about(language: Language) -> dict[str, str]:
     return {"Content-Language": language, "Vary": "Accept-Language"}
 
 
-@router.get("/products/{id_or_slug}", response_model=StaffProductOut | ProductOut, responses=ERRORS)
+@router.get(
+    "/products/{id_or_slug}",
+    response_model=StaffProductOut | ProductOut,
+    responses=ERRORS,
+    openapi_extra=openapi_query(ProductPageQuery),
+)
 async def get_product(
-    request: Request,
-    id_or_slug: str,
-    token: BearerToken,
-    settings: SettingsDep,
-    lang: Language | None = None,
-    currency: CurrencyQuery = None,
+    request: Request, id_or_slug: str, token: BearerToken, settings: SettingsDep
 ) -> Response:
     """A product (by id or its slug in any language) with its images and category
     breadcrumb, in `lang` (else Accept-Language, else the store's language). Inactive: 404
     except for staff."""
-    language = asked_language(lang, request.headers.get("accept-language"))
+    query = query_model(ProductPageQuery, request)
+    language = asked_language(query.lang, request.headers.get("accept-language"))
     # Anonymous: may come from the read replica; a signed-in reader's (staff) from the primary.
     async with db_helper.reading(replica=token is None) as reader:
         user = await optional_user(reader, token)
         staff = user is not None and user.is_staff
         page = await product_page(reader, id_or_slug, staff=staff, language=language)
-        if currency:
-            convert_product(page, await reader_pricing(reader, settings, currency, page.id))
+        if query.currency:
+            convert_product(page, await reader_pricing(reader, settings, query.currency, page.id))
     # Already a validated model: sent as it is rather than checked against both schemas again.
     return Response(page.model_dump_json(), media_type="application/json", headers=_about(language))
 

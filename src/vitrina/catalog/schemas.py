@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from vitrina.catalog.models import ProductImage
+from vitrina.currencies.schemas import CurrencyQuery
 from vitrina.kit.bounds import MAX_INT
 from vitrina.kit.languages import Language
 from vitrina.kit.stripe_sync import SyncState
@@ -51,6 +52,17 @@ class ProductQuery(BaseModel):
         default=False,
         description="On a first page, also count the matches (`total`) and group them (`facets`).",
     )
+
+
+class ProductPageQuery(BaseModel):
+    """A product page's query string (GET /products/{id_or_slug})."""
+
+    lang: Language | None = Field(
+        default=None,
+        description="Name, description and slug in this language (else Accept-Language, else "
+        "the store's).",
+    )
+    currency: CurrencyQuery = None
 
 
 class ImageOut(BaseModel):
