@@ -8,7 +8,8 @@ Public reads that need no transaction take `ReaderDep`: a connection from the sa
 autocommit mode (no BEGIN, COMMIT or reset round trips) for Core statements (the catalog's
 list and product page, the busiest requests); `session_over` gives it a session that refuses
 to flush a change, for the occasional entity. `Executor` is either that connection or a
-request's session.
+request's session. On PostgreSQL a few readers wait between reads instead of going back to
+the pool at once (`idle_readers.py`): opening and closing one cost more than a page's SQL.
 
 On SQLite a transaction takes the database's one write lock (`BEGIN IMMEDIATE`) at its first
 write or `FOR UPDATE`, where PostgreSQL takes row locks: `kit/sqlite_writes.py`.
@@ -38,6 +39,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from vitrina.config import ConfigError
+from vitrina.idle_readers import IdleReaders
 from vitrina.kit import sqlite_writes
 from vitrina.kit.clock import utcnow
 from vitrina.replica import Replica
@@ -154,6 +156,7 @@ class DataBaseHelper:
         self._factory: async_sessionmaker[AsyncSession] | None = None
         self._reader_engine: AsyncEngine | None = None
         self._replica: Replica | None = None
+        self._idle_readers: IdleReaders | None = None
         if url is not None:
             self.configure(url, echo=echo, pool_size=pool_size)
 
@@ -178,6 +181,11 @@ class DataBaseHelper:
         self._factory = async_sessionmaker(self._engine, expire_on_commit=False)
         self._reader_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         self._replica = None
+        self._idle_readers = (
+            IdleReaders(self._reader_engine, keep=pool_size // 2, capacity=pool_size + max_overflow)
+            if self._engine.dialect.driver == "asyncpg" and pool_size >= 4
+            else None
+        )
 
     def configure_replica(
         self,
@@ -244,6 +252,8 @@ class DataBaseHelper:
             raise RuntimeError("DataBaseHelper is not configured; create_app() configures it")
         if replica and self._replica is not None:
             return self._replica.connection(self._reader_engine)
+        if self._idle_readers is not None:
+            return self._idle_readers.connection()
         return self._reader_engine.connect()
 
     async def read_connection_geter(self) -> AsyncIterator[AsyncConnection]:
@@ -262,6 +272,8 @@ class DataBaseHelper:
         return AsyncSession(bind=connection, sync_session_class=ReadOnlySession)
 
     async def dispose(self) -> None:
+        if self._idle_readers is not None:
+            await self._idle_readers.close_all()
         if self._engine is not None:
             await self._engine.dispose()
         if self._replica is not None:

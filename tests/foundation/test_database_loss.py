@@ -3,29 +3,12 @@
 
 from __future__ import annotations
 
-import asyncpg
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
+
+from fixtures.servers import kill_connections_to
 
 pytestmark = pytest.mark.postgres_only
-
-
-async def _kill_connections_to(database_url: str) -> int:
-    url = make_url(database_url)
-    conn = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, database="postgres"
-    )
-    try:
-        return int(
-            await conn.fetchval(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = $1 AND pid <> pg_backend_pid()",
-                url.database,
-            )
-        )
-    finally:
-        await conn.close()
 
 
 async def test_lost_connections_answer_503_then_recover(
@@ -33,7 +16,7 @@ async def test_lost_connections_answer_503_then_recover(
 ) -> None:
     for _ in range(3):  # fill the pool with live connections
         assert (await client.get("/api/v1/products")).status_code == 200
-    assert await _kill_connections_to(database_url) >= 1
+    assert await kill_connections_to(database_url) >= 1
 
     after = [await client.get("/api/v1/products") for _ in range(3)]
     statuses = [response.status_code for response in after]
