@@ -9,11 +9,12 @@ transactions, on as many pooled connections, with the same row locks and in the 
 the statements the store runs for that request (`python -m bench.write_statements` counts
 both sides and fails when they differ; tests/proof/test_write_floor_statements.py runs it):
 
-- `PUT /w/basket/<user_id>/<product_id>` with `{"quantity": n}` (11 statements): the user
-  (auth), the basket locked (made first if missing), the product, its only variant, the
-  line with what other checkouts hold, the line written (one upsert that also stamps the
-  basket); the answer: the lines joined with their products, variants and held stock, their
-  images, option values, the default address, the shipping zones;
+- `PUT /w/basket/<user_id>/<product_id>` with `{"quantity": n}` (9 statements): the user
+  (auth), the basket locked (made first if missing), the product, its only variant (the
+  columns the store reads of them, `basket/rows.py`), the line with what other checkouts
+  hold, the line written (one upsert that also stamps the basket); the answer: the lines
+  joined with their products, variants, held stock and the image each is shown with (option
+  values only for variants that have some: never here), the default address, the zones;
 - `POST /w/checkout/<user_id>`: the user, the basket locked, its lines, products, variants
   and option values, the address and zones (the shipping plan); an open unchanged session is
   handed back (9 statements); else the Stripe Customer (its first checkout) and its id
@@ -96,6 +97,24 @@ def _columns(table: str, alias: str | None = None) -> str:
 
 
 VALUES_COLUMNS = "variant_option_values.variant_id, " + _columns("product_option_values")
+BASKET_PRODUCT = (
+    "products.id AS p_id, products.name AS p_name, products.name_en AS p_name_en, "
+    "products.name_ru AS p_name_ru, products.slug AS p_slug, products.currency AS p_currency, "
+    "products.is_active AS p_is_active, products.stripe_id AS p_stripe_id, "
+    "products.sync_version AS p_sync_version, products.synced_version AS p_synced_version, "
+    "products.weight_grams AS p_weight_grams, products.ships_to AS p_ships_to, "
+    "products.tax_class AS p_tax_class"
+)
+BASKET_VARIANT = (
+    "product_variants.id AS v_id, product_variants.product_id AS v_product_id, "
+    "product_variants.combination AS v_combination, product_variants.sku AS v_sku, "
+    "product_variants.price AS v_price, product_variants.stock AS v_stock, "
+    "product_variants.weight_grams AS v_weight_grams, "
+    "product_variants.is_active AS v_is_active, product_variants.image_id AS v_image_id, "
+    "product_variants.stripe_price_id AS v_stripe_price_id, "
+    "product_variants.stripe_price_amount AS v_stripe_price_amount"
+)
+"""The columns a basket change reads of a product and a variant (the store's `basket/rows.py`)."""
 
 SQL = {
     "user": f"SELECT {_columns('users')} FROM users WHERE users.id = $1 AND NOT (EXISTS "
@@ -105,10 +124,6 @@ SQL = {
     "basket_new": "INSERT INTO baskets (user_id, unique_code, created_at, updated_at) "
     "VALUES ($1, $2, $3, $3) ON CONFLICT (user_id) DO NOTHING",
     "products": f"SELECT {_columns('products')} FROM products WHERE products.id = ANY($1::int[])",
-    "images": f"SELECT {_columns('product_images')} FROM product_images "
-    "WHERE product_images.product_id = ANY($1::int[]) ORDER BY product_images.position",
-    "only_variant": f"SELECT {_columns('product_variants')} FROM product_variants "
-    "WHERE product_variants.product_id = $1 LIMIT 2",
     "variants": f"SELECT {_columns('product_variants')} FROM product_variants "
     "WHERE product_variants.id = ANY($1::int[])",
     "variants_lock": f"SELECT {_columns('product_variants')} FROM product_variants "
@@ -118,6 +133,22 @@ SQL = {
     "ON product_option_values.id = variant_option_values.value_id "
     "WHERE variant_option_values.variant_id = ANY($1::int[]) "
     "ORDER BY product_option_values.option_id",
+    "basket_product": f"SELECT {BASKET_PRODUCT} FROM products WHERE products.id = $1",
+    "basket_only_variant": f"SELECT {BASKET_VARIANT} FROM product_variants "
+    "WHERE product_variants.product_id = $1 LIMIT 2",
+    "basket_lines": f"SELECT basket_items.quantity, {BASKET_PRODUCT}, {BASKET_VARIANT}, "
+    "(SELECT coalesce(sum(stock_reservations.quantity), 0) FROM stock_reservations "
+    "WHERE stock_reservations.variant_id = basket_items.variant_id "
+    "AND stock_reservations.expires_at > $1 AND stock_reservations.checkout_session_id != $2) "
+    "AS held, coalesce((SELECT product_images.path FROM product_images "
+    "WHERE product_images.id = product_variants.image_id "
+    "AND product_images.product_id = basket_items.product_id), "
+    "(SELECT product_images.path FROM product_images "
+    "WHERE product_images.product_id = basket_items.product_id "
+    "ORDER BY product_images.position, product_images.id LIMIT 1)) AS image_path "
+    "FROM basket_items JOIN products ON products.id = basket_items.product_id "
+    "JOIN product_variants ON product_variants.id = basket_items.variant_id "
+    "WHERE basket_items.basket_id = $3 ORDER BY basket_items.id",
     "line_and_held": "SELECT (SELECT basket_items.quantity FROM basket_items "
     "WHERE basket_items.basket_id = $1 AND basket_items.variant_id = $2) AS have, "
     "(SELECT coalesce(sum(stock_reservations.quantity), 0) FROM stock_reservations "
@@ -129,16 +160,6 @@ SQL = {
     "DO UPDATE SET quantity = excluded.quantity",
     "remove_line": "DELETE FROM basket_items WHERE basket_items.basket_id = $1 "
     "AND basket_items.variant_id = $2",
-    "lines_held": f"SELECT {_columns('basket_items')}, {_columns('products', 'products_1')}, "
-    f"{_columns('product_variants', 'product_variants_1')}, "
-    "(SELECT coalesce(sum(stock_reservations.quantity), 0) FROM stock_reservations "
-    "WHERE stock_reservations.variant_id = basket_items.variant_id "
-    "AND stock_reservations.expires_at > $1 AND stock_reservations.checkout_session_id != $2) "
-    "AS held FROM basket_items "
-    "LEFT OUTER JOIN products AS products_1 ON products_1.id = basket_items.product_id "
-    "LEFT OUTER JOIN product_variants AS product_variants_1 "
-    "ON product_variants_1.id = basket_items.variant_id "
-    "WHERE basket_items.basket_id = $3 ORDER BY basket_items.id",
     "lines": f"SELECT {_columns('basket_items')} FROM basket_items "
     "WHERE basket_items.basket_id = $1 ORDER BY basket_items.id",
     "address": f"SELECT {_columns('shipping_addresses')} FROM shipping_addresses "
@@ -286,43 +307,44 @@ async def basket_update(pool: asyncpg.Pool, user_id: int, product_id: int, quant
     async with pool.acquire() as conn, conn.transaction():
         user = await _user(conn, user_id)
         basket = await _basket(conn, user_id)
-        product = await conn.fetchrow(SQL["products"], [product_id])
+        product = await conn.fetchrow(SQL["basket_product"], product_id)
         if product is None:
             raise Refused(f"Product {product_id} does not exist.")
-        only = await conn.fetch(SQL["only_variant"], product_id)
-        if len(only) != 1 or only[0]["combination"]:
+        only = await conn.fetch(SQL["basket_only_variant"], product_id)
+        if len(only) != 1 or only[0]["v_combination"]:
             raise Refused("the floor sells products of one variant only")
         variant = only[0]  # a default variant: no option values to read (as the store)
         own = basket["session_id"] or ""
-        line = await conn.fetchrow(SQL["line_and_held"], basket["id"], variant["id"], _now(), own)
+        line = await conn.fetchrow(SQL["line_and_held"], basket["id"], variant["v_id"], _now(), own)
         assert line is not None
         if basket["session_id"] is not None and line["have"] != quantity:
             raise Refused("the floor does not retire open checkouts")
         if quantity == 0:
             if line["have"] is not None:
-                await conn.execute(SQL["remove_line"], basket["id"], variant["id"])
-        elif not (product["is_active"] and variant["is_active"]):
-            raise Refused(f"“{product['name']}” is no longer for sale.")
+                await conn.execute(SQL["remove_line"], basket["id"], variant["v_id"])
+        elif not (product["p_is_active"] and variant["v_is_active"]):
+            raise Refused(f"“{product['p_name']}” is no longer for sale.")
         elif line["have"] != quantity:
-            if quantity > max(variant["stock"] - int(line["held"]), 0):
-                raise Refused(f"Not enough of “{product['name']}” left in stock.")
+            if quantity > max(variant["v_stock"] - int(line["held"]), 0):
+                raise Refused(f"Not enough of “{product['p_name']}” left in stock.")
             await conn.execute(
-                SQL["put_line"], basket["id"], product_id, variant["id"], quantity, _now()
+                SQL["put_line"], basket["id"], product_id, variant["v_id"], quantity, _now()
             )
-        lines = await conn.fetch(SQL["lines_held"], _now(), own, basket["id"])
-        await conn.fetch(SQL["images"], sorted({r["product_id"] for r in lines}))
-        await conn.fetch(SQL["values"], [r["variant_id"] for r in lines])
+        lines = await conn.fetch(SQL["basket_lines"], _now(), own, basket["id"])
+        if any(r["v_combination"] for r in lines):
+            raise Refused("the floor sells products of one variant only")
         await conn.fetch(SQL["address"], user["id"])
         await conn.fetch(SQL["zones"])
     shown = [
         {
-            "product_id": r["product_id"],
-            "variant_id": r["variant_id"],
-            "name": r["name"],
-            "price": r["price"],
+            "product_id": r["p_id"],
+            "variant_id": r["v_id"],
+            "name": r["p_name"],
+            "price": r["v_price"],
+            "image": r["image_path"],
             "quantity": r["quantity"],
-            "line_total": r["price"] * r["quantity"],
-            "available": max(r["stock"] - int(r["held"]), 0),
+            "line_total": r["v_price"] * r["quantity"],
+            "available": max(r["v_stock"] - int(r["held"]), 0),
         }
         for r in lines
     ]

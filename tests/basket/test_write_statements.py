@@ -38,10 +38,11 @@ async def test_a_basket_change_writes_its_line_once(client, shopper, make_produc
     assert "ON CONFLICT" in line_write
     read_lines = [sql for sql, _ in statements if "FROM basket_items" in sql and "SELECT" in sql]
     assert len(read_lines) == 2  # the line with what is held, then the answer's lines
-    # user, basket, product, variant (each with images / option values), the line and what
-    # is held, the write; the answer: lines joined (+ images, values), address, zones (13 on
-    # PostgreSQL, whose write also stamps the basket; one more on SQLite)
-    assert len(statements) <= 14, [sql for sql, _ in statements]
+    # user, basket, product, its only variant (no option values: it has none), the line and
+    # what is held, the write; the answer: lines joined with their products, variants, held
+    # stock and images (no option values: none), address, zones (9 on PostgreSQL, whose
+    # write also stamps the basket; one more on SQLite)
+    assert len(statements) <= 10, [sql for sql, _ in statements]
 
     with recorded_statements() as statements:
         removed = await client.put(
@@ -70,3 +71,39 @@ async def test_a_change_counts_what_other_checkouts_hold(client, shopper, make_p
     )
     assert allowed.status_code == 200, allowed.text
     assert allowed.json()["items"][0]["product"]["available_stock"] == 1
+
+
+async def test_a_line_shows_its_variants_image_else_the_products_first(
+    client, shopper, make_product, session
+) -> None:
+    from sqlalchemy import update
+
+    from vitrina.catalog.models import ProductImage, ProductVariant
+
+    _, headers = await shopper()
+    cup = await make_product(name="Cup", price=1250, stock=5)
+    bare = await make_product(name="Bare", price=900, stock=5)
+    images = [
+        ProductImage(
+            product_id=cup.id, path=path, content_type="image/png", width=1, height=1, position=n
+        )
+        for path, n in (("cup/second.png", 2), ("cup/first.png", 1), ("cup/third.png", 3))
+    ]
+    session.add_all(images)
+    await session.commit()
+    for product in (cup, bare):
+        put = await client.put(
+            f"/api/v1/basket/items/{product.id}", json={"quantity": 1}, headers=headers
+        )
+        assert put.status_code == 200, put.text
+    shown = {i["product"]["name"]: i["product"]["image_url"] for i in put.json()["items"]}
+    assert shown == {"Cup": "/media/cup/first.png", "Bare": None}
+
+    third = next(i for i in images if i.path == "cup/third.png")
+    await session.execute(
+        update(ProductVariant).where(ProductVariant.product_id == cup.id).values(image_id=third.id)
+    )
+    await session.commit()
+    answer = await client.get("/api/v1/basket", headers=headers)
+    shown = {i["product"]["name"]: i["product"]["image_url"] for i in answer.json()["items"]}
+    assert shown == {"Cup": "/media/cup/third.png", "Bare": None}

@@ -112,22 +112,47 @@ async def get_basket(
     )
 
 
-@router.put("/basket/items/{product_id}", response_model=BasketOut, responses=ERRORS)
+# The busiest basket request (a change, with the whole basket as its answer) reads its
+# shopper inside the endpoint rather than through FastAPI's dependency solving, and sends
+# its answer as the validated model it already is rather than having it checked again.
+_GUEST_COOKIE_SECURITY: dict[str, Any] = {"security": [{guest_cookie.scheme_name: []}]}
+
+
+@router.put(
+    "/basket/items/{product_id}",
+    response_model=BasketOut,
+    responses=ERRORS,
+    openapi_extra=_GUEST_COOKIE_SECURITY,  # the cookie, read from `request` below
+)
 async def put_item(
+    request: Request,
     product_id: PathId,
     body: QuantityIn,
     session: SessionDep,
-    shopper: ChangingShopperDep,
+    token: BearerToken,
     settings: SettingsDep,
-) -> BasketOut:
+) -> Response:
     """Set the quantity of a product's variant in the basket (0 removes it); `variant_id`
     may be left out for a product sold in one variant."""
+    cookies = Response()  # the guest cookie set or dropped, as FastAPI's `Response` parameter
+    shopper = await basket_shopper(
+        session, settings, cookies, token, request.cookies.get(GUEST_COOKIE)
+    )
+    shopper = await changing_shopper(shopper, settings, cookies)
     basket = await service.set_quantity(
         session, shopper.owner, product_id, body.quantity, body.variant_id
     )
-    return await basket_view(
+    answer = await basket_view(
         session, shopper.owner, settings, notices=shopper.notices, basket=basket
     )
+    return _json(answer, cookies)
+
+
+def _json(answer: BasketOut, cookies: Response) -> Response:
+    """`answer` as JSON, with the cookies set on `cookies`."""
+    response = Response(answer.model_dump_json(), media_type="application/json")
+    response.raw_headers.extend(h for h in cookies.raw_headers if h[0] == b"set-cookie")
+    return response
 
 
 @router.delete("/basket/items/{product_id}", response_model=BasketOut, responses=ERRORS)

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Table, bindparam, delete, func, select, up
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from vitrina.accounts.models import User
@@ -39,9 +39,16 @@ from vitrina.basket.reservations import (
     release_reservations,
     reserved_quantities,
 )
+from vitrina.basket.rows import (
+    LineRow,
+    ProductRow,
+    VariantRow,
+    basket_lines_shown,
+    only_variant_row,
+    product_row,
+    variant_row,
+)
 from vitrina.basket.sold import sold_variants
-from vitrina.catalog import service as catalog
-from vitrina.catalog import variants
 from vitrina.catalog.models import Product, ProductVariant
 from vitrina.coupons import service as coupons
 from vitrina.coupons.models import DiscountCoupon
@@ -130,34 +137,11 @@ async def basket_lines(
     return list(await session.scalars(query))
 
 
-async def lines_and_held(session: AsyncSession, basket: Basket) -> list[tuple[BasketItem, int]]:
-    """The basket's lines as `basket_lines` gives them, each with the quantity of its variant
-    that other checkouts hold: lines, products, variants and the reservations summed in one
-    joined statement, then the images and the option values (two more)."""
-    values = {"basket_id": basket.id, "now": utcnow(), "own_session": basket.session_id or ""}
-    return [(item, int(held)) for item, held in await session.execute(_LINES_AND_HELD, values)]
-
-
-_LINES_AND_HELD = (
-    select(
-        BasketItem,
-        select(func.coalesce(func.sum(StockReservation.quantity), 0))
-        .where(
-            StockReservation.variant_id == BasketItem.variant_id,
-            StockReservation.expires_at > bindparam("now"),
-            StockReservation.checkout_session_id != bindparam("own_session"),
-        )
-        .scalar_subquery()
-        .label("held"),
-    )
-    .where(BasketItem.basket_id == bindparam("basket_id"))
-    .order_by(BasketItem.id)
-    .options(
-        joinedload(BasketItem.product).selectinload(Product.images),
-        joinedload(BasketItem.variant).selectinload(ProductVariant.values),
-    )
-)
-"""`lines_and_held`'s statement, built once (every basket answer runs it)."""
+async def lines_and_held(session: AsyncSession, basket: Basket) -> list[LineRow]:
+    """The basket's lines with their products, variants (with option values), images and
+    the quantity of each variant that other checkouts hold, as plain rows
+    (`basket/rows.py`): one statement, and one more when some variant has options."""
+    return await basket_lines_shown(session, basket.id, utcnow(), basket.session_id or "")
 
 
 async def basket_coupon(session: AsyncSession, basket: Basket) -> DiscountCoupon | None:
@@ -223,21 +207,19 @@ async def available_stock(session: AsyncSession, basket: Basket, variant: Produc
 
 async def chosen_variant(
     session: AsyncSession, product_id: int, variant_id: int | None
-) -> tuple[Product, ProductVariant]:
-    """The product and the variant a basket line is of: `variant_id` when given (it must be
-    one of the product's), else the product's only variant (422 for a product sold in
-    several: the shopper must choose)."""
-    # No images: a basket change does not show them (its answer reads every line's).
-    found = await catalog.get_products_by_ids(session, [product_id], with_images=False)
-    product = found.get(product_id)
+) -> tuple[ProductRow, VariantRow]:
+    """The product and the variant a basket line is of, as plain rows (`basket/rows.py`):
+    `variant_id` when given (it must be one of the product's), else the product's only
+    variant (422 for a product sold in several: the shopper must choose)."""
+    product = await product_row(session, product_id)
     if product is None:
         raise NotFound(f"Product {product_id} does not exist.")
     if variant_id is not None:
-        variant = (await variants.get_variants_by_ids(session, [variant_id])).get(variant_id)
+        variant = await variant_row(session, variant_id)
         if variant is None or variant.product_id != product_id:
             raise NotFound(f"“{product.name}” has no variant {variant_id}.")
         return product, variant
-    only = await variants.only_variant(session, product_id)
+    only = await only_variant_row(session, product_id)
     if only is None:
         raise Unprocessable(
             f"“{product.name}” comes in several variants: choose one (variant_id).",

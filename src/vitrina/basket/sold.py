@@ -10,27 +10,79 @@ Product; a variant with options is named "T-shirt (Size: M, Colour: red)".
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vitrina.catalog.models import Product, ProductOption, ProductVariant
+from vitrina.catalog.models import ProductOption, ProductVariant
 from vitrina.catalog.variants import option_text, options_by_product
 from vitrina.config import get_settings
 from vitrina.kit.languages import LANGUAGES
+
+
+class SoldProduct(Protocol):
+    """What `Sold` reads of a product: a `Product`, or a basket's `rows.ProductRow`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def stripe_id(self) -> str | None: ...
+    @property
+    def sync_version(self) -> int: ...
+    @property
+    def synced_version(self) -> int: ...
+    @property
+    def weight_grams(self) -> int: ...
+    @property
+    def ships_to(self) -> str | None: ...
+    @property
+    def tax_class(self) -> str: ...
+
+
+class SoldVariant(Protocol):
+    """What `Sold` reads of a variant: a `ProductVariant` (its option values loaded), or a
+    basket's `rows.VariantRow`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def combination(self) -> str: ...
+    @property
+    def sku(self) -> str | None: ...
+    @property
+    def price(self) -> int: ...
+    @property
+    def stock(self) -> int: ...
+    @property
+    def weight_grams(self) -> int | None: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def stripe_price_id(self) -> str | None: ...
+    @property
+    def stripe_price_amount(self) -> int | None: ...
 
 
 class Sold:
     """One variant of one product, readable as the product the seed's classes expect."""
 
     def __init__(
-        self, product: Product, variant: ProductVariant, options: Sequence[ProductOption] = ()
+        self, product: SoldProduct, variant: SoldVariant, options: Sequence[ProductOption] = ()
     ) -> None:
         self.product = product
         self.variant = variant
         self._options = options
         store = get_settings().store_language
+        # `option_text` reads only the variant's `values`, which both kinds of variant have.
+        named = cast(ProductVariant, variant)
         self.option_texts: dict[str, str] = {
-            language: option_text(variant, options, language) if variant.combination else ""
+            language: option_text(named, options, language) if variant.combination else ""
             for language in LANGUAGES
         }
         self.options = self.option_texts[store]
@@ -120,7 +172,7 @@ class Sold:
 
 
 async def sold_variants(
-    session: AsyncSession, pairs: Iterable[tuple[Product, ProductVariant]]
+    session: AsyncSession, pairs: Iterable[tuple[SoldProduct, SoldVariant]]
 ) -> list[Sold]:
     """`Sold` for each (product, variant loaded with its values); the options are read in
     one query, and only when some variant has any."""

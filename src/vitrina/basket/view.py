@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.basket.in_currency import price_in
-from vitrina.basket.models import Basket, BasketItem, CheckoutSession, CheckoutStatus
+from vitrina.basket.models import Basket, CheckoutSession, CheckoutStatus
 from vitrina.basket.pricing import Quote, quote
+from vitrina.basket.rows import LineRow
 from vitrina.basket.schemas import (
     BasketLineOut,
     BasketOut,
@@ -47,21 +48,17 @@ def checkout_out(checkout: CheckoutSession) -> CheckoutOut:
     )
 
 
-def _snapshot(item: BasketItem, sold: Sold, available: int) -> ProductSnapshot:
-    product = item.product
-    image = product.images[0] if product.images else None
-    chosen = [i for i in product.images if i.id == item.variant.image_id]
-    image = chosen[0] if chosen else image
+def _snapshot(line: LineRow, sold: Sold, available: int) -> ProductSnapshot:
     return ProductSnapshot(
-        id=product.id,
-        variant_id=item.variant_id,
+        id=line.product.id,
+        variant_id=line.variant.id,
         sku=sold.sku,
         options=sold.options,
-        name=product.name,
-        slug=product.slug,
+        name=line.product.name,
+        slug=line.product.slug,
         price=sold.price,
         currency=sold.currency,
-        image_url=media_url(image.path) if image else None,
+        image_url=media_url(line.image_path) if line.image_path else None,
         available_stock=available,
         is_active=sold.is_active,
     )
@@ -87,14 +84,13 @@ async def basket_view(
         pricing = await price_in(session, settings, [], currency)
         return _empty(pricing.currency, notices or [])
     basket = basket or await get_basket(session, owner)
-    with_held = await lines_and_held(session, basket)
-    items = [item for item, _ in with_held]
+    items = await lines_and_held(session, basket)
     sold = await sold_variants(session, [(i.product, i.variant) for i in items])
     pricing = await price_in(session, settings, sold, currency)
     warnings: list[StockWarning] = []
     lines: list[BasketLineOut] = []
-    for (item, held), product in zip(with_held, sold, strict=True):
-        available = max(item.variant.stock - held, 0)
+    for item, product in zip(items, sold, strict=True):
+        available = max(item.variant.stock - item.held, 0)
         if not product.is_active:
             warnings.append(
                 StockWarning(
