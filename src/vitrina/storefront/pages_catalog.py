@@ -59,7 +59,20 @@ class Typed:
     page: int = 1
 
 
-TypedDep = Annotated[Typed, Depends()]
+async def typed_query(
+    sort: str = "",
+    min_price: str = "",
+    max_price: str = "",
+    in_stock: str = "",
+    cursor: str = "",
+    page: int = 1,
+) -> Typed:
+    """`Typed` from the query string. A coroutine on purpose: FastAPI runs a class or plain
+    function dependency in a worker thread, a thread hop on every listing page."""
+    return Typed(sort, min_price, max_price, in_stock, cursor, page)
+
+
+TypedDep = Annotated[Typed, Depends(typed_query)]
 
 
 def _listing(
