@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
+from typing import Any
 
 import structlog
 from prometheus_client import Counter, Histogram
@@ -17,6 +18,27 @@ LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 log = structlog.get_logger("vitrina.access")
+_Measured = tuple[Any, Any]
+_children: dict[tuple[str, str, str], _Measured] = {}
+
+
+def _metrics(method: str, route: str, status: str) -> _Measured:
+    """The request counter and latency histogram of one (method, route, status), found once:
+    `labels()` validates and locks on every call, more CPU than counting itself. Routes are
+    templates ("unmatched" for any other path), so the entries are few."""
+    found = _children.get((method, route, status))
+    if found is None:
+        found = (REQUESTS.labels(method, route, status), LATENCY.labels(method, route))
+        _children[(method, route, status)] = found
+    return found
+
+
+def _incoming_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            incoming = value.decode("latin-1")
+            return incoming if 0 < len(incoming) <= 64 else ""
+    return ""
 
 
 def _route_template(scope: Scope) -> str:
@@ -35,8 +57,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 64 else uuid.uuid4().hex
+        request_id = _incoming_id(scope) or os.urandom(16).hex()  # as random as uuid4().hex
         structlog.contextvars.bind_contextvars(request_id=request_id)
         status = 500
         started = time.perf_counter()
@@ -56,8 +77,9 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
             method = scope["method"]
-            REQUESTS.labels(method, route, str(status)).inc()
-            LATENCY.labels(method, route).observe(elapsed)
+            requests, latency = _metrics(method, route, str(status))
+            requests.inc()
+            latency.observe(elapsed)
             log.info(
                 "request",
                 method=method,
