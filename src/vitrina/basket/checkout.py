@@ -446,8 +446,7 @@ async def _record(
         updated_at=now,
     )
     held_until = expires_at + RESERVATION_GRACE
-    pending = session.new or session.dirty or session.deleted
-    if session.get_bind().dialect.name == "postgresql" and not pending:
+    if session.get_bind().dialect.name == "postgresql" and not _pending(session):
         await _insert_prebuilt(session, checkout, priced, held_until, now)
         set_committed_value(basket, "session_id", checkout.id)
         set_committed_value(basket, "updated_at", now)
@@ -469,6 +468,14 @@ async def _record(
         await session.flush()
     log.info("checkout_session_opened", session_id=checkout.id, basket_id=basket.id)
     return checkout
+
+
+def _pending(session: AsyncSession) -> bool:
+    """Changes the ORM would flush. The account is usually in `dirty` with no net change
+    (its Stripe Customer remembered again with the same values), which flushes nothing."""
+    return bool(session.new or session.deleted) or any(
+        session.is_modified(instance) for instance in session.dirty
+    )
 
 
 _checkouts = cast(Table, CheckoutSession.__table__)

@@ -80,7 +80,9 @@ _UNSET_BY_FULFILMENT = ("review_reason", "confirmation_sent_at", "paid_at")
 
 def can_insert_prebuilt(session: AsyncSession) -> bool:
     """PostgreSQL, with nothing pending in the session (else the ORM flushes, as before)."""
-    pending = session.new or session.dirty or session.deleted
+    pending = bool(session.new or session.deleted) or any(
+        session.is_modified(instance) for instance in session.dirty
+    )  # an object set again to the values it had is in `dirty` but flushes nothing
     return session.get_bind().dialect.name == "postgresql" and not pending
 
 
