@@ -18,6 +18,19 @@ from vitrina.basket.models import CheckoutSession, CheckoutStatus, StockReservat
 from vitrina.kit.clock import utcnow
 from vitrina.reads import run
 
+_RESERVED = (
+    select(StockReservation.variant_id, func.sum(StockReservation.quantity))
+    .where(
+        StockReservation.variant_id.in_(bindparam("ids", expanding=True)),
+        StockReservation.expires_at > bindparam("now"),
+    )
+    .group_by(StockReservation.variant_id)
+)
+_RESERVED_BY_OTHERS = _RESERVED.where(
+    StockReservation.checkout_session_id != bindparam("exclude_session")
+)
+"""Built once (every checkout sums its variants' reservations under their locks)."""
+
 
 async def reserved_quantities(
     session: AsyncSession, variant_ids: Iterable[int], *, exclude_session: str | None = None
@@ -26,14 +39,11 @@ async def reserved_quantities(
     ids = sorted(set(variant_ids))
     if not ids:
         return {}
-    query = (
-        select(StockReservation.variant_id, func.sum(StockReservation.quantity))
-        .where(StockReservation.variant_id.in_(ids), StockReservation.expires_at > utcnow())
-        .group_by(StockReservation.variant_id)
-    )
+    values: dict[str, object] = {"ids": ids, "now": utcnow()}
+    query = _RESERVED
     if exclude_session is not None:
-        query = query.where(StockReservation.checkout_session_id != exclude_session)
-    rows = await session.execute(query)
+        query, values["exclude_session"] = _RESERVED_BY_OTHERS, exclude_session
+    rows = await session.execute(query, values)
     return {variant_id: int(total or 0) for variant_id, total in rows}
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import event, select, update
+from sqlalchemy import Table, bindparam, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
@@ -137,12 +137,14 @@ def render_confirmation(order: Order, store_name: str) -> tuple[str, str]:
 Composer = Callable[[AsyncSession, int], Coroutine[Any, Any, tuple[str, str, str]]]
 
 
-async def _claim_then_send(kind: str, row_id: int, claim: Any, compose: Composer) -> bool:
-    """Claim the mail (a conditional UPDATE ... RETURNING, committed), then send what
-    `compose` writes (to, subject, body); False when it was already claimed."""
+async def _claim_then_send(
+    kind: str, row_id: int, claim: Any, compose: Composer, values: dict[str, Any] | None = None
+) -> bool:
+    """Claim the mail (a conditional UPDATE ... RETURNING with `values`, committed), then send
+    what `compose` writes (to, subject, body); False when it was already claimed."""
     try:
         async with db_helper.session_factory() as session:
-            claimed = (await session.execute(claim)).scalar_one_or_none()
+            claimed = (await session.execute(claim, values)).scalar_one_or_none()
             if claimed is None:
                 return False
             to, subject, body = await compose(session, int(claimed))
@@ -163,12 +165,12 @@ async def _order_with_items(session: AsyncSession, order_id: int) -> Order:
 
 
 async def _claim_then_send_written(
-    kind: str, row_id: int, claim: Any, message: tuple[str, str, str]
+    kind: str, row_id: int, claim: Any, values: dict[str, Any], message: tuple[str, str, str]
 ) -> bool:
     """`_claim_then_send` for a mail written already: the claim is one committed statement."""
     try:
         async with db_helper.engine.begin() as connection:
-            if (await connection.execute(claim)).scalar_one_or_none() is None:
+            if (await connection.execute(claim, values)).scalar_one_or_none() is None:
                 return False
         from vitrina.mail import send_mail
 
@@ -180,6 +182,16 @@ async def _claim_then_send_written(
         return False
 
 
+_orders = cast(Table, Order.__table__)
+_CLAIM_CONFIRMATION = (
+    update(_orders)
+    .where(_orders.c.id == bindparam("order_id"), _orders.c.confirmation_sent_at.is_(None))
+    .values(confirmation_sent_at=bindparam("now"))
+    .returning(_orders.c.id)
+)
+"""Built once (every order's confirmation runs it); `updated_at` is set by its `onupdate`."""
+
+
 async def send_confirmation(order_id: int, *, message: tuple[str, str, str] | None = None) -> bool:
     """Claim and send one order's confirmation (`message`: to, subject and body, when the
     caller wrote it already); False when it was already claimed."""
@@ -188,15 +200,14 @@ async def send_confirmation(order_id: int, *, message: tuple[str, str, str] | No
         order = await _order_with_items(session, claimed)
         return (order.email, *render_confirmation(order, get_settings().store_name))
 
-    claim = (
-        update(Order)
-        .where(Order.id == order_id, Order.confirmation_sent_at.is_(None))
-        .values(confirmation_sent_at=utcnow())
-        .returning(Order.id)
-    )
+    values = {"order_id": order_id, "now": utcnow()}
     if message is not None:
-        return await _claim_then_send_written("order_confirmation", order_id, claim, message)
-    return await _claim_then_send("order_confirmation", order_id, claim, compose)
+        return await _claim_then_send_written(
+            "order_confirmation", order_id, _CLAIM_CONFIRMATION, values, message
+        )
+    return await _claim_then_send(
+        "order_confirmation", order_id, _CLAIM_CONFIRMATION, compose, values
+    )
 
 
 def render_refund(order: Order, refund: OrderRefund, store_name: str) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from typing import Any
 
 import stripe
 import structlog
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +37,7 @@ from vitrina.orders import service as orders
 from vitrina.orders.coupons import redeem_coupon
 from vitrina.orders.models import Order, OrderItem, OrderStatus
 from vitrina.orders.notifications import confirm_after_commit
+from vitrina.orders.prebuilt import can_insert_prebuilt, insert_order
 from vitrina.payments import gateway
 from vitrina.payments.checkout_session import added_tax, chosen_shipping, tax_breakdown
 from vitrina.payments.guest_customers import customer_for_guest_checkout
@@ -119,15 +120,18 @@ async def fulfil_remote(
     return Fulfilment(order, created=True)
 
 
+_LOCK_CHECKOUT = (
+    select(CheckoutSession)
+    .where(CheckoutSession.id == bindparam("session_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+"""Built once: the statement and its cache key are not made again per delivery."""
+
+
 async def _lock_checkout(session: AsyncSession, stripe_session_id: str) -> CheckoutSession | None:
-    return (
-        await session.execute(
-            select(CheckoutSession)
-            .where(CheckoutSession.id == stripe_session_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
+    found = await session.execute(_LOCK_CHECKOUT, {"session_id": stripe_session_id})
+    return found.scalar_one_or_none()
 
 
 async def _follow_payment(
@@ -238,11 +242,7 @@ async def _insert_order(
         events=[],
     )
     _check_amounts(order, checkout, remote)
-    try:
-        async with session.begin_nested():
-            session.add(order)
-            await session.flush()
-    except IntegrityError:
+    if not await _write_order(session, order):
         log.info("order_race_lost", stripe_session_id=checkout.id)
         return None
     orders.add_event(
@@ -254,6 +254,20 @@ async def _insert_order(
         data={"source": source or "fulfilment", "stripe_session_id": checkout.id},
     )
     return order
+
+
+async def _write_order(session: AsyncSession, order: Order) -> bool:
+    """The order and its items in a savepoint (prebuilt statements on PostgreSQL, see
+    orders.prebuilt); False when another caller's order for the session won."""
+    if can_insert_prebuilt(session):
+        return await insert_order(session, order, utcnow())
+    try:
+        async with session.begin_nested():
+            session.add(order)
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def _check_amounts(

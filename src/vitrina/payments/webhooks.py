@@ -111,11 +111,42 @@ class InboxRow:
     handled: bool
 
 
+_inbox = cast(Table, WebhookEvent.__table__)
+
+
+def _insert_once(insert: Callable[[Table], Any]) -> Any:
+    """The inbox insert for one dialect, built once: `ON CONFLICT DO NOTHING ... RETURNING`."""
+    return (
+        insert(_inbox)
+        .values(
+            source=bindparam("source"),
+            external_id=bindparam("external_id"),
+            type=bindparam("type"),
+            payload=bindparam("payload", type_=_inbox.c.payload.type),
+            received_at=bindparam("received_at"),
+            attempts=bindparam("attempts"),
+        )
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(_inbox.c.id)
+    )
+
+
+_INSERT = {"postgresql": _insert_once(pg_insert), "sqlite": _insert_once(sqlite_insert)}
+_RECORDED = select(_inbox.c.id, _inbox.c.handled_at).where(
+    _inbox.c.source == bindparam("source"), _inbox.c.external_id == bindparam("external_id")
+)
+_CLAIM = (
+    update(_inbox)
+    .where(_inbox.c.id == bindparam("row_id"), _inbox.c.handled_at.is_(None))
+    .values(attempts=_inbox.c.attempts + 1)
+    .returning(_inbox.c.id)
+)
+"""Claim an unhandled row for this delivery (the row lock a concurrent one waits on)."""
+
+
 async def record(session: AsyncSession, event: dict[str, Any]) -> InboxRow:
     """Insert the event once (`ON CONFLICT DO NOTHING ... RETURNING`); returns its inbox
     row, read back only when the event was there already (a redelivery)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     values = {
         "source": SOURCE,
         "external_id": event["id"],
@@ -124,21 +155,11 @@ async def record(session: AsyncSession, event: dict[str, Any]) -> InboxRow:
         "received_at": utcnow(),
         "attempts": 0,
     }
-    inserted = await session.scalar(
-        insert(WebhookEvent)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(WebhookEvent.id)
-    )
+    inserted = await session.scalar(_INSERT[session.get_bind().dialect.name], values)
     if inserted is not None:  # a new event (the usual case): no second round trip
         return InboxRow(inserted, event["type"], event, False)
-    row_id, handled_at = (
-        await session.execute(
-            select(WebhookEvent.id, WebhookEvent.handled_at).where(
-                WebhookEvent.source == SOURCE, WebhookEvent.external_id == event["id"]
-            )
-        )
-    ).one()
+    found = {"source": SOURCE, "external_id": event["id"]}
+    row_id, handled_at = (await session.execute(_RECORDED, found)).one()
     return InboxRow(row_id, event["type"], event, handled_at is not None)
 
 
@@ -152,7 +173,6 @@ async def _fetch(handler: Handler, payload: dict[str, Any]) -> Any:
     return await handler.fetch(_object_id(payload))
 
 
-_inbox = cast(Table, WebhookEvent.__table__)
 _STAMP = (
     update(_inbox)
     .where(_inbox.c.id == bindparam("row_id"))
@@ -169,15 +189,9 @@ async def handle(factory: async_sessionmaker[AsyncSession], row: InboxRow) -> Ou
     try:
         fetched = await _fetch(handler, row.payload) if handler else None
         async with factory() as session:
-            # The inbox row is never loaded as an object here: no session synchronisation
-            # (the default evaluates the WHERE against every object the handler loaded).
-            claimed = await session.scalar(
-                update(WebhookEvent)
-                .where(WebhookEvent.id == row.id, WebhookEvent.handled_at.is_(None))
-                .values(attempts=WebhookEvent.attempts + 1)
-                .returning(WebhookEvent.id)
-                .execution_options(synchronize_session=False)
-            )
+            # A Core statement on the table: the inbox row is never loaded as an object
+            # here, so there is nothing in the session to synchronise.
+            claimed = await session.scalar(_CLAIM, {"row_id": row.id})
             if claimed is None:
                 return Outcome.ALREADY_HANDLED
             if handler is not None:
