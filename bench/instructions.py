@@ -33,7 +33,8 @@ CONCURRENCY = 4
 WARM_UP = 20
 
 
-async def _request(app: Any, target: str) -> None:
+async def asgi_get(app: Any, target: str) -> None:
+    """`GET target` sent straight to the ASGI app (no client, no server); 200 or exit."""
     path, _, query = target.partition("?")
     scope = {
         "type": "http",
@@ -73,7 +74,7 @@ async def _serve(target: str, requests: int) -> None:
 
     async def run(count: int) -> None:
         for _ in range(count):
-            await _request(app, target)
+            await asgi_get(app, target)
 
     await asyncio.gather(*(run(WARM_UP // CONCURRENCY) for _ in range(CONCURRENCY)))
     _counting("on")

@@ -15,11 +15,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import pstats
-import secrets
-import sys
 import time
 from pathlib import Path
+
+from bench.profiling import SRC_HELP, print_profile, scratch_database, use_source_tree
 
 
 async def _measure(url: str, requests: int, profile: bool) -> None:
@@ -71,47 +70,18 @@ async def _measure(url: str, requests: int, profile: bool) -> None:
         f"{requests / wall:.0f} req/s (one client, in-process{', profiled' if profile else ''})"
     )
     if profiler:
-        stats = pstats.Stats(profiler)
-        by_package: dict[str, float] = {}
-        for (filename, _, _), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
-            package = filename.split("site-packages/")[-1].split("/")[0]
-            if "/vitrina/" in filename:
-                package = "vitrina (the store)"
-            elif "site-packages/" not in filename:
-                package = "stdlib (asyncio, ...), builtins"
-            by_package[package] = by_package.get(package, 0.0) + own
-        total = sum(by_package.values())
-        print("own time by package:")
-        for package, own in sorted(by_package.items(), key=lambda kv: -kv[1])[:12]:
-            print(f"  {own / total:6.1%}  {package}")
-        stats.sort_stats("tottime").print_stats(25)
-        stats.sort_stats("cumulative").print_stats(40)
+        print_profile(profiler)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--src", default=None, help="Another source tree to import vitrina from.")
+    parser.add_argument("--src", default=None, help=SRC_HELP)
     args = parser.parse_args()
-    if args.src:
-        if not (Path(args.src) / "vitrina").is_dir():
-            parser.error(f"{args.src} has no vitrina package (give the folder holding it)")
-        sys.path.insert(0, args.src)
-        for name in [m for m in sys.modules if m == "vitrina" or m.startswith("vitrina.")]:
-            del sys.modules[name]
-    from bench.postgres import run_sql
-    from bench.write_statements import ADMIN_DSN
-    from vitrina import schema
-
-    name = f"vitrina_profile_{secrets.token_hex(4)}"
-    asyncio.run(run_sql(ADMIN_DSN, f'CREATE DATABASE "{name}"'))
-    url = f"{ADMIN_DSN.rsplit('/', 1)[0]}/{name}".replace("postgresql://", "postgresql+asyncpg://")
-    try:
-        schema.upgrade(url)
+    use_source_tree(parser, args.src)
+    with scratch_database() as url:
         asyncio.run(_measure(url, args.requests, args.profile))
-    finally:
-        asyncio.run(run_sql(ADMIN_DSN, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import asyncio
 import cProfile
 import json
 import os
-import pstats
 import secrets
 import socket
 import subprocess
@@ -31,6 +30,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+from bench.profiling import SRC_HELP, print_profile, scratch_database, use_source_tree
 
 WARM = 20
 API_KEY = "sk_test_profile_checkout_0123"
@@ -194,25 +195,7 @@ async def _measure(url: str, emulator_url: str, mode: str, requests: int, profil
     )
     if profiler:
         profiler.dump_stats(f"/tmp/profile_checkout_{mode}.prof")  # for pstats' callers
-        _print_profile(profiler)
-
-
-def _print_profile(profiler: cProfile.Profile) -> None:
-    stats = pstats.Stats(profiler)
-    by_package: dict[str, float] = {}
-    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
-        package = filename.split("site-packages/")[-1].split("/")[0]
-        if "/vitrina/" in filename:
-            package = "vitrina (the store)"
-        elif "site-packages/" not in filename:
-            package = "stdlib (asyncio, ...), builtins"
-        by_package[package] = by_package.get(package, 0.0) + own
-    total = sum(by_package.values())
-    print("own time by package:")
-    for package, own in sorted(by_package.items(), key=lambda kv: -kv[1])[:12]:
-        print(f"  {own / total:6.1%}  {package}")
-    stats.sort_stats("tottime").print_stats(25)
-    stats.sort_stats("cumulative").print_stats(r"vitrina/", 60)
+        print_profile(profiler)
 
 
 def main() -> None:
@@ -220,31 +203,18 @@ def main() -> None:
     parser.add_argument("mode", choices=("checkout", "webhook"))
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--src", default=None, help="Another source tree to import vitrina from.")
+    parser.add_argument("--src", default=None, help=SRC_HELP)
     args = parser.parse_args()
-    if args.src:
-        if not (Path(args.src) / "vitrina").is_dir():
-            parser.error(f"{args.src} has no vitrina package (give the folder holding it)")
-        sys.path.insert(0, args.src)
-        for name in [m for m in sys.modules if m == "vitrina" or m.startswith("vitrina.")]:
-            del sys.modules[name]
-    from bench.postgres import run_sql
-    from bench.write_statements import ADMIN_DSN
-    from vitrina import schema
-
-    name = f"vitrina_profile_{secrets.token_hex(4)}"
-    asyncio.run(run_sql(ADMIN_DSN, f'CREATE DATABASE "{name}"'))
-    url = f"{ADMIN_DSN.rsplit('/', 1)[0]}/{name}".replace("postgresql://", "postgresql+asyncpg://")
+    use_source_tree(parser, args.src)
     port = _free_port()
     emulator = _start_emulator(port)
     try:
-        schema.upgrade(url)
-        emulator_url = f"http://127.0.0.1:{port}"
-        asyncio.run(_measure(url, emulator_url, args.mode, args.requests, args.profile))
+        with scratch_database() as url:
+            emulator_url = f"http://127.0.0.1:{port}"
+            asyncio.run(_measure(url, emulator_url, args.mode, args.requests, args.profile))
     finally:
         emulator.terminate()
         emulator.wait(timeout=10)
-        asyncio.run(run_sql(ADMIN_DSN, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -22,47 +22,17 @@ import asyncio
 import cProfile
 import json
 import os
-import pstats
 import secrets
-import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
+from functools import partial
 from typing import Any
+
+from bench.instructions import asgi_get
+from bench.profiling import SRC_HELP, print_profile, use_source_tree
 
 CONCURRENCY = 4
 WARM_UP = 200
-
-
-async def _get(app: Any, target: str) -> None:
-    path, _, query = target.partition("?")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1")],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    if status != 200:
-        raise SystemExit(f"GET {target} answered {status}")
 
 
 async def _timed(
@@ -84,24 +54,6 @@ async def _timed(
     return (time.process_time() - started) / requests
 
 
-def _print_profile(profiler: cProfile.Profile) -> None:
-    stats = pstats.Stats(profiler)
-    by_package: dict[str, float] = {}
-    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
-        package = filename.split("site-packages/")[-1].split("/")[0]
-        if "/vitrina/" in filename:
-            package = "vitrina (the store)"
-        elif "site-packages/" not in filename:
-            package = "stdlib (asyncio, ...), builtins"
-        by_package[package] = by_package.get(package, 0.0) + own
-    total = sum(by_package.values())
-    print("own time by package:")
-    for package, own in sorted(by_package.items(), key=lambda kv: -kv[1])[:12]:
-        print(f"  {own / total:6.1%}  {package}")
-    stats.sort_stats("tottime").print_stats(30)
-    stats.sort_stats("cumulative").print_stats(45)
-
-
 async def _measure(paths: list[str], requests: int, profile: bool) -> None:
     from bench.write_floor import create_pool
     from vitrina.app import create_app
@@ -115,9 +67,9 @@ async def _measure(paths: list[str], requests: int, profile: bool) -> None:
     print(f"{'path':45} {'store ms CPU':>12} {'floor ms CPU':>12} {'ratio':>6}")
     try:
         for path in paths:
-            await _get(app, path)  # prepared statements, caches
+            await asgi_get(app, path)  # prepared statements, caches
             with recorded_statements() as statements:
-                await _get(app, path)
+                await asgi_get(app, path)
             recorded = list(statements)
 
             async def floor(recorded: list[tuple[str, tuple[Any, ...]]] = recorded) -> bytes:
@@ -129,14 +81,14 @@ async def _measure(paths: list[str], requests: int, profile: bool) -> None:
                 return json.dumps(result, default=str).encode()
 
             profiler = cProfile.Profile() if profile else None
-            store_cpu = await _timed(lambda path=path: _get(app, path), requests, profiler)
+            store_cpu = await _timed(partial(asgi_get, app, path), requests, profiler)
             floor_cpu = await _timed(floor, requests, None)
             print(
                 f"{path:45} {store_cpu * 1000:12.3f} {floor_cpu * 1000:12.3f} "
                 f"{floor_cpu / store_cpu:6.0%}  ({len(recorded)} statements)"
             )
             if profiler:
-                _print_profile(profiler)
+                print_profile(profiler, functions=30)
     finally:
         await pool.close()
         await db_helper.dispose()
@@ -170,12 +122,9 @@ def main() -> None:
     parser.add_argument("paths", nargs="*")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--src", default=None, help="Another source tree to import vitrina from.")
+    parser.add_argument("--src", default=None, help=SRC_HELP)
     args = parser.parse_args()
-    if args.src:
-        if not (Path(args.src) / "vitrina").is_dir():
-            parser.error(f"{args.src} has no vitrina package (give the folder holding it)")
-        sys.path.insert(0, args.src)
+    use_source_tree(parser, args.src)
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("JWT_SECRET", secrets.token_urlsafe(48))
     # Catalogue reads only: Stripe is never called, but the store starts only configured.
