@@ -164,6 +164,15 @@ def _translated(
     return error
 
 
+def has_pending_changes(session: AsyncSession) -> bool:
+    """Whether the ORM has anything to flush. An object set again to the values it had is
+    in `dirty` but flushes nothing (an account's Stripe Customer remembered again), hence
+    `is_modified`."""
+    return bool(session.new or session.deleted) or any(
+        session.is_modified(instance) for instance in session.dirty
+    )
+
+
 async def run(
     session: AsyncSession, statement: Executable, values: Mapping[str, Any]
 ) -> Sequence[Row]:

@@ -86,7 +86,7 @@ from vitrina.payments.checkout_session import (
 )
 from vitrina.payments.client import make_stripe_client
 from vitrina.payments.tax_rates import ensure_tax_rates_in_stripe
-from vitrina.reads import run
+from vitrina.reads import has_pending_changes, run
 from vitrina.shipping import service as shipping_service
 from vitrina.shipping.service import ShippingPlan
 from vitrina.taxes import service as taxes
@@ -446,7 +446,7 @@ async def _record(
         updated_at=now,
     )
     held_until = expires_at + RESERVATION_GRACE
-    if session.get_bind().dialect.name == "postgresql" and not _pending(session):
+    if session.get_bind().dialect.name == "postgresql" and not has_pending_changes(session):
         await _insert_prebuilt(session, checkout, priced, held_until, now)
         set_committed_value(basket, "session_id", checkout.id)
         set_committed_value(basket, "updated_at", now)
@@ -468,14 +468,6 @@ async def _record(
         await session.flush()
     log.info("checkout_session_opened", session_id=checkout.id, basket_id=basket.id)
     return checkout
-
-
-def _pending(session: AsyncSession) -> bool:
-    """Changes the ORM would flush. The account is usually in `dirty` with no net change
-    (its Stripe Customer remembered again with the same values), which flushes nothing."""
-    return bool(session.new or session.deleted) or any(
-        session.is_modified(instance) for instance in session.dirty
-    )
 
 
 _checkouts = cast(Table, CheckoutSession.__table__)

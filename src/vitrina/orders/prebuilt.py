@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from vitrina.orders.models import Order, OrderItem
-from vitrina.reads import run
+from vitrina.reads import has_pending_changes, run
 
 _orders = cast(Table, Order.__table__)
 _items = cast(Table, OrderItem.__table__)
@@ -80,10 +80,7 @@ _UNSET_BY_FULFILMENT = ("review_reason", "confirmation_sent_at", "paid_at")
 
 def can_insert_prebuilt(session: AsyncSession) -> bool:
     """PostgreSQL, with nothing pending in the session (else the ORM flushes, as before)."""
-    pending = bool(session.new or session.deleted) or any(
-        session.is_modified(instance) for instance in session.dirty
-    )  # an object set again to the values it had is in `dirty` but flushes nothing
-    return session.get_bind().dialect.name == "postgresql" and not pending
+    return session.get_bind().dialect.name == "postgresql" and not has_pending_changes(session)
 
 
 def _order_values(order: Order, now: datetime) -> dict[str, Any]:
