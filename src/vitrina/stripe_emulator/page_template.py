@@ -10,6 +10,7 @@ _LAYOUT = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ t("Pay – Stripe emulator") }}</title>
+<link rel="icon" href="data:,">
 <style>
 body{font-family:system-ui,sans-serif;margin:0;background:#f6f9fc;color:#1a1f36}
 main{max-width:880px;margin:2rem auto;display:flex;gap:2rem;flex-wrap:wrap;padding:0 1rem}
