@@ -25,6 +25,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+import structlog
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from starlette.requests import Request
@@ -36,6 +37,7 @@ from vitrina.config import get_settings
 from vitrina.errors import VitrinaError, error_response
 
 Endpoint = Callable[..., Awaitable[Response]]
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -114,5 +116,6 @@ class HotRoutesMiddleware:
             return await endpoint(request, token=None, settings=get_settings(), **parameters)
         except VitrinaError as exc:
             return error_response(exc)
-        except Exception:
+        except Exception as exc:  # served again by the framework, which logs what it meets
+            log.info("hot_route_handed_over", path=scope["path"], error_type=type(exc).__name__)
             return None
