@@ -8,9 +8,9 @@ queries filter `expires_at > now`, so an expired reservation stops counting by i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,6 +18,7 @@ from vitrina.basket.models import CheckoutSession, CheckoutStatus, StockReservat
 from vitrina.kit.clock import utcnow
 from vitrina.reads import run
 
+_reservations = cast(Table, StockReservation.__table__)
 _RESERVED = (
     select(StockReservation.variant_id, func.sum(StockReservation.quantity))
     .where(
@@ -30,6 +31,22 @@ _RESERVED_BY_OTHERS = _RESERVED.where(
     StockReservation.checkout_session_id != bindparam("exclude_session")
 )
 """Built once (every checkout sums its variants' reservations under their locks)."""
+
+
+def held_by_other_checkouts(variant_id: ColumnElement[Any]) -> ScalarSelect[Any]:
+    """What the unexpired reservations of checkouts other than the caller's hold of the
+    variant `variant_id` (a column or a bound value), 0 for none: a scalar subquery with the
+    bound parameters `now` and `own_session`, for statements that read it with a line."""
+    reserved = _reservations.c
+    return (
+        select(func.coalesce(func.sum(reserved.quantity), 0))
+        .where(
+            reserved.variant_id == variant_id,
+            reserved.expires_at > bindparam("now"),
+            reserved.checkout_session_id != bindparam("own_session"),
+        )
+        .scalar_subquery()
+    )
 
 
 async def reserved_quantities(
@@ -69,7 +86,6 @@ async def release_reservations(session: AsyncSession, checkout_session_id: str) 
 
 
 _checkouts = cast(Table, CheckoutSession.__table__)
-_reservations = cast(Table, StockReservation.__table__)
 _RELEASE = delete(_reservations).where(
     _reservations.c.checkout_session_id == bindparam("checkout_id")
 )

@@ -20,7 +20,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vitrina.basket.models import BasketItem, StockReservation
+from vitrina.basket.models import BasketItem
+from vitrina.basket.reservations import held_by_other_checkouts
 from vitrina.catalog.models import (
     Product,
     ProductImage,
@@ -91,7 +92,6 @@ class LineRow:
 
 
 _items = cast(Table, BasketItem.__table__)
-_reservations = cast(Table, StockReservation.__table__)
 _products = cast(Table, Product.__table__)
 _variants = cast(Table, ProductVariant.__table__)
 _images = cast(Table, ProductImage.__table__)
@@ -120,15 +120,6 @@ def _variant(row: Row, values: Sequence[OptionValueRow] = ()) -> VariantRow:
     return VariantRow(**columns, values=tuple(values))
 
 
-_HELD = (
-    select(func.coalesce(func.sum(_reservations.c.quantity), 0))
-    .where(
-        _reservations.c.variant_id == _items.c.variant_id,
-        _reservations.c.expires_at > bindparam("now"),
-        _reservations.c.checkout_session_id != bindparam("own_session"),
-    )
-    .scalar_subquery()
-)
 _FIRST_IMAGE = (
     select(_images.c.path)
     .where(_images.c.product_id == _items.c.product_id)
@@ -146,7 +137,7 @@ _LINES = (
         _items.c.quantity,
         *_product_columns(),
         *_variant_columns(),
-        _HELD.label("held"),
+        held_by_other_checkouts(_items.c.variant_id).label("held"),
         func.coalesce(_VARIANT_IMAGE, _FIRST_IMAGE).label("image_path"),
     )
     .select_from(

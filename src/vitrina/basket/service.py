@@ -32,9 +32,9 @@ from vitrina.basket.models import (
     BasketItem,
     CheckoutSession,
     CheckoutStatus,
-    StockReservation,
 )
 from vitrina.basket.reservations import (
+    held_by_other_checkouts,
     purge_expired_reservations,
     release_reservations,
     reserved_quantities,
@@ -287,7 +287,6 @@ async def set_quantity(
 
 
 _items_table = cast(Table, BasketItem.__table__)
-_reservations_table = cast(Table, StockReservation.__table__)
 _LINE_AND_HELD = select(
     select(_items_table.c.quantity)
     .where(
@@ -296,14 +295,7 @@ _LINE_AND_HELD = select(
     )
     .scalar_subquery()
     .label("have"),
-    select(func.coalesce(func.sum(_reservations_table.c.quantity), 0))
-    .where(
-        _reservations_table.c.variant_id == bindparam("variant_id"),
-        _reservations_table.c.expires_at > bindparam("now"),
-        _reservations_table.c.checkout_session_id != bindparam("own_session"),
-    )
-    .scalar_subquery()
-    .label("held"),
+    held_by_other_checkouts(bindparam("variant_id")).label("held"),
 )
 """A basket line's quantity (NULL: none) and what other checkouts hold of its variant."""
 
