@@ -35,25 +35,38 @@ WARM_UP = 20
 
 async def asgi_get(app: Any, target: str) -> None:
     """`GET target` sent straight to the ASGI app (no client, no server); 200 or exit."""
+    await asgi_request(app, "GET", target)
+
+
+async def asgi_request(
+    app: Any,
+    method: str,
+    target: str,
+    *,
+    body: bytes = b"",
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+) -> None:
+    """`method target` with `body` and `headers` sent straight to the ASGI app (no client,
+    no server); 200 or exit."""
     path, _, query = target.partition("?")
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
         "query_string": query.encode(),
         "root_path": "",
-        "headers": [(b"host", b"127.0.0.1")],
+        "headers": [(b"host", b"127.0.0.1"), *headers],
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
     }
     status = 0
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
         nonlocal status
@@ -62,7 +75,7 @@ async def asgi_get(app: Any, target: str) -> None:
 
     await app(scope, receive, send)
     if status != 200:
-        raise SystemExit(f"GET {target} answered {status}")
+        raise SystemExit(f"{method} {target} answered {status}")
 
 
 async def _serve(target: str, requests: int) -> None:
@@ -77,34 +90,39 @@ async def _serve(target: str, requests: int) -> None:
             await asgi_get(app, target)
 
     await asyncio.gather(*(run(WARM_UP // CONCURRENCY) for _ in range(CONCURRENCY)))
-    _counting("on")
+    callgrind_counting("on")
     await asyncio.gather(*(run(requests // CONCURRENCY) for _ in range(CONCURRENCY)))
-    _counting("off")
+    callgrind_counting("off")
     await db_helper.dispose()
 
 
-def _counting(state: str) -> None:
+def callgrind_counting(state: str) -> None:
     """Switch callgrind's counting for this process (blocking on purpose: nothing may run
     between the switch and the requests it brackets)."""
     command = ["callgrind_control", "-i", state, str(os.getpid())]
     subprocess.run(command, check=True, capture_output=True)
 
 
-def _count(target: str, requests: int) -> float:
-    """Millions of instructions per request for one path, in a process of its own."""
+def instructions_of(arguments: list[str]) -> int:
+    """The instructions `python <arguments>` counted under callgrind, started with counting
+    off: the process switches it on and off itself (`callgrind_counting`)."""
     result = subprocess.run(
         [
             "valgrind", "--tool=callgrind", "--instr-atstart=no",
-            "--callgrind-out-file=/dev/null",
-            sys.executable, "-m", "bench.instructions", "--inside", target,
-            "--requests", str(requests),
+            "--callgrind-out-file=/dev/null", sys.executable, *arguments,
         ],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     found = re.search(r"Collected\s*:\s*(\d+)", result.stderr)
     if result.returncode != 0 or found is None:
-        raise SystemExit(f"callgrind failed for {target}:\n{result.stdout}\n{result.stderr}")
-    return int(found.group(1)) / requests / 1e6
+        raise SystemExit(f"callgrind failed for {arguments}:\n{result.stdout}\n{result.stderr}")
+    return int(found.group(1))
+
+
+def _count(target: str, requests: int) -> float:
+    """Millions of instructions per request for one path, in a process of its own."""
+    inside = ["-m", "bench.instructions", "--inside", target, "--requests", str(requests)]
+    return instructions_of(inside) / requests / 1e6
 
 
 def main() -> None:

@@ -14,7 +14,8 @@ both sides and fails when they differ; tests/proof/test_write_floor_statements.p
   columns the store reads of them, `basket/rows.py`), the line with what other checkouts
   hold, the line written (one upsert that also stamps the basket); the answer: the lines
   joined with their products, variants, held stock and the image each is shown with (option
-  values only for variants that have some: never here), the default address, the zones;
+  values only for variants that have some: never here), the default address's country, the
+  zones;
 - `POST /w/checkout/<user_id>`: the user, the basket locked, its lines, products, variants
   and option values, the address and zones (the shipping plan); an open unchanged session is
   handed back (9 statements); else the Stripe Customer (its first checkout) and its id
@@ -164,8 +165,11 @@ SQL = {
     "WHERE basket_items.basket_id = $1 ORDER BY basket_items.id",
     "address": f"SELECT {_columns('shipping_addresses')} FROM shipping_addresses "
     "WHERE shipping_addresses.user_id = $1 AND shipping_addresses.is_default IS true",
-    "zones": f"SELECT {_columns('shipping_zones')} FROM shipping_zones "
-    "ORDER BY shipping_zones.position, shipping_zones.id",
+    "address_country": "SELECT shipping_addresses.country FROM shipping_addresses "
+    "WHERE shipping_addresses.user_id = $1 AND shipping_addresses.is_default IS true",
+    "zones": "SELECT shipping_zones.id, shipping_zones.name, "
+    "CAST(shipping_zones.countries AS VARCHAR) AS countries, shipping_zones.is_active "
+    "FROM shipping_zones ORDER BY shipping_zones.position, shipping_zones.id",
     "checkout": f"SELECT {_columns('checkout_sessions')} FROM checkout_sessions "
     "WHERE checkout_sessions.id = $1",
     "customer": "UPDATE users SET stripe_customer_id = $1, stripe_customer_digest = $2, "
@@ -333,7 +337,7 @@ async def basket_update(pool: asyncpg.Pool, user_id: int, product_id: int, quant
         lines = await conn.fetch(SQL["basket_lines"], _now(), own, basket["id"])
         if any(r["v_combination"] for r in lines):
             raise Refused("the floor sells products of one variant only")
-        await conn.fetch(SQL["address"], user["id"])
+        await conn.fetch(SQL["address_country"], user["id"])
         await conn.fetch(SQL["zones"])
     shown = [
         {

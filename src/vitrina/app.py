@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from vitrina.accounts.profile_router import router as accounts_profile_router
 from vitrina.accounts.router import router as accounts_router
 from vitrina.admin import install_admin
+from vitrina.basket.router import HOT_BASKET_WRITES
 from vitrina.basket.router import router as basket_router
 from vitrina.catalog.router import HOT_CATALOG_READS
 from vitrina.catalog.router import ROUTERS as CATALOG_ROUTERS
@@ -123,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.resyncing_stripe = settings.builtin_emulator and _runs_embedded_worker(settings)
     install_error_handlers(app)
     # Innermost: every other middleware sees the hot reads as any other request.
-    hot = hot_routes(API_PREFIX, API_ROUTERS, HOT_CATALOG_READS)
+    hot = hot_routes(API_PREFIX, API_ROUTERS, HOT_CATALOG_READS | HOT_BASKET_WRITES)
     app.add_middleware(HotRoutesMiddleware, routes=hot)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vitrina.accounts.models import ShippingAddress, User
 from vitrina.accounts.schemas import AddressIn
 from vitrina.errors import Conflict, NotFound
+from vitrina.reads import run
 
 MAX_ADDRESSES = 20
 
@@ -45,7 +46,18 @@ async def default_address(session: AsyncSession, user_id: int) -> ShippingAddres
 _DEFAULT_ADDRESS = select(ShippingAddress).where(
     ShippingAddress.user_id == bindparam("user_id"), ShippingAddress.is_default.is_(True)
 )
-"""Built once (every basket answer of a customer reads it)."""
+"""Built once (checkout reads it)."""
+_DEFAULT_COUNTRY = select(ShippingAddress.__table__.c.country).where(
+    ShippingAddress.__table__.c.user_id == bindparam("user_id"),
+    ShippingAddress.__table__.c.is_default.is_(True),
+)
+
+
+async def default_country(session: AsyncSession, user_id: int) -> str | None:
+    """The country of the account's default address (None: it has none): all that every
+    basket answer of a customer reads of it, as a plain row (`reads.run`)."""
+    rows = await run(session, _DEFAULT_COUNTRY, {"user_id": user_id})
+    return rows[0]["country"] if rows else None
 
 
 async def _clear_default(session: AsyncSession, user: User) -> None:

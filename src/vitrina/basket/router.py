@@ -14,7 +14,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import APIKeyCookie
 
-from vitrina.accounts.dependencies import BearerToken, CurrentUser, get_current_user
+from vitrina.accounts.dependencies import (
+    BearerToken,
+    CurrentUser,
+    get_current_user,
+    oauth2_scheme,
+)
 from vitrina.basket import service
 from vitrina.basket.checkout import start_checkout
 from vitrina.basket.guest import (
@@ -27,10 +32,11 @@ from vitrina.basket.guest import (
 )
 from vitrina.basket.schemas import BasketOut, CheckoutOut, PromoIn, QuantityIn
 from vitrina.basket.view import basket_view, checkout_out
-from vitrina.config import SettingsDep
+from vitrina.config import SettingsDep, get_settings
 from vitrina.currencies.schemas import CurrencyQuery
 from vitrina.db import SessionDep
 from vitrina.errors import ERROR_RESPONSE
+from vitrina.hot_routes import Endpoint, Serve, json_body, plain_id, request_session
 from vitrina.kit.bounds import PathId
 from vitrina.kit.languages import negotiate
 from vitrina.shipping.schemas import CountryQuery
@@ -146,6 +152,23 @@ async def put_item(
         session, shopper.owner, settings, notices=shopper.notices, basket=basket
     )
     return _json(answer, cookies)
+
+
+async def _put_item_past_routing(request: Request, parameters: dict[str, str]) -> Response | None:
+    """`put_item` as FastAPI calls it, for a request whose path and body FastAPI would take
+    as they are (else None: FastAPI answers it, with its 422), in the request's session."""
+    product_id = plain_id(parameters["product_id"])
+    body = await json_body(request, QuantityIn)
+    if product_id is None or body is None:
+        return None
+    token = await oauth2_scheme(request)
+    async with request_session() as session:
+        return await put_item(request, product_id, body, session, token, get_settings())
+
+
+HOT_BASKET_WRITES: dict[Endpoint, Serve] = {put_item: _put_item_past_routing}
+"""Served past FastAPI's routing (vitrina/hot_routes.py): the basket change, the busiest
+write (a flash sale is mostly these)."""
 
 
 def _json(answer: BasketOut, cookies: Response) -> Response:

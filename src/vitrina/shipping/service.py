@@ -8,20 +8,23 @@ as it always did.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import String, Table, select
+from sqlalchemy import cast as sa_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from vitrina.accounts.addresses import default_address
+from vitrina.accounts.addresses import default_country
 from vitrina.accounts.models import ShippingAddress
 from vitrina.config import Settings
 from vitrina.errors import NotFound, Unprocessable
 from vitrina.kit.money import as_text
+from vitrina.reads import Row, run
 from vitrina.shipping.models import MethodKind, ShippingMethod, ShippingZone
 from vitrina.shipping.rates import (
     Method,
@@ -84,47 +87,68 @@ def default_zone(settings: Settings) -> Zone:
     return Zone(None, "Default", parse_countries(settings.shipping_countries), (method,))
 
 
-def _as_zone(row: ShippingZone) -> Zone:
-    methods = tuple(
-        Method(
-            id=m.id,
-            name=m.name,
-            kind=m.kind,
-            amount=m.amount,
-            weight_tiers=tuple(
-                sorted((int(t["up_to_grams"]), int(t["amount"])) for t in m.weight_tiers or [])
-            ),
-            free_over=m.free_over,
-            min_days=m.min_days,
-            max_days=m.max_days,
-            position=m.position,
-        )
-        for m in row.methods
-        if m.is_active
+_zones = cast(Table, ShippingZone.__table__)
+_methods = cast(Table, ShippingMethod.__table__)
+_ZONES_IN_FORCE = select(
+    _zones.c.id,
+    _zones.c.name,
+    sa_cast(_zones.c.countries, String).label("countries"),
+    _zones.c.is_active,
+).order_by(_zones.c.position, _zones.c.id)
+_METHODS_IN_FORCE = (
+    select(
+        _methods.c.zone_id,
+        _methods.c.id,
+        _methods.c.name,
+        _methods.c.kind,
+        _methods.c.amount,
+        sa_cast(_methods.c.weight_tiers, String).label("weight_tiers"),
+        _methods.c.free_over,
+        _methods.c.min_days,
+        _methods.c.max_days,
+        _methods.c.position,
     )
-    return Zone(row.id, row.name, tuple(c.upper() for c in row.countries), methods)
-
-
-async def _zone_rows(session: AsyncSession, *, active_only: bool) -> list[ShippingZone]:
-    rows = await session.scalars(_ACTIVE_ZONES if active_only else _ZONES)
-    return list(rows)
-
-
-_ZONES = (
-    select(ShippingZone)
-    .options(selectinload(ShippingZone.methods))
-    .order_by(ShippingZone.position, ShippingZone.id)
+    .where(_methods.c.is_active.is_(True))
+    .order_by(_methods.c.position, _methods.c.id)
 )
-_ACTIVE_ZONES = _ZONES.where(ShippingZone.is_active.is_(True))
-"""Built once: every basket answer reads the zones."""
+"""Every basket answer reads the zones and their active methods: built once, run as plain
+rows (`reads.run`), the JSON columns read as their text."""
+
+
+def _as_method(row: Row) -> Method:
+    tiers = json.loads(row["weight_tiers"]) if row["weight_tiers"] is not None else None
+    return Method(
+        id=row["id"],
+        name=row["name"],
+        kind=MethodKind(row["kind"]),
+        amount=row["amount"],
+        weight_tiers=tuple(sorted((int(t["up_to_grams"]), int(t["amount"])) for t in tiers or [])),
+        free_over=row["free_over"],
+        min_days=row["min_days"],
+        max_days=row["max_days"],
+        position=row["position"],
+    )
 
 
 async def zones_in_force(session: AsyncSession, settings: Settings) -> list[Zone]:
-    """The active zones in order; the settings' default zone when none was ever made."""
-    rows = await _zone_rows(session, active_only=False)
-    if not rows:
+    """The active zones in order, each with its active methods; the settings' default zone
+    when none was ever made."""
+    zones = await run(session, _ZONES_IN_FORCE, {})
+    if not zones:
         return [default_zone(settings)]
-    return [_as_zone(row) for row in rows if row.is_active]
+    methods: dict[int, list[Method]] = {}
+    for row in await run(session, _METHODS_IN_FORCE, {}):
+        methods.setdefault(row["zone_id"], []).append(_as_method(row))
+    return [
+        Zone(
+            row["id"],
+            row["name"],
+            tuple(c.upper() for c in json.loads(row["countries"])),
+            tuple(methods.get(row["id"], ())),
+        )
+        for row in zones
+        if row["is_active"]
+    ]
 
 
 async def countries_shipped_to(session: AsyncSession, settings: Settings) -> list[str]:
@@ -211,14 +235,16 @@ async def shopper_country(
     address's, else None (the first zone's)."""
     if chosen or user_id is None:
         return country_to(chosen, None)
-    return country_to(None, await default_address(session, user_id))
+    return country_to(None, await default_country(session, user_id))
 
 
-def country_to(chosen: str | None, address: ShippingAddress | None) -> str | None:
-    """`shopper_country` with the account's default address in hand (None: it has none)."""
+def country_to(chosen: str | None, address: ShippingAddress | str | None) -> str | None:
+    """`shopper_country` with the account's default address (or its country) in hand (None:
+    it has none)."""
     if chosen:
         return chosen.strip().upper()
-    return address.country.upper() if address is not None and address.country else None
+    country = address.country if isinstance(address, ShippingAddress) else address
+    return country.upper() if country else None
 
 
 def chosen_option(
@@ -245,7 +271,13 @@ def describe(option: ShippingOption, currency: str) -> str:
 
 
 async def list_zones(session: AsyncSession) -> list[ShippingZone]:
-    return await _zone_rows(session, active_only=False)
+    """Every zone with its methods, in order (the staff's)."""
+    query = (
+        select(ShippingZone)
+        .options(selectinload(ShippingZone.methods))
+        .order_by(ShippingZone.position, ShippingZone.id)
+    )
+    return list(await session.scalars(query))
 
 
 async def get_zone(session: AsyncSession, zone_id: int) -> ShippingZone:
