@@ -33,10 +33,12 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Dialect, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.sql import Executable
 
 from vitrina.db import Executor, db_helper
@@ -131,14 +133,30 @@ async def fetch(
     return rows
 
 
+_in_transaction: WeakKeyDictionary[SessionTransaction, tuple[AsyncConnection, Any]] = (
+    WeakKeyDictionary()
+)
+"""The connection and asyncpg connection of each session transaction that has begun on the
+driver: found once, as a transaction keeps its connection to the end (asking the session
+for them again spawned two greenlets for every statement)."""
+
+
 async def _driver_in_transaction(session: AsyncSession) -> tuple[AsyncConnection, Any | None]:
     """The session's connection, and its asyncpg connection when a transaction is open on
     it (SQLAlchemy begins one lazily, at the first statement it executes)."""
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None and (found := _in_transaction.get(transaction)) is not None:
+        return found
     connection = await session.connection()
     if connection.dialect.driver != "asyncpg":
         return connection, None
     driver = (await connection.get_raw_connection()).driver_connection
-    return connection, driver if driver is not None and driver.is_in_transaction() else None
+    if driver is None or not driver.is_in_transaction():
+        return connection, None
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None:
+        _in_transaction[transaction] = (connection, driver)
+    return connection, driver
 
 
 def _translated(

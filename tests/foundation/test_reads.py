@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 import pytest
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vitrina.catalog.models import Product
 from vitrina.db import db_helper
-from vitrina.reads import _compiled, fetch, recorded_statements
+from vitrina.kit.clock import utcnow
+from vitrina.reads import _compiled, fetch, recorded_statements, run
 
 _products = Product.__table__
 BY_PRICE = (
@@ -51,3 +53,35 @@ async def test_statements_are_recorded_while_the_block_lasts(session: AsyncSessi
     async with db_helper.reading() as reader:
         await fetch(reader, BY_PRICE, {"least": 0})
     assert len(statements) == 1
+
+
+async def test_a_session_runs_prebuilt_statements_in_each_of_its_transactions(
+    make_product, session: AsyncSession
+) -> None:
+    """`run` finds the session's driver once per transaction: after a commit, a rollback or
+    a savepoint's end, its statements still go to the transaction the session has now."""
+    products = cast(Table, Product.__table__)
+    rename = (
+        update(products)
+        .where(products.c.id == bindparam("product"))
+        .values(name=bindparam("n"), updated_at=bindparam("now"))
+    )
+    name_of = select(products.c.name).where(products.c.id == bindparam("product"))
+    lamp = (await make_product(name="Lamp")).id
+
+    async def name() -> str:
+        return str((await run(session, name_of, {"product": lamp}))[0]["name"])
+
+    await session.execute(select(products.c.id).limit(1))  # the transaction begins
+    await run(session, rename, {"product": lamp, "n": "Kept", "now": utcnow()})
+    await session.commit()
+    await run(session, rename, {"product": lamp, "n": "Dropped", "now": utcnow()})
+    assert await name() == "Dropped"
+    await session.rollback()
+    assert await name() == "Kept"
+    async with session.begin_nested():
+        await run(session, rename, {"product": lamp, "n": "In a savepoint", "now": utcnow()})
+    assert await name() == "In a savepoint"
+    await session.rollback()
+    async with db_helper.reading() as reader:
+        assert (await fetch(reader, name_of, {"product": lamp}))[0]["name"] == "Kept"
