@@ -10,7 +10,8 @@ the statements the store runs for that request (`python -m bench.write_statement
 both sides and fails when they differ; tests/proof/test_write_floor_statements.py runs it):
 
 - `PUT /w/basket/<user_id>/<product_id>` with `{"quantity": n}` (9 statements): the user
-  (auth), the basket locked (made first if missing), the product, its only variant (the
+  (auth), the basket locked (its id, code, coupon and checkout; all of it, and made first
+  if missing, when it has no code or has a checkout), the product, its only variant (the
   columns the store reads of them, `basket/rows.py`), the line with what other checkouts
   hold, the line written (one upsert that also stamps the basket); the answer: the lines
   joined with their products, variants, held stock and the image each is shown with (option
@@ -122,6 +123,8 @@ SQL = {
     "(SELECT * FROM ended_sessions WHERE ended_sessions.id = $2))",
     "basket_lock": f"SELECT {_columns('baskets')} FROM baskets WHERE baskets.user_id = $1 "
     "FOR UPDATE",
+    "basket_row_lock": "SELECT baskets.id, baskets.unique_code, baskets.coupon_id, "
+    "baskets.session_id FROM baskets WHERE baskets.user_id = $1 FOR UPDATE",
     "basket_new": "INSERT INTO baskets (user_id, unique_code, created_at, updated_at) "
     "VALUES ($1, $2, $3, $3) ON CONFLICT (user_id) DO NOTHING",
     "products": f"SELECT {_columns('products')} FROM products WHERE products.id = ANY($1::int[])",
@@ -310,7 +313,9 @@ async def basket_update(pool: asyncpg.Pool, user_id: int, product_id: int, quant
     settings = get_settings()
     async with pool.acquire() as conn, conn.transaction():
         user = await _user(conn, user_id)
-        basket = await _basket(conn, user_id)
+        basket = await conn.fetchrow(SQL["basket_row_lock"], user_id)
+        if basket is None or basket["unique_code"] is None or basket["session_id"] is not None:
+            basket = await _basket(conn, user_id)  # as the store: the entity, made if missing
         product = await conn.fetchrow(SQL["basket_product"], product_id)
         if product is None:
             raise Refused(f"Product {product_id} does not exist.")

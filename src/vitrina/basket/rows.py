@@ -20,7 +20,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vitrina.basket.models import BasketItem
+from vitrina.basket.models import Basket, BasketItem
 from vitrina.basket.reservations import held_by_other_checkouts
 from vitrina.catalog.models import (
     Product,
@@ -77,6 +77,16 @@ class VariantRow:
     stripe_price_id: str | None
     stripe_price_amount: int | None
     values: tuple[OptionValueRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BasketRow:
+    """What a basket change and its answer read of the basket itself."""
+
+    id: int
+    unique_code: str
+    coupon_id: int | None
+    session_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +204,24 @@ async def basket_lines_shown(
         )
         for row in rows
     ]
+
+
+_baskets = cast(Table, Basket.__table__)
+_BASKET_COLUMNS = [_baskets.c[f.name] for f in fields(BasketRow)]
+_LOCKED_BASKET = {
+    is_guest: select(*_BASKET_COLUMNS).where(owner == bindparam("owner")).with_for_update()
+    for is_guest, owner in ((False, _baskets.c.user_id), (True, _baskets.c.guest_key))
+}
+"""A customer's basket (False) or a guest's (True), locked, built once."""
+
+
+async def locked_basket_row(session: AsyncSession, owner_key: int | str) -> BasketRow | None:
+    """A customer's (their id) or a guest's (their key) basket, locked, when it has a code
+    and no checkout; else None (none yet, or one the caller must load as an entity)."""
+    rows = await run(session, _LOCKED_BASKET[isinstance(owner_key, str)], {"owner": owner_key})
+    if not rows or rows[0]["unique_code"] is None or rows[0]["session_id"] is not None:
+        return None
+    return BasketRow(*(rows[0][f.name] for f in fields(BasketRow)))
 
 
 _PRODUCT = select(*_product_columns()).where(_products.c.id == bindparam("product_id"))

@@ -40,10 +40,12 @@ from vitrina.basket.reservations import (
     reserved_quantities,
 )
 from vitrina.basket.rows import (
+    BasketRow,
     LineRow,
     ProductRow,
     VariantRow,
     basket_lines_shown,
+    locked_basket_row,
     only_variant_row,
     product_row,
     variant_row,
@@ -137,20 +139,22 @@ async def basket_lines(
     return list(await session.scalars(query))
 
 
-async def lines_and_held(session: AsyncSession, basket: Basket) -> list[LineRow]:
+async def lines_and_held(session: AsyncSession, basket: Basket | BasketRow) -> list[LineRow]:
     """The basket's lines with their products, variants (with option values), images and
     the quantity of each variant that other checkouts hold, as plain rows
     (`basket/rows.py`): one statement, and one more when some variant has options."""
     return await basket_lines_shown(session, basket.id, utcnow(), basket.session_id or "")
 
 
-async def basket_coupon(session: AsyncSession, basket: Basket) -> DiscountCoupon | None:
+async def basket_coupon(session: AsyncSession, basket: Basket | BasketRow) -> DiscountCoupon | None:
     if basket.coupon_id is None:
         return None
     return await session.get(DiscountCoupon, basket.coupon_id)
 
 
-async def current_checkout(session: AsyncSession, basket: Basket) -> CheckoutSession | None:
+async def current_checkout(
+    session: AsyncSession, basket: Basket | BasketRow
+) -> CheckoutSession | None:
     if basket.session_id is None:
         return None
     return await session.get(CheckoutSession, basket.session_id)
@@ -228,16 +232,34 @@ async def chosen_variant(
     return product, only
 
 
+async def _basket_to_change(session: AsyncSession, owner: Owner) -> Basket | BasketRow:
+    """The owner's basket, locked, for a change of its lines. On PostgreSQL, where the
+    line's statement also stamps the basket, one with a code and no checkout is read as a
+    plain row: nothing else of it changes. Else the entity `get_basket` makes or loads (a
+    first basket, a code to give, a checkout to retire, SQLite's stamp)."""
+    if session.get_bind().dialect.name == "postgresql":
+        row = await locked_basket_row(session, owner.key if isinstance(owner, Guest) else owner.id)
+        if row is not None:
+            return row
+    return await get_basket(session, owner, lock=True)
+
+
+async def _retire_checkout(session: AsyncSession, basket: Basket | BasketRow) -> None:
+    """`close_checkout` before the lines change (a basket read as a row has no checkout)."""
+    if isinstance(basket, Basket):
+        await close_checkout(session, basket)
+
+
 async def set_quantity(
     session: AsyncSession,
     owner: Owner,
     product_id: int,
     quantity: int,
     variant_id: int | None = None,
-) -> Basket:
+) -> Basket | BasketRow:
     """Put `quantity` of a product's variant in the basket (0 removes it); returns the
     (locked) basket, so that the answer can show it without reading it again."""
-    basket = await get_basket(session, owner, lock=True)
+    basket = await _basket_to_change(session, owner)
     product, variant = await chosen_variant(session, product_id, variant_id)
     line = (
         await run(
@@ -254,7 +276,7 @@ async def set_quantity(
     have: int | None = line["have"]
     if quantity == 0:
         if have is not None:
-            await close_checkout(session, basket)
+            await _retire_checkout(session, basket)
             await run(session, _REMOVE_LINE, {"basket_id": basket.id, "variant_id": variant.id})
             _forget_line(session, basket.id, variant.id)
         return basket
@@ -266,7 +288,7 @@ async def set_quantity(
     available = max(variant.stock - int(line["held"]), 0)
     if quantity > available:
         raise Conflict(_out_of_stock(sold.name, available))
-    await close_checkout(session, basket)
+    await _retire_checkout(session, basket)
     now = utcnow()
     values = {
         "basket_id": basket.id,
@@ -277,8 +299,10 @@ async def set_quantity(
     }
     if session.get_bind().dialect.name == "postgresql":
         await run(session, _PUT_LINE_PG, values)
-        set_committed_value(basket, "updated_at", now)
+        if isinstance(basket, Basket):
+            set_committed_value(basket, "updated_at", now)
     else:
+        assert isinstance(basket, Basket)  # `_basket_to_change` reads no row on SQLite
         await run(session, _PUT_LINE_SQLITE, values)
         basket.updated_at = now
         await session.flush()

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vitrina.basket.in_currency import price_in
 from vitrina.basket.models import Basket, CheckoutSession, CheckoutStatus
 from vitrina.basket.pricing import Quote, quote
-from vitrina.basket.rows import LineRow
+from vitrina.basket.rows import BasketRow, LineRow
 from vitrina.basket.schemas import (
     BasketLineOut,
     BasketOut,
@@ -70,7 +70,7 @@ async def basket_view(
     settings: Settings,
     *,
     notices: list[str] | None = None,
-    basket: Basket | None = None,
+    basket: Basket | BasketRow | None = None,
     country: str | None = None,
     currency: str | None = None,
 ) -> BasketOut:
