@@ -15,6 +15,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.conftest import Login, bearer
+from vitrina.accounts import security
 from vitrina.accounts.models import User
 from vitrina.accounts.security import create_access_token
 from vitrina.config import Settings
@@ -74,6 +75,23 @@ async def test_expired_token_is_refused(
     await _refused(client, token)
     stale = create_access_token(customer, now=utcnow() - timedelta(hours=1))
     await _refused(client, stale)
+
+
+async def test_a_token_verified_before_is_refused_once_it_expires(
+    client: httpx.AsyncClient,
+    customer: User,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`decode_access_token` remembers a verified token, not that it may be used: its expiry
+    is checked on every request, and another key does not accept it."""
+    token = create_access_token(customer)
+    assert (await client.get(ME, headers=bearer(token))).status_code == 200  # remembered
+    later = utcnow() + timedelta(minutes=settings.access_token_minutes, seconds=1)
+    monkeypatch.setattr(security, "utcnow", lambda: later)
+    await _refused(client, token)
+    with pytest.raises(security.InvalidToken):
+        security._verified(token, "another-key-" + "k" * 40)
 
 
 @pytest.mark.parametrize("kind", ["refresh", "reset", None])

@@ -13,7 +13,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import bcrypt
@@ -98,11 +98,31 @@ def create_access_token(
     return jwt.encode(claims, settings.jwt_key(), algorithm=JWT_ALGORITHM)
 
 
+VERIFIED_TOKENS = 4096
+"""How many access tokens `decode_access_token` remembers as verified (per process)."""
+
+
 def decode_access_token(token: str) -> AccessClaims:
+    """The claims of a valid access token, else `InvalidToken`. A token verified once is
+    remembered until it expires: checking its signature and every claim again cost a basket
+    change a tenth of its CPU (PyJWT checks each character of the token in Python), and the
+    outcome cannot change but by expiry, checked on every call, or a new key, which is part
+    of what is remembered. Revocation is not a property of the token: the caller checks the
+    session against the database on every request."""
+    claims, expires = _verified(token, get_settings().jwt_key())
+    if expires <= utcnow().timestamp():
+        raise InvalidToken("Signature has expired")
+    return claims
+
+
+@lru_cache(maxsize=VERIFIED_TOKENS)
+def _verified(token: str, key: str) -> tuple[AccessClaims, float]:
+    """The token's claims and expiry, its signature and claims checked (never cached when
+    they fail: an exception is not a result)."""
     try:
         claims = jwt.decode(
             token,
-            get_settings().jwt_key(),
+            key,
             algorithms=[JWT_ALGORITHM],
             options={"require": ["sub", "type", "exp", "iat", "jti", "sid", "ver"]},
         )
@@ -113,19 +133,21 @@ def decode_access_token(token: str) -> AccessClaims:
     try:
         user_id, issued_at = int(claims["sub"]), float(claims["iat"])
         version, session_id = claims["ver"], str(claims["sid"])
+        expires = float(claims["exp"])
     except (TypeError, ValueError) as exc:
         raise InvalidToken("malformed claims") from exc
     if not 0 < user_id < 2**31 or not isinstance(version, int) or not 0 < version < 2**31:
         raise InvalidToken("malformed claims")
     if not 0 < len(session_id) <= 64:
         raise InvalidToken("malformed claims")
-    return AccessClaims(
+    access = AccessClaims(
         user_id=user_id,
         issued_at=issued_at,
         jti=str(claims["jti"]),
         session_id=session_id,
         session_version=version,
     )
+    return access, expires
 
 
 def new_opaque_token() -> tuple[str, str]:
