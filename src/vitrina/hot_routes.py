@@ -10,9 +10,10 @@ what the request carries as FastAPI would, then calls the same endpoint function
 What FastAPI would do differently is left to FastAPI. A `Serve` answers None for a request
 it does not take as it is (an anonymous read given a token, a path or body FastAPI would
 refuse with its 422), and the request goes on to the app as if this middleware were not
-there, its body replayed. A `VitrinaError` is rendered here exactly as the app's handler
-renders it. Any other exception also hands the request over: a read is safe to run again,
-and a write's `Serve` runs it in a session that is rolled back on the way out, so the
+there, its body replayed. A `VitrinaError`, and an `HTTPException` (the body limit's 413,
+met while reading the body, which could not be replayed), are rendered here exactly as the
+app's handlers render them. Any other exception also hands the request over: a read is safe
+to run again, and a write's `Serve` runs it in a session that is rolled back on the way out, so the
 framework runs the request again from the start and answers the error as it always does
 (422, 503, 500 and their logs).
 
@@ -33,6 +34,7 @@ import structlog
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import compile_path
@@ -40,7 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vitrina.config import get_settings
 from vitrina.db import db_helper
-from vitrina.errors import VitrinaError, error_response
+from vitrina.errors import VitrinaError, error_response, http_error_response
 
 Endpoint = Callable[..., Awaitable[Response]]
 Serve = Callable[[Request, dict[str, str]], Awaitable[Response | None]]
@@ -191,6 +193,8 @@ class HotRoutesMiddleware:
             return await hot.serve(Request(scope, receive), parameters)
         except VitrinaError as exc:
             return error_response(exc)
+        except HTTPException as exc:  # the body limit's 413, met while reading the body
+            return http_error_response(exc)
         except Exception as exc:  # served again by the framework, which logs what it meets
             log.info("hot_route_handed_over", path=scope["path"], error_type=type(exc).__name__)
             return None

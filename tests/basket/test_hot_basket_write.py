@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from proof.test_hostile_http import CountingBody
 from vitrina.basket import router as basket_router
 from vitrina.basket.guest import GUEST_COOKIE
 from vitrina.basket.models import BasketItem
@@ -172,3 +173,31 @@ async def test_a_failure_inside_is_rolled_back_and_served_again_by_the_framework
     assert solved == [f"PUT /api/v1/basket/items/{cup.id}"]
     lines = (await session.scalars(select(BasketItem).where(BasketItem.product_id == cup.id))).all()
     assert [line.quantity for line in lines] == [2]
+
+
+async def test_an_oversized_body_is_refused_as_the_framework_refuses_it(
+    client, make_product, shopper, settings
+) -> None:
+    """Cut off at the limit while the hot route reads it (no length declared), or refused
+    at once (declared): 413, `{"detail"}`, the usual headers."""
+    _, headers = await shopper()
+    cup = await make_product(name="Tea Cup", price=1250, stock=5)
+    url = f"/api/v1/basket/items/{cup.id}"
+    json_type = {**headers, "Content-Type": "application/json"}
+    streamed = await client.put(
+        url, content=CountingBody(settings.max_body_bytes + 1), headers=json_type
+    )
+    declared = settings.max_body_bytes + 1
+    at_once = await client.put(
+        url,
+        content=CountingBody(declared),
+        headers={**json_type, "Content-Length": str(declared)},
+    )
+    for response in (streamed, at_once):
+        assert response.status_code == 413
+        assert response.json() == {
+            "detail": f"The request body is larger than {settings.max_body_bytes} bytes."
+        }
+        assert response.headers["x-content-type-options"] == "nosniff"
+    basket = (await client.get("/api/v1/basket", headers=headers)).json()
+    assert basket["items"] == []
