@@ -34,6 +34,7 @@ pytest_plugins = [
     "fixtures.stripe",
     "fixtures.catalog",
     "fixtures.servers",
+    "fixtures.hot_routes",
 ]
 
 BACKEND = os.environ.get("VITRINA_TEST_DATABASE", "postgres")

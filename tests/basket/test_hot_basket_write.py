@@ -5,44 +5,19 @@ then serves the request from the start, body included."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import fastapi.routing
 import httpx
-import pytest
-from fastapi import FastAPI
 from sqlalchemy import select
 
+from fixtures.hot_routes import hot_layer
 from proof.test_hostile_http import CountingBody
 from vitrina.basket import router as basket_router
 from vitrina.basket.guest import GUEST_COOKIE
 from vitrina.basket.models import BasketItem
-from vitrina.hot_routes import HotRoutesMiddleware
 from vitrina.observability.middleware import REQUESTS
 
 from .test_variants_checkout import shirt_with_sizes
-
-
-def _hot_layer(app: FastAPI) -> HotRoutesMiddleware:
-    layer: Any = app.middleware_stack
-    while not isinstance(layer, HotRoutesMiddleware):
-        layer = layer.app
-    return layer
-
-
-@pytest.fixture
-def solved(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The paths FastAPI solved an endpoint's dependencies for, i.e. routed itself."""
-    seen: list[str] = []
-    solve = fastapi.routing.solve_dependencies
-
-    async def counting(*args: Any, **kwargs: Any) -> Any:
-        seen.append(f"{kwargs['request'].method} {kwargs['request'].url.path}")
-        return await solve(*args, **kwargs)
-
-    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counting)
-    yield seen
 
 
 def _answer(response: httpx.Response) -> tuple[int, dict[str, str], bytes]:
@@ -86,7 +61,7 @@ async def test_a_customers_changes_answer_as_the_framework_does(
         ("/api/v1/basket/items/٣", {"json": {"quantity": 1}}),  # not an ASCII digit
         ("/api/v1/basket/items/99999999999", {"json": {"quantity": 1}}),
     ]
-    layer = _hot_layer(app)
+    layer = hot_layer(app)
     for url, options in requests:
         sent = {**options, "headers": {**headers, **options.get("headers", {})}}
         hot = await client.put(url, **sent)
@@ -120,7 +95,7 @@ async def test_a_guest_gets_the_cookie_and_keeps_the_basket(
     assert again.json()["id"] == added.json()["id"]  # the same guest's basket, by the cookie
     assert again.headers["set-cookie"].startswith(f"{GUEST_COOKIE}=")  # renewed on a change
     with monkeypatch.context() as patch:
-        patch.setattr(_hot_layer(app), "routes", ())
+        patch.setattr(hot_layer(app), "routes", ())
         framework = await client.put(f"/api/v1/basket/items/{cup.id}", json={"quantity": 3})
     assert _answer(framework)[2] == _answer(again)[2]
     assert solved == [f"PUT /api/v1/basket/items/{cup.id}"]  # only the one sent without

@@ -3,37 +3,14 @@ exactly what the framework answers, and only anonymous GETs of those two routes 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import fastapi.routing
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from vitrina.hot_routes import HotRoutesMiddleware
+from fixtures.hot_routes import hot_layer
 from vitrina.observability.middleware import REQUESTS
-
-
-def _hot_layer(app: FastAPI) -> HotRoutesMiddleware:
-    layer: Any = app.middleware_stack
-    while not isinstance(layer, HotRoutesMiddleware):
-        layer = layer.app
-    return layer
-
-
-@pytest.fixture
-def solved(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The paths FastAPI solved an endpoint's dependencies for, i.e. routed itself."""
-    seen: list[str] = []
-    solve = fastapi.routing.solve_dependencies
-
-    async def counting(*args: Any, **kwargs: Any) -> Any:
-        seen.append(kwargs["request"].url.path)
-        return await solve(*args, **kwargs)
-
-    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counting)
-    yield seen
 
 
 def _answer(response: httpx.Response) -> tuple[int, dict[str, str], bytes]:
@@ -46,7 +23,7 @@ async def _both_ways(
 ) -> tuple[httpx.Response, httpx.Response]:
     """The answer with the hot routes, then with the framework routing every request."""
     hot = await client.get(url, **kw)
-    layer = _hot_layer(app)
+    layer = hot_layer(app)
     with monkeypatch.context() as patch:
         patch.setattr(layer, "routes", ())
         framework = await client.get(url, **kw)
@@ -111,7 +88,7 @@ async def test_only_anonymous_gets_of_the_two_routes_skip_the_framework(
     assert (await client.get("/api/v1/products?limit=0")).status_code == 422
     assert (await client.get(f"/api/v1/products/{product.id}/variants")).status_code == 200
     assert solved == [
-        f"/api/v1/products/{product.id}",
-        "/api/v1/products",
-        f"/api/v1/products/{product.id}/variants",
+        f"GET /api/v1/products/{product.id}",
+        "GET /api/v1/products",
+        f"GET /api/v1/products/{product.id}/variants",
     ]
