@@ -136,15 +136,15 @@ async def fetch(
 _in_transaction: WeakKeyDictionary[SessionTransaction, tuple[AsyncConnection, Any]] = (
     WeakKeyDictionary()
 )
-"""The connection and asyncpg connection of each session transaction that has begun on the
-driver: found once, as a transaction keeps its connection to the end (asking the session
-for them again spawned two greenlets for every statement)."""
+"""The connection and asyncpg connection of each session transaction (or savepoint) that has
+begun on the driver: found once, as a transaction keeps its connection to the end (asking
+the session for them again spawned two greenlets for every statement)."""
 
 
 async def _driver_in_transaction(session: AsyncSession) -> tuple[AsyncConnection, Any | None]:
     """The session's connection, and its asyncpg connection when a transaction is open on
     it (SQLAlchemy begins one lazily, at the first statement it executes)."""
-    transaction = session.sync_session.get_transaction()
+    transaction = _innermost(session)
     if transaction is not None and (found := _in_transaction.get(transaction)) is not None:
         return found
     connection = await session.connection()
@@ -153,10 +153,17 @@ async def _driver_in_transaction(session: AsyncSession) -> tuple[AsyncConnection
     driver = (await connection.get_raw_connection()).driver_connection
     if driver is None or not driver.is_in_transaction():
         return connection, None
-    transaction = session.sync_session.get_transaction()
+    transaction = _innermost(session)
     if transaction is not None:
         _in_transaction[transaction] = (connection, driver)
     return connection, driver
+
+
+def _innermost(session: AsyncSession) -> SessionTransaction | None:
+    """The session's savepoint if one is open, else its transaction: a savepoint is emitted
+    when the session is first asked for its connection under it, so each gets its own entry."""
+    sync = session.sync_session
+    return sync.get_nested_transaction() or sync.get_transaction()
 
 
 def _translated(

@@ -58,8 +58,9 @@ async def test_statements_are_recorded_while_the_block_lasts(session: AsyncSessi
 async def test_a_session_runs_prebuilt_statements_in_each_of_its_transactions(
     make_product, session: AsyncSession
 ) -> None:
-    """`run` finds the session's driver once per transaction: after a commit, a rollback or
-    a savepoint's end, its statements still go to the transaction the session has now."""
+    """`run` finds the session's driver once per transaction or savepoint: after a commit, a
+    rollback or a savepoint's end, its statements still go to the transaction the session has
+    now, and one under a savepoint is undone with it."""
     products = cast(Table, Product.__table__)
     rename = (
         update(products)
@@ -81,6 +82,12 @@ async def test_a_session_runs_prebuilt_statements_in_each_of_its_transactions(
     assert await name() == "Kept"
     async with session.begin_nested():
         await run(session, rename, {"product": lamp, "n": "In a savepoint", "now": utcnow()})
+    assert await name() == "In a savepoint"
+    with pytest.raises(LookupError):  # a savepoint rolled back: the transaction goes on
+        async with session.begin_nested():
+            await run(session, rename, {"product": lamp, "n": "Undone", "now": utcnow()})
+            assert await name() == "Undone"
+            raise LookupError
     assert await name() == "In a savepoint"
     await session.rollback()
     async with db_helper.reading() as reader:
