@@ -31,6 +31,7 @@ gets the same session back. When Stripe replays a stored failure for the key or 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -170,7 +171,7 @@ async def start_checkout(
     if user is not None:
         # Made or brought up to date before the products are locked, so that no other
         # checkout of these products waits on this call too (only on the session's).
-        await _ensure_customer(user, shipping, settings)
+        await _ensure_customer(session, user, shipping, settings)
     shipping_plan, tax_setup = await _tax_setup(session, settings, shipping_plan, items, shipping)
     lines = await _lock_and_check_stock(session, items, settings)
     reprice([sold for sold, _ in lines], pricing)
@@ -346,14 +347,60 @@ async def _lock_and_check_stock(
     return [(by_variant[i.variant_id], i.quantity) for i in items]
 
 
-async def _ensure_customer(user: User, shipping: dict[str, Any] | None, settings: Settings) -> None:
+@dataclass(slots=True)
+class _Account:
+    """What `customers.ensure_customer_async` reads and writes of an account: a plain copy,
+    so that remembering the Customer is one prebuilt UPDATE, not an ORM flush."""
+
+    id: int
+    email: str
+    full_name: str
+    locale: str | None
+    stripe_customer_id: str | None
+    stripe_customer_digest: str | None
+
+
+_users = cast(Table, User.__table__)
+_REMEMBER_CUSTOMER = (
+    update(_users)
+    .where(_users.c.id == bindparam("user_id"))
+    .values(
+        stripe_customer_id=bindparam("customer_id"),
+        stripe_customer_digest=bindparam("digest"),
+        updated_at=bindparam("now"),
+    )
+)
+"""The account's Customer id and digest written, as the ORM's flush of them did."""
+
+
+async def _ensure_customer(
+    session: AsyncSession, user: User, shipping: dict[str, Any] | None, settings: Settings
+) -> None:
     """The account's Stripe Customer, current (no call when it is): the session made next
-    names it, and finds it current."""
+    names it, and finds it current. A new id or digest is written at once (the ORM wrote
+    it at the next statement's autoflush, the variants' lock: the same order)."""
+    account = _Account(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        locale=user.locale,
+        stripe_customer_id=user.stripe_customer_id,
+        stripe_customer_digest=user.stripe_customer_digest,
+    )
     try:
-        await customers.ensure_customer_async(make_stripe_client(settings), user, shipping)
+        await customers.ensure_customer_async(make_stripe_client(settings), account, shipping)
     except stripe.StripeError as exc:
         log.warning("checkout_customer_failed", user_id=user.id, error_type=type(exc).__name__)
         raise stripe_error(exc, action="open the payment page") from exc
+    remembered = (account.stripe_customer_id, account.stripe_customer_digest)
+    if remembered == (user.stripe_customer_id, user.stripe_customer_digest):
+        return
+    now = utcnow()
+    values = {"user_id": user.id, "customer_id": remembered[0], "digest": remembered[1]}
+    await run(session, _REMEMBER_CUSTOMER, {**values, "now": now})
+    set_committed_value(user, "stripe_customer_id", remembered[0])
+    set_committed_value(user, "stripe_customer_digest", remembered[1])
+    set_committed_value(user, "updated_at", now)
 
 
 async def _create_in_stripe(
