@@ -67,7 +67,6 @@ from vitrina.basket.models import (
     StockReservation,
 )
 from vitrina.basket.pricing import Quote, quote
-from vitrina.basket.reservations import reserved_quantities
 from vitrina.basket.rows import OptionValueRow, ProductRow, VariantRow
 from vitrina.basket.service import (
     Owner,
@@ -120,6 +119,7 @@ _products = cast(Table, Product.__table__)
 _variants = cast(Table, ProductVariant.__table__)
 _option_values = cast(Table, ProductOptionValue.__table__)
 _variant_values = cast(Table, VariantOptionValue.__table__)
+_reservations = cast(Table, StockReservation.__table__)
 _PRODUCT_FIELDS = tuple(f.name for f in fields(ProductRow))
 _VARIANT_FIELDS = tuple(f.name for f in fields(VariantRow) if f.name != "values")
 _VALUE_FIELDS = tuple(f.name for f in fields(OptionValueRow))
@@ -135,14 +135,16 @@ def _among(column: Any, postgres: bool) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class _Statements:
-    """The checkout's reads of the basket's lines and of their variants under lock, built
-    once per kind of database: the statements the ORM sent (every column of the lines, of
-    their products and variants, the variants' option values), as plain rows."""
+    """The checkout's reads of the basket's lines, of their variants under lock and of what
+    open checkouts hold of them, built once per kind of database: the statements the ORM
+    sent (every column of the lines, of their products and variants, the variants' option
+    values; `reservations.reserved_quantities`' sum), as plain rows."""
 
     products: Any
     variants: Any
     values: Any
     locked: Any
+    reserved: Any
 
     @classmethod
     def build(cls, postgres: bool) -> _Statements:
@@ -162,6 +164,17 @@ class _Statements:
                 .order_by(_option_values.c.option_id)
             ),
             locked=locked.with_for_update(of=_variants) if postgres else locked,
+            reserved=(
+                select(
+                    _reservations.c.variant_id,
+                    func.sum(_reservations.c.quantity).label("reserved"),
+                )
+                .where(
+                    _among(_reservations.c.variant_id, postgres),
+                    _reservations.c.expires_at > bindparam("now"),
+                )
+                .group_by(_reservations.c.variant_id)
+            ),
         )
 
 
@@ -217,6 +230,15 @@ async def _variant_rows(
         )
         for row in rows
     }
+
+
+async def _reserved(session: AsyncSession, ids: list[int]) -> dict[int, int]:
+    """The unexpired reserved quantity of each variant among `ids` (those with none left
+    out): `reservations.reserved_quantities`' statement, prebuilt."""
+    if not ids:
+        return {}
+    rows = await run(session, _statements(session).reserved, {"ids": ids, "now": utcnow()})
+    return {row["variant_id"]: int(row["reserved"] or 0) for row in rows}
 
 
 async def _basket_lines(session: AsyncSession, basket_id: int) -> list[_Line]:
@@ -454,7 +476,7 @@ async def _lock_and_check_stock(
     sell, as read under the locks."""
     wanted = {i.variant_id: i.quantity for i in items}
     locked = await _lock_variants(session, wanted)
-    reserved = await reserved_quantities(session, wanted)
+    reserved = await _reserved(session, sorted(wanted))
     sold = await sold_variants(
         session, [(i.product, locked[i.variant_id]) for i in items if i.variant_id in locked]
     )
@@ -653,7 +675,6 @@ async def _record(
 
 _checkouts = cast(Table, CheckoutSession.__table__)
 _baskets = cast(Table, Basket.__table__)
-_reservations = cast(Table, StockReservation.__table__)
 _JSON_COLUMNS = ("items", "shipping_options")
 _INSERT_CHECKOUT = insert(_checkouts).values(
     {
