@@ -323,10 +323,11 @@ async def start_checkout(
     if user is not None and country:
         address = await addresses.default_address(session, user.id)
     shipping = addresses.stripe_shipping(address) if address is not None else None
+    account: _Account | None = None
     if user is not None:
         # Made or brought up to date before the products are locked, so that no other
         # checkout of these products waits on this call too (only on the session's).
-        await _ensure_customer(session, user, shipping, settings)
+        account = await _ensure_customer(session, user, shipping, settings)
     shipping_plan, tax_setup = await _tax_setup(session, settings, shipping_plan, items, shipping)
     lines = await _lock_and_check_stock(session, items, settings)
     reprice([sold for sold, _ in lines], pricing)
@@ -345,7 +346,7 @@ async def start_checkout(
         raise Unprocessable(problem)
     expires_at = session_expiry(settings)
     created = await _create_in_stripe(
-        basket, user, lines, stripe_coupon_id, expires_at, settings, language, shipping,
+        basket, account, lines, stripe_coupon_id, expires_at, settings, language, shipping,
         shipping_plan, tax_setup,
     )  # fmt: skip
     if (created.amount_total or 0) - added_tax(created) != priced.total:
@@ -531,10 +532,13 @@ _REMEMBER_CUSTOMER = (
 
 async def _ensure_customer(
     session: AsyncSession, user: User, shipping: dict[str, Any] | None, settings: Settings
-) -> None:
+) -> _Account:
     """The account's Stripe Customer, current (no call when it is): the session made next
     names it, and finds it current. A new id or digest is written at once (the ORM wrote
-    it at the next statement's autoflush, the variants' lock: the same order)."""
+    it at the next statement's autoflush, the variants' lock: the same order). The copy of
+    the account it returns is what the session is made for: `StripeSession` remembers the
+    Customer on it again (no change), which on the ORM user was a flush with nothing to
+    write."""
     account = _Account(
         id=user.id,
         email=user.email,
@@ -550,18 +554,19 @@ async def _ensure_customer(
         raise stripe_error(exc, action="open the payment page") from exc
     remembered = (account.stripe_customer_id, account.stripe_customer_digest)
     if remembered == (user.stripe_customer_id, user.stripe_customer_digest):
-        return
+        return account
     now = utcnow()
     values = {"user_id": user.id, "customer_id": remembered[0], "digest": remembered[1]}
     await run(session, _REMEMBER_CUSTOMER, {**values, "now": now})
     set_committed_value(user, "stripe_customer_id", remembered[0])
     set_committed_value(user, "stripe_customer_digest", remembered[1])
     set_committed_value(user, "updated_at", now)
+    return account
 
 
 async def _create_in_stripe(
     basket: Basket,
-    user: User | None,
+    user: _Account | None,
     lines: list[tuple[Sold, int]],
     stripe_coupon_id: str | None,
     expires_at: datetime,
