@@ -1,7 +1,7 @@
 """CPU per checkout and per webhook order, in-process: the app over ASGI, no server, no wrk.
 
-    .venv/bin/python -m bench.profile_checkout checkout [--requests 200] [--profile] [--src DIR]
-    .venv/bin/python -m bench.profile_checkout webhook  [--requests 200] [--profile] [--src DIR]
+    .venv/bin/python -m bench.profile_checkout checkout|webhook [--requests 200]
+                                               [--profile | --instructions] [--src DIR]
 
 Makes a scratch database (dropped after) and starts the Stripe emulator as a subprocess
 (`vitrina stripe-emulator`, so that its CPU is not counted), then `--requests` customers
@@ -11,6 +11,10 @@ pays every customer's session (untimed), then times one signed `checkout.session
 per session (each makes an order). `time.process_time()` around the timed requests: the CPU
 of the store's code and of the test client, one process; PostgreSQL's and the emulator's
 own work not counted. `--profile` prints cProfile's own CPU time by package and top functions.
+`--instructions` counts instead the instructions per request under callgrind (steady where
+CPU seconds vary by a third on this shared machine; bench/instructions.py): the same run in
+a process of its own under valgrind, counting only around the timed requests (the emulator,
+a process of its own, is not counted).
 `--src` puts another source tree first on the path (the folder holding `vitrina`, e.g. the
 `src` of `git archive main src`) to compare with the same command.
 """
@@ -124,9 +128,12 @@ async def _pay(settings: Any, session_ids: list[str]) -> list[tuple[str, str]]:
     return [(found[s], sign(found[s], secret)) for s in session_ids]
 
 
-async def _measure(url: str, emulator_url: str, mode: str, requests: int, profile: bool) -> None:
+async def _measure(
+    url: str, emulator_url: str, mode: str, requests: int, profile: bool, counting: bool
+) -> None:
     import httpx
 
+    from bench.instructions import asgi_request, callgrind_counting
     from bench.write_statements import in_process_settings
     from vitrina.accounts.security import create_access_token
     from vitrina.app import create_app
@@ -171,6 +178,26 @@ async def _measure(url: str, emulator_url: str, mode: str, requests: int, profil
                     assert answer.json()["outcome"] == "handled", answer.text
 
                 timed = webhook
+            if counting:  # straight to the app: the client's own work is not counted
+
+                async def checkout_counted(n: int) -> None:
+                    bearer = headers[n]["Authorization"].encode()
+                    await asgi_request(
+                        app, "POST", "/api/v1/checkout", headers=((b"authorization", bearer),)
+                    )
+
+                async def webhook_counted(n: int) -> None:
+                    payload, signature = events[n]
+                    await asgi_request(
+                        app,
+                        "POST",
+                        "/api/v1/stripe/webhook",
+                        body=payload.encode(),
+                        headers=((b"stripe-signature", signature.encode()),
+                                 (b"content-type", b"application/json")),
+                    )  # fmt: skip
+
+                timed = checkout_counted if mode == "checkout" else webhook_counted
             for n in range(WARM):  # caches, prepared statements
                 await timed(n)
             await wait_for_outgoing_mail()
@@ -178,8 +205,12 @@ async def _measure(url: str, emulator_url: str, mode: str, requests: int, profil
             cpu, wall = time.process_time(), time.perf_counter()
             if profiler:
                 profiler.enable()
+            if counting:
+                callgrind_counting("on")
             for n in range(WARM, WARM + requests):
                 await timed(n)
+            if counting:
+                callgrind_counting("off")
             if profiler:
                 profiler.disable()
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -203,15 +234,41 @@ def main() -> None:
     parser.add_argument("mode", choices=("checkout", "webhook"))
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--instructions", action="store_true")
+    parser.add_argument("--inside-callgrind", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--emulator-url", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--src", default=None, help=SRC_HELP)
     args = parser.parse_args()
+    if args.instructions:
+        from bench.instructions import instructions_of
+
+        # The emulator is started here, outside valgrind (its work is not the store's, and
+        # under valgrind it would answer slowly enough to time the store's calls out).
+        port = _free_port()
+        emulator = _start_emulator(port)
+        try:
+            inner = ["-m", "bench.profile_checkout", args.mode, "--inside-callgrind"]
+            inner += ["--requests", str(args.requests)]
+            inner += ["--emulator-url", f"http://127.0.0.1:{port}"]
+            inner += ["--src", args.src] if args.src else []
+            millions = instructions_of(inner) / args.requests / 1e6
+        finally:
+            emulator.terminate()
+            emulator.wait(timeout=10)
+        what = "checkouts (new sessions)" if args.mode == "checkout" else "webhooks (orders made)"
+        print(f"{args.requests} {what}: {millions:.3f} M instructions per request")
+        return
     use_source_tree(parser, args.src)
+    if args.emulator_url:
+        with scratch_database() as url:
+            asyncio.run(_measure(url, args.emulator_url, args.mode, args.requests, False, True))
+        return
     port = _free_port()
     emulator = _start_emulator(port)
     try:
         with scratch_database() as url:
             emulator_url = f"http://127.0.0.1:{port}"
-            asyncio.run(_measure(url, emulator_url, args.mode, args.requests, args.profile))
+            asyncio.run(_measure(url, emulator_url, args.mode, args.requests, args.profile, False))
     finally:
         emulator.terminate()
         emulator.wait(timeout=10)

@@ -1,10 +1,10 @@
 """`POST /checkout`: validate the basket, reserve its stock, open one Stripe Checkout Session.
 
 Transaction design (chosen deliberately). Everything happens in the request's one
-transaction: lock the basket row, then the rows of the variants it holds
-(`get_variants_by_ids(lock=True)`: `SELECT ... FOR UPDATE` in id order, so lockers never
-deadlock), then the coupon row (variants before the coupon: the order fulfilment takes them in
-that order too); sum the unexpired reservations;
+transaction: lock the basket row, then the rows of the variants it holds (`_lock_variants`:
+`SELECT ... FOR UPDATE` in id order, so lockers never deadlock), then the coupon row
+(variants before the coupon: the order fulfilment takes them in that order too); sum the
+unexpired reservations;
 create the Checkout Session in Stripe; insert the `CheckoutSession` row and its
 `StockReservation` rows; flush. The reservation rows are written right after
 Stripe answers rather than before, because their key is Stripe's session id; the variant
@@ -31,16 +31,28 @@ gets the same session back. When Stripe replays a stored failure for the key or 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 import stripe
 import structlog
-from sqlalchemy import Integer, String, Table, Text, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy import cast as cast_as
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from vitrina.accounts import addresses
@@ -55,7 +67,7 @@ from vitrina.basket.models import (
     StockReservation,
 )
 from vitrina.basket.pricing import Quote, quote
-from vitrina.basket.reservations import reserved_quantities
+from vitrina.basket.rows import OptionValueRow, ProductRow, VariantRow
 from vitrina.basket.service import (
     Owner,
     basket_coupon,
@@ -65,8 +77,7 @@ from vitrina.basket.service import (
     get_basket,
 )
 from vitrina.basket.sold import Sold, sold_variants
-from vitrina.catalog import variants
-from vitrina.catalog.models import ProductVariant
+from vitrina.catalog.models import Product, ProductOptionValue, ProductVariant, VariantOptionValue
 from vitrina.config import Settings
 from vitrina.coupons import service as coupons
 from vitrina.coupons.models import CouponRedemption, DiscountCoupon
@@ -103,17 +114,162 @@ the session's last second may reach fulfilment (webhook or success page) a littl
 its stock must still be there. `checkout.session.expired` releases it sooner."""
 
 
+_items = cast(Table, BasketItem.__table__)
+_products = cast(Table, Product.__table__)
+_variants = cast(Table, ProductVariant.__table__)
+_option_values = cast(Table, ProductOptionValue.__table__)
+_variant_values = cast(Table, VariantOptionValue.__table__)
+_reservations = cast(Table, StockReservation.__table__)
+_PRODUCT_FIELDS = tuple(f.name for f in fields(ProductRow))
+_VARIANT_FIELDS = tuple(f.name for f in fields(VariantRow) if f.name != "values")
+_VALUE_FIELDS = tuple(f.name for f in fields(OptionValueRow))
+
+
+def _among(column: Any, postgres: bool) -> Any:
+    """`column` among the ids bound as "ids": `= ANY(array)` on PostgreSQL (a prebuilt
+    statement run on the driver), an expanding IN elsewhere (run through SQLAlchemy)."""
+    if postgres:
+        return column == any_(bindparam("ids", type_=ARRAY(Integer)))
+    return column.in_(bindparam("ids", expanding=True))
+
+
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """The checkout's reads of the basket's lines, of their variants under lock and of what
+    open checkouts hold of them, built once per kind of database: the statements the ORM
+    sent (every column of the lines, of their products and variants, the variants' option
+    values; `reservations.reserved_quantities`' sum), as plain rows."""
+
+    products: Any
+    variants: Any
+    values: Any
+    locked: Any
+    reserved: Any
+
+    @classmethod
+    def build(cls, postgres: bool) -> _Statements:
+        variants = select(*_variants.columns).where(_among(_variants.c.id, postgres))
+        locked = variants.order_by(_variants.c.id)
+        return cls(
+            products=select(*_products.columns).where(_among(_products.c.id, postgres)),
+            variants=variants,
+            values=(
+                select(_variant_values.c.variant_id, *_option_values.columns)
+                .join_from(
+                    _variant_values,
+                    _option_values,
+                    _option_values.c.id == _variant_values.c.value_id,
+                )
+                .where(_among(_variant_values.c.variant_id, postgres))
+                .order_by(_option_values.c.option_id)
+            ),
+            locked=locked.with_for_update(of=_variants) if postgres else locked,
+            reserved=(
+                select(
+                    _reservations.c.variant_id,
+                    func.sum(_reservations.c.quantity).label("reserved"),
+                )
+                .where(
+                    _among(_reservations.c.variant_id, postgres),
+                    _reservations.c.expires_at > bindparam("now"),
+                )
+                .group_by(_reservations.c.variant_id)
+            ),
+        )
+
+
 _LINES = (
-    select(BasketItem)
-    .where(BasketItem.basket_id == bindparam("basket_id"))
-    .order_by(BasketItem.id)
-    .options(
-        selectinload(BasketItem.product),
-        selectinload(BasketItem.variant).selectinload(ProductVariant.values),
-    )
+    select(*_items.columns)
+    .where(_items.c.basket_id == bindparam("basket_id"))
+    .order_by(_items.c.id)
 )
-"""The basket's lines with their products and variants (`basket_lines` without images),
-built once: checkout reads them on every request."""
+_POSTGRES = _Statements.build(postgres=True)
+_PORTABLE = _Statements.build(postgres=False)
+
+
+def _statements(session: AsyncSession) -> _Statements:
+    return _POSTGRES if session.get_bind().dialect.name == "postgresql" else _PORTABLE
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """A basket line with its product and variant (its option values), as plain rows."""
+
+    product: ProductRow
+    variant: VariantRow
+    quantity: int
+
+    @property
+    def variant_id(self) -> int:
+        return self.variant.id
+
+
+@dataclass(frozen=True, slots=True)
+class _Taxed:
+    """What taxes read of a line's goods (`taxes.service.Taxable`)."""
+
+    tax_class: str
+    price: int
+    currency: str
+
+
+async def _variant_rows(
+    session: AsyncSession, statement: Any, values_of: Any, ids: list[int]
+) -> dict[int, VariantRow]:
+    """The variants among `ids` (`statement`), each with its option values (`values_of`,
+    read whether or not any has some, as the ORM's loader did)."""
+    rows = await run(session, statement, {"ids": ids})
+    values: dict[int, list[OptionValueRow]] = {}
+    for row in await run(session, values_of, {"ids": ids}):
+        value = OptionValueRow(*(row[name] for name in _VALUE_FIELDS))
+        values.setdefault(row["variant_id"], []).append(value)
+    return {
+        row["id"]: VariantRow(
+            **{name: row[name] for name in _VARIANT_FIELDS},
+            values=tuple(values.get(row["id"], ())),
+        )
+        for row in rows
+    }
+
+
+async def _reserved(session: AsyncSession, ids: list[int]) -> dict[int, int]:
+    """The unexpired reserved quantity of each variant among `ids` (those with none left
+    out): `reservations.reserved_quantities`' statement, prebuilt."""
+    if not ids:
+        return {}
+    rows = await run(session, _statements(session).reserved, {"ids": ids, "now": utcnow()})
+    return {row["variant_id"]: int(row["reserved"] or 0) for row in rows}
+
+
+async def _basket_lines(session: AsyncSession, basket_id: int) -> list[_Line]:
+    """The basket's lines in order with their products and variants: four statements, as
+    `selectinload` sent them (none but the first for an empty basket)."""
+    rows = await run(session, _LINES, {"basket_id": basket_id})
+    if not rows:
+        return []
+    statements = _statements(session)
+    product_ids = sorted({row["product_id"] for row in rows})
+    products = {
+        row["id"]: ProductRow(*(row[name] for name in _PRODUCT_FIELDS))
+        for row in await run(session, statements.products, {"ids": product_ids})
+    }
+    variant_ids = sorted({row["variant_id"] for row in rows})
+    variants = await _variant_rows(session, statements.variants, statements.values, variant_ids)
+    return [
+        _Line(products[row["product_id"]], variants[row["variant_id"]], row["quantity"])
+        for row in rows
+    ]
+
+
+async def _lock_variants(session: AsyncSession, ids: Iterable[int]) -> dict[int, VariantRow]:
+    """The variants among `ids` with their option values, their rows taken in id order for
+    the rest of the transaction (`FOR UPDATE` on PostgreSQL; SQLite serialises writers
+    itself): what `variants.get_variants_by_ids(lock=True)` read, as plain rows."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    statements = _statements(session)
+    return await _variant_rows(session, statements.locked, statements.values, wanted)
 
 
 def _unchanged(checkout: CheckoutSession, priced: Quote) -> bool:
@@ -141,7 +297,7 @@ async def start_checkout(
     `currency` (the shopper's; None: the store's), 422 for one the store does not sell in."""
     user = customer_of(owner)
     basket = await get_basket(session, owner, lock=True)
-    items = list(await session.scalars(_LINES, {"basket_id": basket.id}))
+    items = await _basket_lines(session, basket.id)
     if not items:
         raise Unprocessable("Your basket is empty.")
     coupon = await basket_coupon(session, basket)
@@ -167,10 +323,11 @@ async def start_checkout(
     if user is not None and country:
         address = await addresses.default_address(session, user.id)
     shipping = addresses.stripe_shipping(address) if address is not None else None
+    account: _Account | None = None
     if user is not None:
         # Made or brought up to date before the products are locked, so that no other
         # checkout of these products waits on this call too (only on the session's).
-        await _ensure_customer(user, shipping, settings)
+        account = await _ensure_customer(session, user, shipping, settings)
     shipping_plan, tax_setup = await _tax_setup(session, settings, shipping_plan, items, shipping)
     lines = await _lock_and_check_stock(session, items, settings)
     reprice([sold for sold, _ in lines], pricing)
@@ -189,7 +346,7 @@ async def start_checkout(
         raise Unprocessable(problem)
     expires_at = session_expiry(settings)
     created = await _create_in_stripe(
-        basket, user, lines, stripe_coupon_id, expires_at, settings, language, shipping,
+        basket, account, lines, stripe_coupon_id, expires_at, settings, language, shipping,
         shipping_plan, tax_setup,
     )  # fmt: skip
     if (created.amount_total or 0) - added_tax(created) != priced.total:
@@ -213,7 +370,7 @@ async def _shipping_plan(
     session: AsyncSession,
     settings: Settings,
     where: str | None,
-    items: list[BasketItem],
+    items: list[_Line],
     coupon: DiscountCoupon | None,
     pricing: Pricing,
 ) -> ShippingPlan:
@@ -230,12 +387,13 @@ async def _tax_setup(
     session: AsyncSession,
     settings: Settings,
     plan: ShippingPlan,
-    items: list[BasketItem],
+    items: list[_Line],
     address: dict[str, Any] | None,
 ) -> tuple[ShippingPlan, TaxSetup]:
     """The taxes for the checkout. Manual rates are a country's, so Stripe's page then takes
     addresses in that one country (the one chosen, else the first the plan allows)."""
-    products = [i.product for i in items]  # tax classes are the products' (all variants alike)
+    # Tax classes are the products' (all variants alike).
+    products = [_Taxed(i.product.tax_class, i.variant.price, i.product.currency) for i in items]
     if settings.tax_mode != "manual":
         return plan, await taxes.checkout_taxes(session, settings, plan.country, products)
     country = plan.country or plan.allowed_countries[0]
@@ -249,7 +407,7 @@ async def _tax_setup(
 async def _reusable_checkout(
     session: AsyncSession,
     basket: Basket,
-    items: list[BasketItem],
+    items: list[_Line],
     coupon: DiscountCoupon | None,
     language: str | None,
     shipping_plan: ShippingPlan,
@@ -313,13 +471,13 @@ async def _check_coupon_holds(
 
 
 async def _lock_and_check_stock(
-    session: AsyncSession, items: list[BasketItem], settings: Settings
+    session: AsyncSession, items: list[_Line], settings: Settings
 ) -> list[tuple[Sold, int]]:
     """Lock the basket's variants and check each is for sale and in stock; the lines to
     sell, as read under the locks."""
     wanted = {i.variant_id: i.quantity for i in items}
-    locked = await variants.get_variants_by_ids(session, wanted, lock=True)
-    reserved = await reserved_quantities(session, wanted)
+    locked = await _lock_variants(session, wanted)
+    reserved = await _reserved(session, sorted(wanted))
     sold = await sold_variants(
         session, [(i.product, locked[i.variant_id]) for i in items if i.variant_id in locked]
     )
@@ -346,19 +504,69 @@ async def _lock_and_check_stock(
     return [(by_variant[i.variant_id], i.quantity) for i in items]
 
 
-async def _ensure_customer(user: User, shipping: dict[str, Any] | None, settings: Settings) -> None:
+@dataclass(slots=True)
+class _Account:
+    """What `customers.ensure_customer_async` reads and writes of an account: a plain copy,
+    so that remembering the Customer is one prebuilt UPDATE, not an ORM flush."""
+
+    id: int
+    email: str
+    full_name: str
+    locale: str | None
+    stripe_customer_id: str | None
+    stripe_customer_digest: str | None
+
+
+_users = cast(Table, User.__table__)
+_REMEMBER_CUSTOMER = (
+    update(_users)
+    .where(_users.c.id == bindparam("user_id"))
+    .values(
+        stripe_customer_id=bindparam("customer_id"),
+        stripe_customer_digest=bindparam("digest"),
+        updated_at=bindparam("now"),
+    )
+)
+"""The account's Customer id and digest written, as the ORM's flush of them did."""
+
+
+async def _ensure_customer(
+    session: AsyncSession, user: User, shipping: dict[str, Any] | None, settings: Settings
+) -> _Account:
     """The account's Stripe Customer, current (no call when it is): the session made next
-    names it, and finds it current."""
+    names it, and finds it current. A new id or digest is written at once (the ORM wrote
+    it at the next statement's autoflush, the variants' lock: the same order). The copy of
+    the account it returns is what the session is made for: `StripeSession` remembers the
+    Customer on it again (no change), which on the ORM user was a flush with nothing to
+    write."""
+    account = _Account(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        locale=user.locale,
+        stripe_customer_id=user.stripe_customer_id,
+        stripe_customer_digest=user.stripe_customer_digest,
+    )
     try:
-        await customers.ensure_customer_async(make_stripe_client(settings), user, shipping)
+        await customers.ensure_customer_async(make_stripe_client(settings), account, shipping)
     except stripe.StripeError as exc:
         log.warning("checkout_customer_failed", user_id=user.id, error_type=type(exc).__name__)
         raise stripe_error(exc, action="open the payment page") from exc
+    remembered = (account.stripe_customer_id, account.stripe_customer_digest)
+    if remembered == (user.stripe_customer_id, user.stripe_customer_digest):
+        return account
+    now = utcnow()
+    values = {"user_id": user.id, "customer_id": remembered[0], "digest": remembered[1]}
+    await run(session, _REMEMBER_CUSTOMER, {**values, "now": now})
+    set_committed_value(user, "stripe_customer_id", remembered[0])
+    set_committed_value(user, "stripe_customer_digest", remembered[1])
+    set_committed_value(user, "updated_at", now)
+    return account
 
 
 async def _create_in_stripe(
     basket: Basket,
-    user: User | None,
+    user: _Account | None,
     lines: list[tuple[Sold, int]],
     stripe_coupon_id: str | None,
     expires_at: datetime,
@@ -472,7 +680,6 @@ async def _record(
 
 _checkouts = cast(Table, CheckoutSession.__table__)
 _baskets = cast(Table, Basket.__table__)
-_reservations = cast(Table, StockReservation.__table__)
 _JSON_COLUMNS = ("items", "shipping_options")
 _INSERT_CHECKOUT = insert(_checkouts).values(
     {
