@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -67,7 +67,14 @@ from vitrina.basket.models import (
     StockReservation,
 )
 from vitrina.basket.pricing import Quote, quote
-from vitrina.basket.rows import OptionValueRow, ProductRow, VariantRow
+from vitrina.basket.rows import (
+    OptionValueRow,
+    ProductRow,
+    VariantRow,
+    option_value_of,
+    product_of,
+    variant_of,
+)
 from vitrina.basket.service import (
     Owner,
     basket_coupon,
@@ -120,9 +127,6 @@ _variants = cast(Table, ProductVariant.__table__)
 _option_values = cast(Table, ProductOptionValue.__table__)
 _variant_values = cast(Table, VariantOptionValue.__table__)
 _reservations = cast(Table, StockReservation.__table__)
-_PRODUCT_FIELDS = tuple(f.name for f in fields(ProductRow))
-_VARIANT_FIELDS = tuple(f.name for f in fields(VariantRow) if f.name != "values")
-_VALUE_FIELDS = tuple(f.name for f in fields(OptionValueRow))
 
 
 def _among(column: Any, postgres: bool) -> Any:
@@ -221,15 +225,8 @@ async def _variant_rows(
     rows = await run(session, statement, {"ids": ids})
     values: dict[int, list[OptionValueRow]] = {}
     for row in await run(session, values_of, {"ids": ids}):
-        value = OptionValueRow(*(row[name] for name in _VALUE_FIELDS))
-        values.setdefault(row["variant_id"], []).append(value)
-    return {
-        row["id"]: VariantRow(
-            **{name: row[name] for name in _VARIANT_FIELDS},
-            values=tuple(values.get(row["id"], ())),
-        )
-        for row in rows
-    }
+        values.setdefault(row["variant_id"], []).append(option_value_of(row))
+    return {row["id"]: variant_of(row, values.get(row["id"], ())) for row in rows}
 
 
 async def _reserved(session: AsyncSession, ids: list[int]) -> dict[int, int]:
@@ -250,7 +247,7 @@ async def _basket_lines(session: AsyncSession, basket_id: int) -> list[_Line]:
     statements = _statements(session)
     product_ids = sorted({row["product_id"] for row in rows})
     products = {
-        row["id"]: ProductRow(*(row[name] for name in _PRODUCT_FIELDS))
+        row["id"]: product_of(row)
         for row in await run(session, statements.products, {"ids": product_ids})
     }
     variant_ids = sorted({row["variant_id"] for row in rows})

@@ -121,13 +121,27 @@ def _variant_columns() -> list[Any]:
     return [_variants.c[name].label(f"v_{name}") for name in _VARIANT_FIELDS]
 
 
+def product_of(row: Row, prefix: str = "") -> ProductRow:
+    """The product in `row`, its columns named `prefix` + the field's name."""
+    return ProductRow(*(row[f"{prefix}{name}"] for name in _PRODUCT_FIELDS))
+
+
+def variant_of(row: Row, values: Sequence[OptionValueRow] = (), prefix: str = "") -> VariantRow:
+    """The variant in `row` (columns named `prefix` + the field's name) with `values`."""
+    columns = {name: row[f"{prefix}{name}"] for name in _VARIANT_FIELDS}
+    return VariantRow(**columns, values=tuple(values))
+
+
+def option_value_of(row: Row) -> OptionValueRow:
+    return OptionValueRow(*(row[name] for name in _VALUE_FIELDS))
+
+
 def _product(row: Row) -> ProductRow:
-    return ProductRow(*(row[f"p_{name}"] for name in _PRODUCT_FIELDS))
+    return product_of(row, "p_")
 
 
 def _variant(row: Row, values: Sequence[OptionValueRow] = ()) -> VariantRow:
-    columns = {name: row[f"v_{name}"] for name in _VARIANT_FIELDS}
-    return VariantRow(**columns, values=tuple(values))
+    return variant_of(row, values, "v_")
 
 
 _FIRST_IMAGE = (
@@ -178,8 +192,7 @@ _LINES_VALUES = (
 def _values_by_variant(rows: Iterable[Row]) -> dict[int, list[OptionValueRow]]:
     found: dict[int, list[OptionValueRow]] = {}
     for row in rows:
-        value = OptionValueRow(*(row[name] for name in _VALUE_FIELDS))
-        found.setdefault(row["variant_id"], []).append(value)
+        found.setdefault(row["variant_id"], []).append(option_value_of(row))
     return found
 
 
@@ -249,7 +262,7 @@ async def _with_values(session: AsyncSession, row: Row) -> VariantRow:
     if not row["v_combination"]:
         return _variant(row)
     found = await run(session, _VARIANT_VALUES, {"variant_id": row["v_id"]})
-    return _variant(row, [OptionValueRow(*(r[name] for name in _VALUE_FIELDS)) for r in found])
+    return _variant(row, [option_value_of(r) for r in found])
 
 
 async def variant_row(session: AsyncSession, variant_id: int) -> VariantRow | None:
