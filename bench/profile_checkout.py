@@ -26,7 +26,6 @@ import asyncio
 import cProfile
 import json
 import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -71,33 +70,9 @@ def _start_emulator(port: int) -> subprocess.Popen[bytes]:
 
 async def _customers(settings: Any, count: int) -> tuple[list[int], list[Any]]:
     """Two products with plenty of stock and `count` customers."""
-    from vitrina.accounts.models import Role, User
-    from vitrina.catalog import service as catalog_service
-    from vitrina.catalog.models import Category
-    from vitrina.catalog.schemas import ProductCreate
-    from vitrina.db import db_helper
+    from bench.write_statements import products_and_customers
 
-    async with db_helper.session_factory() as session:
-        category = Category(name="Checkout profile", slug=f"checkout-{secrets.token_hex(3)}")
-        session.add(category)
-        await session.flush()
-        products = [
-            await catalog_service.create_product(
-                session,
-                ProductCreate(
-                    name=f"Profiled {i}", price=1500 + i, stock=100_000, category_id=category.id
-                ),
-            )
-            for i in range(2)
-        ]
-        users = [
-            User(email=f"buyer-{n}-{secrets.token_hex(3)}@bench.example.com", password_hash="!",
-                 role=Role.CUSTOMER)
-            for n in range(count)
-        ]  # fmt: skip
-        session.add_all(users)
-        await session.commit()
-    return [p.id for p in products], users
+    return await products_and_customers("Checkout profile", 100_000, count)
 
 
 async def _pay(settings: Any, session_ids: list[str]) -> list[tuple[str, str]]:

@@ -97,32 +97,38 @@ def _floor_statements() -> Iterator[list[str]]:
         _floor_seen = None
 
 
-async def _arrange(settings: Settings) -> tuple[list[int], User, User]:
-    """Two products in stock and two customers: the store's and the floor's."""
+async def products_and_customers(
+    label: str, stock: int, customers: int
+) -> tuple[list[int], list[User]]:
+    """Two products with `stock` each in a category of their own named `label`, and
+    `customers` new customer accounts (no password)."""
     async with db_helper.session_factory() as session:
-        category = Category(name="Write floor", slug=f"write-floor-{secrets.token_hex(3)}")
+        slug = f"{label.lower().replace(' ', '-')}-{secrets.token_hex(3)}"
+        category = Category(name=label, slug=slug)
         session.add(category)
         await session.flush()
         products = [
             await catalog_service.create_product(
                 session,
                 ProductCreate(
-                    name=f"Statement counter {i}",
-                    price=1200 + i,
-                    stock=50,
-                    category_id=category.id,
+                    name=f"{label} {i}", price=1200 + i, stock=stock, category_id=category.id
                 ),
             )
             for i in range(2)
         ]
-        customers = [
-            User(email=f"{who}-{secrets.token_hex(4)}@bench.example.com", password_hash="!",
-                 role=Role.CUSTOMER)
-            for who in ("store", "floor")
-        ]  # fmt: skip
-        session.add_all(customers)
+        users = [
+            User(email=f"{slug}-{n}@bench.example.com", password_hash="!", role=Role.CUSTOMER)
+            for n in range(customers)
+        ]
+        session.add_all(users)
         await session.commit()
-    return [p.id for p in products], customers[0], customers[1]
+    return [p.id for p in products], users
+
+
+async def _arrange(settings: Settings) -> tuple[list[int], User, User]:
+    """Two products in stock and two customers: the store's and the floor's."""
+    products, (store, floor) = await products_and_customers("Write floor", 50, 2)
+    return products, store, floor
 
 
 async def _completed_event(settings: Settings, session_id: str) -> tuple[str, str]:
