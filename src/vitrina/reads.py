@@ -35,8 +35,9 @@ from functools import lru_cache
 from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Dialect, event, text
+from sqlalchemy import Dialect, Integer, any_, bindparam, event, text
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.sql import Executable
@@ -74,6 +75,14 @@ def _compiled(statement: Executable, dialect: Dialect) -> _Compiled:
         if not bind.required
     }
     return _Compiled(str(compiled), tuple(compiled.positiontup or ()), constants)
+
+
+def among(column: Any, postgres: bool, name: str = "ids") -> Any:
+    """`column` among the ids bound as `name`: `= ANY(array)` on PostgreSQL (a statement
+    this module can run on the driver), an expanding IN elsewhere (run through SQLAlchemy)."""
+    if postgres:
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 Observer = Callable[[str, Sequence[Any]], None]

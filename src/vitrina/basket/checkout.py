@@ -43,7 +43,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    any_,
     bindparam,
     func,
     insert,
@@ -67,6 +66,7 @@ from vitrina.basket.models import (
     StockReservation,
 )
 from vitrina.basket.pricing import Quote, quote
+from vitrina.basket.reservations import reserved_quantities
 from vitrina.basket.rows import (
     OptionValueRow,
     ProductRow,
@@ -104,7 +104,7 @@ from vitrina.payments.checkout_session import (
 )
 from vitrina.payments.client import make_stripe_client
 from vitrina.payments.tax_rates import ensure_tax_rates_in_stripe
-from vitrina.reads import has_pending_changes, run
+from vitrina.reads import among, has_pending_changes, run
 from vitrina.shipping import service as shipping_service
 from vitrina.shipping.service import ShippingPlan
 from vitrina.taxes import service as taxes
@@ -129,33 +129,23 @@ _variant_values = cast(Table, VariantOptionValue.__table__)
 _reservations = cast(Table, StockReservation.__table__)
 
 
-def _among(column: Any, postgres: bool) -> Any:
-    """`column` among the ids bound as "ids": `= ANY(array)` on PostgreSQL (a prebuilt
-    statement run on the driver), an expanding IN elsewhere (run through SQLAlchemy)."""
-    if postgres:
-        return column == any_(bindparam("ids", type_=ARRAY(Integer)))
-    return column.in_(bindparam("ids", expanding=True))
-
-
 @dataclass(frozen=True, slots=True)
 class _Statements:
-    """The checkout's reads of the basket's lines, of their variants under lock and of what
-    open checkouts hold of them, built once per kind of database: the statements the ORM
-    sent (every column of the lines, of their products and variants, the variants' option
-    values; `reservations.reserved_quantities`' sum), as plain rows."""
+    """The checkout's reads of the basket's lines and of their variants under lock, built
+    once per kind of database: the statements the ORM sent (every column of the lines, of
+    their products and variants, the variants' option values), as plain rows."""
 
     products: Any
     variants: Any
     values: Any
     locked: Any
-    reserved: Any
 
     @classmethod
     def build(cls, postgres: bool) -> _Statements:
-        variants = select(*_variants.columns).where(_among(_variants.c.id, postgres))
+        variants = select(*_variants.columns).where(among(_variants.c.id, postgres))
         locked = variants.order_by(_variants.c.id)
         return cls(
-            products=select(*_products.columns).where(_among(_products.c.id, postgres)),
+            products=select(*_products.columns).where(among(_products.c.id, postgres)),
             variants=variants,
             values=(
                 select(_variant_values.c.variant_id, *_option_values.columns)
@@ -164,21 +154,10 @@ class _Statements:
                     _option_values,
                     _option_values.c.id == _variant_values.c.value_id,
                 )
-                .where(_among(_variant_values.c.variant_id, postgres))
+                .where(among(_variant_values.c.variant_id, postgres))
                 .order_by(_option_values.c.option_id)
             ),
             locked=locked.with_for_update(of=_variants) if postgres else locked,
-            reserved=(
-                select(
-                    _reservations.c.variant_id,
-                    func.sum(_reservations.c.quantity).label("reserved"),
-                )
-                .where(
-                    _among(_reservations.c.variant_id, postgres),
-                    _reservations.c.expires_at > bindparam("now"),
-                )
-                .group_by(_reservations.c.variant_id)
-            ),
         )
 
 
@@ -227,15 +206,6 @@ async def _variant_rows(
     for row in await run(session, values_of, {"ids": ids}):
         values.setdefault(row["variant_id"], []).append(option_value_of(row))
     return {row["id"]: variant_of(row, values.get(row["id"], ())) for row in rows}
-
-
-async def _reserved(session: AsyncSession, ids: list[int]) -> dict[int, int]:
-    """The unexpired reserved quantity of each variant among `ids` (those with none left
-    out): `reservations.reserved_quantities`' statement, prebuilt."""
-    if not ids:
-        return {}
-    rows = await run(session, _statements(session).reserved, {"ids": ids, "now": utcnow()})
-    return {row["variant_id"]: int(row["reserved"] or 0) for row in rows}
 
 
 async def _basket_lines(session: AsyncSession, basket_id: int) -> list[_Line]:
@@ -474,7 +444,7 @@ async def _lock_and_check_stock(
     sell, as read under the locks."""
     wanted = {i.variant_id: i.quantity for i in items}
     locked = await _lock_variants(session, wanted)
-    reserved = await _reserved(session, sorted(wanted))
+    reserved = await reserved_quantities(session, wanted)
     sold = await sold_variants(
         session, [(i.product, locked[i.variant_id]) for i in items if i.variant_id in locked]
     )

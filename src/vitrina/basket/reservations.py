@@ -10,27 +10,41 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, ScalarSelect, Table, bindparam, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from vitrina.basket.models import CheckoutSession, CheckoutStatus, StockReservation
 from vitrina.kit.clock import utcnow
-from vitrina.reads import run
+from vitrina.reads import among, run
 
 _reservations = cast(Table, StockReservation.__table__)
-_RESERVED = (
-    select(StockReservation.variant_id, func.sum(StockReservation.quantity))
-    .where(
-        StockReservation.variant_id.in_(bindparam("ids", expanding=True)),
-        StockReservation.expires_at > bindparam("now"),
+
+
+def _summed(postgres: bool) -> tuple[Select[Any], Select[Any]]:
+    """What is reserved of each variant among "ids": by every checkout, by all but one."""
+    reserved = _reservations.c
+    everyone = (
+        select(reserved.variant_id, func.sum(reserved.quantity).label("reserved"))
+        .where(among(reserved.variant_id, postgres), reserved.expires_at > bindparam("now"))
+        .group_by(reserved.variant_id)
     )
-    .group_by(StockReservation.variant_id)
-)
-_RESERVED_BY_OTHERS = _RESERVED.where(
-    StockReservation.checkout_session_id != bindparam("exclude_session")
-)
-"""Built once (every checkout sums its variants' reservations under their locks)."""
+    return everyone, everyone.where(reserved.checkout_session_id != bindparam("exclude_session"))
+
+
+_RESERVED = {postgres: _summed(postgres) for postgres in (True, False)}
+"""Built once per kind of database and run as plain rows (`reads.run`): every checkout sums
+its variants' reservations under their locks."""
 
 
 def held_by_other_checkouts(variant_id: ColumnElement[Any]) -> ScalarSelect[Any]:
@@ -57,11 +71,12 @@ async def reserved_quantities(
     if not ids:
         return {}
     values: dict[str, object] = {"ids": ids, "now": utcnow()}
-    query = _RESERVED
+    everyone, others = _RESERVED[session.get_bind().dialect.name == "postgresql"]
+    query = everyone
     if exclude_session is not None:
-        query, values["exclude_session"] = _RESERVED_BY_OTHERS, exclude_session
-    rows = await session.execute(query, values)
-    return {variant_id: int(total or 0) for variant_id, total in rows}
+        query, values["exclude_session"] = others, exclude_session
+    rows = await run(session, query, values)
+    return {row["variant_id"]: int(row["reserved"] or 0) for row in rows}
 
 
 async def release_reservations(session: AsyncSession, checkout_session_id: str) -> int:
