@@ -274,7 +274,8 @@ async def start_checkout(
     address: ShippingAddress | None = None
     if user is not None and not country:
         address = await addresses.default_address(session, user.id)
-    where = shipping_service.country_to(country, address)  # as `shopper_country`
+    default = address.country if address is not None else None
+    where = shipping_service.country_to(country, default)  # as `shopper_country`
     shipping_plan = await _shipping_plan(session, settings, where, items, coupon, pricing)
     reusable = await _reusable_checkout(
         session, basket, items, coupon, language, shipping_plan, pricing

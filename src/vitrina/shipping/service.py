@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from vitrina.accounts.addresses import default_country
-from vitrina.accounts.models import ShippingAddress
 from vitrina.config import Settings
 from vitrina.errors import NotFound, Unprocessable
 from vitrina.kit.money import as_text
@@ -238,13 +237,12 @@ async def shopper_country(
     return country_to(None, await default_country(session, user_id))
 
 
-def country_to(chosen: str | None, address: ShippingAddress | str | None) -> str | None:
-    """`shopper_country` with the account's default address (or its country) in hand (None:
+def country_to(chosen: str | None, default: str | None) -> str | None:
+    """`shopper_country` with the country of the account's default address in hand (None:
     it has none)."""
     if chosen:
         return chosen.strip().upper()
-    country = address.country if isinstance(address, ShippingAddress) else address
-    return country.upper() if country else None
+    return default.upper() if default else None
 
 
 def chosen_option(
