@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -41,7 +40,6 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vitrina.config import get_settings
-from vitrina.db import db_helper
 from vitrina.errors import VitrinaError, error_response, http_error_response
 
 Endpoint = Callable[..., Awaitable[Response]]
@@ -50,10 +48,6 @@ Serve = Callable[[Request, dict[str, str]], Awaitable[Response | None]]
 response, or None to leave the request to FastAPI."""
 Model = TypeVar("Model", bound=BaseModel)
 log = structlog.get_logger(__name__)
-
-request_session = asynccontextmanager(db_helper.session_geter)
-"""`SessionDep` outside FastAPI: the request's session, committed on the way out, or rolled
-back when the block raises."""
 
 
 def anonymous_read(endpoint: Endpoint) -> Serve:

@@ -36,9 +36,10 @@ from vitrina.config import SettingsDep, get_settings
 from vitrina.currencies.schemas import CurrencyQuery
 from vitrina.db import SessionDep
 from vitrina.errors import ERROR_RESPONSE
-from vitrina.hot_routes import Endpoint, Serve, json_body, plain_id, request_session
+from vitrina.hot_routes import Endpoint, Serve, json_body, plain_id
 from vitrina.kit.bounds import PathId
 from vitrina.kit.languages import negotiate
+from vitrina.reads import write_session
 from vitrina.shipping.schemas import CountryQuery
 
 router = APIRouter(tags=["basket"])
@@ -162,7 +163,7 @@ async def _put_item_past_routing(request: Request, parameters: dict[str, str]) -
     if product_id is None or body is None:
         return None
     token = await oauth2_scheme(request)
-    async with request_session() as session:
+    async with write_session() as session:
         return await put_item(request, product_id, body, session, token, get_settings())
 
 
