@@ -22,6 +22,7 @@ from vitrina.config import Settings
 from vitrina.kit.clock import utcnow
 
 ME = "/api/v1/users/me"
+BASKET_ITEM = "/api/v1/basket/items/1"
 
 
 def _claims(user: User, **overrides: object) -> dict[str, object]:
@@ -44,9 +45,14 @@ def _b64(data: dict[str, object]) -> str:
 
 
 async def _refused(client: httpx.AsyncClient, token: str) -> None:
-    response = await client.get(ME, headers=bearer(token))
-    assert response.status_code == 401
-    assert response.json() == {"detail": "Could not validate credentials."}
+    """Refused where the account is read as a `User` (the profile) and where it is read as a
+    plain row (the basket change, `sessions.SignedIn`), with the same answer."""
+    for response in (
+        await client.get(ME, headers=bearer(token)),
+        await client.put(BASKET_ITEM, json={"quantity": 1}, headers=bearer(token)),
+    ):
+        assert response.status_code == 401
+        assert response.json() == {"detail": "Could not validate credentials."}
 
 
 async def test_a_well_made_token_is_accepted(
@@ -137,8 +143,7 @@ async def test_token_of_a_deleted_user_is_refused(
     headers = auth_headers(customer)
     await session.execute(delete(User).where(User.id == customer.id))
     await session.commit()
-    response = await client.get(ME, headers=headers)
-    assert response.status_code == 401
+    await _refused(client, headers["Authorization"].removeprefix("Bearer "))
 
 
 async def test_token_of_a_deactivated_user_is_refused(

@@ -24,6 +24,7 @@ from vitrina.kit.clock import utcnow
 from vitrina.reads import recorded_statements
 
 ME = "/api/v1/users/me"
+BASKET_ITEM = "/api/v1/basket/items/1"
 REFRESH = "/api/v1/auth/refresh"
 COOKIE = "vitrina_session"
 
@@ -56,6 +57,10 @@ async def _all_refused(
     """The copied cookie, access token and refresh token all stopped working."""
     assert not await _opens_account(app, cookie)
     assert (await client.get(ME, headers=bearer(tokens["access_token"]))).status_code == 401
+    change = await client.put(
+        BASKET_ITEM, json={"quantity": 1}, headers=bearer(tokens["access_token"])
+    )
+    assert change.status_code == 401  # the basket reads the account as a plain row
     refresh = await client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
     assert refresh.status_code == 401
 
@@ -71,9 +76,15 @@ async def test_logout_ends_the_api_login_its_refresh_and_access_tokens(
     assert response.status_code == 204
 
     assert (await client.get(ME, headers=bearer(tokens["access_token"]))).status_code == 401
+    ended = await client.put(
+        BASKET_ITEM, json={"quantity": 1}, headers=bearer(tokens["access_token"])
+    )
+    assert ended.status_code == 401
     refresh = await client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
     assert refresh.status_code == 401
     assert (await client.get(ME, headers=bearer(other["access_token"]))).status_code == 200
+    basket = await client.get("/api/v1/basket", headers=bearer(other["access_token"]))
+    assert basket.status_code == 200
     rotated = await client.post(REFRESH, json={"refresh_token": other["refresh_token"]})
     assert rotated.status_code == 200
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from vitrina.accounts import security, service
 from vitrina.accounts.models import Role, User
+from vitrina.accounts.sessions import SignedIn
 from vitrina.audit.hooks import audit_changes_by
 from vitrina.config import get_settings
 from vitrina.db import ReaderDep, SessionDep, db_helper
@@ -26,12 +27,21 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
 
 
-async def _user_from_token(session: AsyncSession, token: str) -> User:
+def _claims(token: str) -> security.AccessClaims:
     try:
-        claims = security.decode_access_token(token)
+        return security.decode_access_token(token)
     except security.InvalidToken as exc:
         raise Unauthorized("Could not validate credentials.") from exc
-    return await service.user_from_access_claims(session, claims)
+
+
+async def _user_from_token(session: AsyncSession, token: str) -> User:
+    return await service.user_from_access_claims(session, _claims(token))
+
+
+async def signed_in(session: AsyncSession, token: str) -> SignedIn:
+    """`get_current_user` for a request that needs only whose it is: the account as a plain
+    row (`sessions.SignedIn`), with the same refusals (401)."""
+    return await service.account_from_access_claims(session, _claims(token))
 
 
 async def optional_user(reader: AsyncConnection, token: str | None) -> User | None:

@@ -149,6 +149,18 @@ async def user_from_access_claims(session: AsyncSession, claims: security.Access
     return user
 
 
+async def account_from_access_claims(
+    session: AsyncSession, claims: security.AccessClaims
+) -> sessions.SignedIn:
+    """`user_from_access_claims` as a plain row (`sessions.SignedIn`)."""
+    account = await sessions.session_account(
+        session, claims.user_id, claims.session_id, claims.session_version
+    )
+    if account is None:
+        raise Unauthorized("Could not validate credentials.")
+    return account
+
+
 async def list_users(
     session: AsyncSession,
     *,

@@ -57,6 +57,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from vitrina.accounts import addresses
 from vitrina.accounts.models import ShippingAddress, User
 from vitrina.basket.codes import new_unique_code
+from vitrina.basket.guest import Guest
 from vitrina.basket.in_currency import reprice
 from vitrina.basket.models import (
     Basket,
@@ -76,10 +77,8 @@ from vitrina.basket.rows import (
     variant_of,
 )
 from vitrina.basket.service import (
-    Owner,
     basket_coupon,
     close_checkout,
-    customer_of,
     expire_in_stripe,
     get_basket,
 )
@@ -248,9 +247,14 @@ def _unchanged(checkout: CheckoutSession, priced: Quote) -> bool:
     )
 
 
+Buyer = User | Guest
+"""Who opens a checkout: a customer, as the whole `User` (its Stripe Customer is made or
+brought up to date), or a guest."""
+
+
 async def start_checkout(
     session: AsyncSession,
-    owner: Owner,
+    owner: Buyer,
     settings: Settings,
     language: str | None = None,
     country: str | None = None,
@@ -262,7 +266,7 @@ async def start_checkout(
     Raises 409/422 for a basket that cannot be bought or shipped there. A guest's (`Guest`)
     session has no customer: Stripe's page asks for the email. Priced and charged in
     `currency` (the shopper's; None: the store's), 422 for one the store does not sell in."""
-    user = customer_of(owner)
+    user = None if isinstance(owner, Guest) else owner
     basket = await get_basket(session, owner, lock=True)
     items = await _basket_lines(session, basket.id)
     if not items:

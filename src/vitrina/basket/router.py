@@ -14,12 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import APIKeyCookie
 
-from vitrina.accounts.dependencies import (
-    BearerToken,
-    CurrentUser,
-    get_current_user,
-    oauth2_scheme,
-)
+from vitrina.accounts.dependencies import BearerToken, CurrentUser, oauth2_scheme, signed_in
 from vitrina.basket import service
 from vitrina.basket.checkout import start_checkout
 from vitrina.basket.guest import (
@@ -73,10 +68,11 @@ async def basket_shopper(
     token: BearerToken,
     cookie: Annotated[str | None, Depends(guest_cookie)],
 ) -> Shopper:
-    """The customer with a token, else the guest the cookie names (or a new guest)."""
+    """The customer with a token (who it is: `SignedIn`), else the guest the cookie names
+    (or a new guest)."""
     guest = guest_from_cookie(cookie, settings)
     if token:
-        user = await get_current_user(session, token)
+        user = await signed_in(session, token)
         if guest is None:
             return Shopper(user)
         merged = await service.merge_guest_basket(session, guest, user)

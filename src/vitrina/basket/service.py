@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from vitrina.accounts.models import User
+from vitrina.accounts.sessions import Account
 from vitrina.basket.codes import new_unique_code
 from vitrina.basket.guest import Guest
 from vitrina.basket.models import (
@@ -68,8 +68,9 @@ PAID_WHILE_EDITING = (
 )
 
 
-Owner = User | Guest
-"""Whose basket: a customer's (an account) or a guest's (a signed cookie)."""
+Owner = Account | Guest
+"""Whose basket: a customer's (an account: a `User`, or the `SignedIn` row the basket's own
+requests read) or a guest's (a signed cookie)."""
 
 
 _BASKET_OF_USER = select(Basket).where(Basket.user_id == bindparam("owner"))
@@ -90,9 +91,9 @@ def _owned_by(owner: Owner) -> ColumnElement[bool]:
     return Basket.user_id == owner.id
 
 
-def customer_of(owner: Owner) -> User | None:
+def customer_of(owner: Owner) -> Account | None:
     """The account a basket belongs to (None for a guest), for coupon rules."""
-    return owner if isinstance(owner, User) else None
+    return None if isinstance(owner, Guest) else owner
 
 
 async def find_basket(session: AsyncSession, owner: Owner, *, lock: bool = False) -> Basket | None:
@@ -416,7 +417,7 @@ class Merged:
     notes: list[str] = field(default_factory=list)
 
 
-async def merge_guest_basket(session: AsyncSession, guest: Guest, user: User) -> Merged:
+async def merge_guest_basket(session: AsyncSession, guest: Guest, user: Account) -> Merged:
     """Move a guest's basket into the account's after login or registration, and delete it.
 
     Quantities of a product in both add up, capped by the stock available; products no
@@ -478,7 +479,7 @@ def _capped(name: str, available: int) -> str:
 
 
 async def _adopt_coupon(
-    session: AsyncSession, guest_basket: Basket, basket: Basket, user: User
+    session: AsyncSession, guest_basket: Basket, basket: Basket, user: Account
 ) -> list[str]:
     if guest_basket.coupon_id is None or basket.coupon_id is not None:
         return []

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from vitrina.accounts.models import User
+from vitrina.accounts.sessions import Account
 from vitrina.config import get_settings
 from vitrina.coupons.models import CouponAmount, CouponRedemption, DiscountCoupon
 from vitrina.coupons.schemas import CouponCreate, CouponRead, CouponUpdate
@@ -271,7 +272,7 @@ async def _redemptions_by(session: AsyncSession, coupon_id: int, user_id: int) -
 
 
 async def validate_coupon_for(
-    session: AsyncSession, coupon: DiscountCoupon, user: User | None
+    session: AsyncSession, coupon: DiscountCoupon, user: Account | None
 ) -> None:
     """Raise a 422 with a message the storefront can show if `user` cannot use `coupon` now."""
     if coupon.deleted_at is not None:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from vitrina.basket import service as basket_service
-from vitrina.basket.checkout import start_checkout
+from vitrina.basket.checkout import Buyer, start_checkout
 from vitrina.basket.guest import forget_guest
 from vitrina.basket.service import Guest, Owner
 from vitrina.basket.view import basket_view
@@ -217,7 +217,7 @@ async def guest_checkout(
 
 
 async def _open_checkout(
-    request: Request, session: SessionDep, settings: SettingsDep, owner: Owner
+    request: Request, session: SessionDep, settings: SettingsDep, owner: Buyer
 ) -> Response:
     try:
         opened = await start_checkout(
