@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import statistics
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +54,26 @@ def parse(output: str) -> WrkResult:
         p99_ms=_ms(percentiles["99"]),
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
         socket_errors=sum(int(n) for n in socket.groups()) if socket else 0,
+    )
+
+
+def combined(rounds: Sequence[WrkResult]) -> WrkResult:
+    """Several runs of one load read as one: requests, seconds and errors summed, the rate
+    from the sums, the median of the rounds' p50s and the worst round's p99 (wrk reports
+    percentiles, not latencies, so no p99 over all rounds can be computed; the worst is
+    the figure that cannot flatter)."""
+    if not rounds:
+        raise ValueError("no rounds to combine")
+    requests = sum(r.requests for r in rounds)
+    seconds = sum(r.seconds for r in rounds)
+    return WrkResult(
+        requests=requests,
+        seconds=seconds,
+        rps=requests / seconds,
+        p50_ms=statistics.median(r.p50_ms for r in rounds),
+        p99_ms=max(r.p99_ms for r in rounds),
+        non_2xx=sum(r.non_2xx for r in rounds),
+        socket_errors=sum(r.socket_errors for r in rounds),
     )
 
 
