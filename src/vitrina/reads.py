@@ -194,7 +194,8 @@ async def write_session() -> AsyncIterator[AsyncSession]:
     it, so its after-commit work (a mail, kept files) follows the real COMMIT, as with
     `SessionDep`. A block that raises is rolled back and the connection kept (a refusal is
     not the connection's fault); a COMMIT or ROLLBACK that fails closes it and the idle ones,
-    as a failed read does. Elsewhere (SQLite), the request's session as `SessionDep` makes it.
+    as a failed read does; a cancelled block closes its connection, open transaction and
+    all. Elsewhere (SQLite), the request's session as `SessionDep` makes it.
     """
     if db_helper.engine.dialect.driver != "asyncpg":
         async with asynccontextmanager(db_helper.session_geter)() as session:
@@ -226,7 +227,17 @@ async def write_session() -> AsyncIterator[AsyncSession]:
         except Exception as error:
             await session.rollback()  # SQLAlchemy's after-rollback events: pending work dropped
             if error is not failure:
-                raise  # the COMMIT or the ROLLBACK failed: the connection is suspect
+                # The COMMIT or the ROLLBACK failed: the connection is suspect, and one still
+                # in a transaction must not reach the next request.
+                if driver.is_in_transaction():
+                    await connection.invalidate()
+                raise
+        except BaseException:
+            # Cancelled, perhaps mid-statement: no ROLLBACK can be sent safely, and the pool's
+            # reset would not send one (to SQLAlchemy an autocommit connection has no
+            # transaction), so the connection is closed, and the server rolls back.
+            await connection.invalidate()
+            raise
         finally:
             if session.in_transaction() or session.sync_session.identity_map:
                 await session.close()  # else it holds nothing to let go of

@@ -4,6 +4,7 @@ costs no connection. On SQLite it is the request's usual session; the same promi
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, cast
 
 import pytest
@@ -134,3 +135,27 @@ async def test_a_refusal_keeps_its_connection() -> None:
                 drivers.append(id(await _driver_of(session)))
                 raise Conflict("out of stock")
     assert drivers[0] == drivers[1], "the connection was closed after a refusal"
+
+
+async def test_a_request_cancelled_mid_write_leaves_nothing_open(make_product) -> None:
+    """A task cancelled inside the block (a server shutting down, a timeout) writes nothing,
+    holds no lock, and leaves no transaction open on a connection the next request gets."""
+    lamp = await make_product(name="Lamp")
+    written = asyncio.Event()
+
+    async def cancelled_write() -> None:
+        async with write_session() as session:
+            await run(session, RENAME, {"product": lamp.id, "name": "Lost", "now": utcnow()})
+            written.set()
+            await asyncio.sleep(30)
+
+    task = asyncio.create_task(cancelled_write())
+    await written.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await _name(lamp.id) == "Lamp"
+    for name in ("Kept", "Kept again"):  # a lock left held would keep these waiting
+        async with write_session() as session:
+            await run(session, RENAME, {"product": lamp.id, "name": name, "now": utcnow()})
+        assert await _name(lamp.id) == name, "a commit went into a transaction left open"
