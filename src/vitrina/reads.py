@@ -181,7 +181,9 @@ connection whose transaction they run in."""
 @asynccontextmanager
 async def write_session() -> AsyncIterator[AsyncSession]:
     """A write request's session, as `SessionDep` gives one: committed on the way out, rolled
-    back when the block raises. For the busiest writes, on PostgreSQL, at a third of the CPU.
+    back when the block raises. For the busiest writes: on PostgreSQL it skips SQLAlchemy's
+    pool and transaction around the driver's (callgrind: 4.08 -> 3.90 M instructions per
+    basket change).
 
     On asyncpg the transaction is the driver's own (BEGIN and COMMIT sent by asyncpg), on a
     kept autocommit connection (`db_helper.reading()`, idle_readers.py), and the session is
