@@ -48,10 +48,13 @@ def api_session_lifetime() -> timedelta:
     return timedelta(minutes=get_settings().access_token_minutes)
 
 
-_SESSION_USER = select(User).where(
+_OF_UNENDED_SESSION = (
     User.id == bindparam("user_id"),
     ~exists().where(EndedSession.id == bindparam("session_id")),
 )
+"""The account of a session not ended (the version and `is_active` are checked by `_live`)."""
+
+_SESSION_USER = select(User).where(*_OF_UNENDED_SESSION)
 """Built once: every authenticated request runs it (building it cost more than running it)."""
 
 
@@ -81,10 +84,7 @@ class SignedIn:
     id: int
 
 
-_SESSION_ACCOUNT = select(User.id, User.is_active, User.session_version).where(
-    User.id == bindparam("user_id"),
-    ~exists().where(EndedSession.id == bindparam("session_id")),
-)
+_SESSION_ACCOUNT = select(User.id, User.is_active, User.session_version).where(*_OF_UNENDED_SESSION)
 
 
 async def session_account(
